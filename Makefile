@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make review` renders the bundled review, `make test` runs every test.
+# Both set up .venv first (only Python >= 3.11 is needed; everything else comes from PyPI).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: review test validate lint bench clean
+
+review: $(STAMP)
+	$(BIN)/crm validate
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/crm validate --strict
+	$(MAKE) --no-print-directory lint
+
+validate: $(STAMP)
+	$(BIN)/crm validate
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "crm-review needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from crm_review.cli import main
+
+main()

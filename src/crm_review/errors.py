@@ -1,0 +1,87 @@
+"""Every failure a user can meet, under one root the CLI catches.
+
+Anything that is not a ``CrmError`` is a bug in crm-review and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the review, located as precisely as the input allows."""
+
+    path: Path
+    line: int | None = None
+    col: int | None = None
+    message: str = field(default="", compare=True)
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        """``path:line:col`` (or as much of it as is known)."""
+        parts = [str(self.path)]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (str(self.path), self.line or 0, self.col or 0, self.message)
+
+
+class CrmError(Exception):
+    """Root of every error crm-review reports to a user as one clean message."""
+
+
+class InvalidEvidence(CrmError):
+    """Raised when the review's files have errors; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=Problem.sort_key)
+        super().__init__(f"{len(self.problems)} problem(s) in the review")
+
+
+class ReviewNotFound(CrmError):
+    """Raised when the folder given as the review has no ``configs/review.yaml``."""
+
+
+class MissingFields(CrmError):
+    """Raised when ``crm add`` lacks required fields and cannot ask for them."""
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        super().__init__("missing required field(s): " + ", ".join(f"--{name}" for name in fields))
+
+
+class UnknownId(CrmError):
+    """Raised when a command names a source, CMOC or principle that the review does not have."""
+
+
+class AmbiguousPrinciple(CrmError):
+    """Raised when a principle prefix matches more than one principle id."""
+
+
+class RefusedOverwrite(CrmError):
+    """Raised when a command would overwrite a file that already exists."""
+
+
+class ImportFailed(CrmError):
+    """Raised when a reference-manager export cannot be read."""
+
+
+class StaleOutput(CrmError):
+    """Raised by ``synthesize --check`` when files on disk differ from a fresh render."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        super().__init__("out of date: " + ", ".join(str(p) for p in paths))
+
+
+class TemplateFailed(CrmError):
+    """Raised when a review's own template cannot be rendered."""

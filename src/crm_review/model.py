@@ -1,0 +1,173 @@
+"""The review's records: strict, frozen, and free of file access.
+
+Field names are the evidence format users write by hand; renaming one breaks every review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+
+Rating = Literal["high", "moderate", "low"]
+Direction = Literal["positive", "negative", "mixed"]
+RATINGS: tuple[Rating, ...] = ("high", "moderate", "low")
+DIRECTIONS: tuple[Direction, ...] = ("positive", "negative", "mixed")
+
+
+def _slug(value: str) -> str:
+    if not SLUG_PATTERN.match(value):
+        raise ValueError(
+            f"`{value}` is not a valid id: use lower-case letters, digits, `.`, `_` and `-`, "
+            "starting with a letter or digit (e.g. `doe-2020`)"
+        )
+    return value
+
+
+def _doi(value: str) -> str:
+    for prefix in DOI_PREFIXES:
+        if value.lower().startswith(prefix):
+            bare = value[len(prefix) :].strip()
+            raise ValueError(f"write the DOI without `{prefix}`: {bare}")
+    if not DOI_PATTERN.match(value):
+        raise ValueError(
+            f"`{value}` does not look like a DOI: DOIs start with `10.` and a slash, e.g. 10.1111/hex.12996"
+        )
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_slug)]
+Doi = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_doi)]
+
+
+class Record(BaseModel):
+    """Base of every record: unknown keys are errors, nothing is coerced, nothing changes after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Principle(Record):
+    """One guiding principle of the programme theory."""
+
+    id: Slug
+    title: Text
+    statement: Text
+
+
+class Taxonomy(Record):
+    """The principles CMOCs are linked to (``configs/principles.yaml``)."""
+
+    principles: list[Principle] = Field(default_factory=list)
+
+
+class SearchCounts(Record):
+    """PRISMA-style document flow, when the review team records it in ``configs/review.yaml``."""
+
+    identified: Annotated[int, Field(ge=0)] | None = None
+    duplicates_removed: Annotated[int, Field(ge=0)] | None = None
+    screened: Annotated[int, Field(ge=0)] | None = None
+    excluded_at_screening: Annotated[int, Field(ge=0)] | None = None
+    full_text_assessed: Annotated[int, Field(ge=0)] | None = None
+    excluded_at_full_text: Annotated[int, Field(ge=0)] | None = None
+    included: Annotated[int, Field(ge=0)] | None = None
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class ConfidenceRule(Record):
+    """Thresholds of the confidence rule; each component with a concern lowers confidence one level."""
+
+    min_sources: Annotated[int, Field(ge=0)] = 2
+    min_cmocs: Annotated[int, Field(ge=0)] = 3
+    max_share_low_rigour: Share = 0.25
+    max_contrasts: Annotated[int, Field(ge=0)] = 0
+    min_share_high_relevance: Share = 0.5
+
+
+class ReviewConfig(Record):
+    """The review itself (``configs/review.yaml``)."""
+
+    title: Text
+    question: Text
+    authors: list[Text] = Field(default_factory=list)
+    search: SearchCounts | None = None
+    confidence: ConfidenceRule = Field(default_factory=ConfidenceRule)
+
+
+class Appraisal(Record):
+    """How relevant and how rigorous a source is for this review."""
+
+    relevance: Rating
+    rigour: Rating
+
+
+class Mechanism(Record):
+    """A mechanism as resource and response (Dalkin et al. 2015)."""
+
+    resource: Text
+    response: Text
+
+
+class Quote(Record):
+    """A verbatim passage of the source and where it stands in it."""
+
+    quote: Text
+    locator: Text
+
+
+class Cmoc(Record):
+    """A context-mechanism-outcome configuration, tied to its quotes and principles."""
+
+    id: Slug
+    context: Text
+    mechanism: Mechanism
+    outcome: Text
+    direction: Direction
+    principles: Annotated[list[Slug], Field(min_length=1)]
+    evidence: Annotated[list[Quote], Field(min_length=1)]
+    notes: Text | None = None
+    themes: list[Slug] = Field(default_factory=list)
+
+
+class Source(Record):
+    """One paper (``evidence/<id>.yaml``): bibliographic data, appraisal and CMOCs."""
+
+    id: Slug
+    title: Text
+    authors: list[Text] = Field(default_factory=list)
+    year: Annotated[int, Field(ge=1000, le=2999)] | None = None
+    journal: Text | None = None
+    volume: Text | None = None
+    issue: Text | None = None
+    pages: Text | None = None
+    doi: Doi | None = None
+    url: Text | None = None
+    design: Text | None = None
+    countries: list[Text] = Field(default_factory=list)
+    setting: Text | None = None
+    appraisal: Appraisal | None = None
+    abstract: Text | None = None
+    keywords: list[Text] = Field(default_factory=list)
+    notes: Text | None = None
+    cmocs: list[Cmoc] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A whole review, valid across files: what graph, analysis and rendering start from."""
+
+    config: ReviewConfig
+    principles: tuple[Principle, ...]
+    sources: tuple[Source, ...]
+
+    def cmocs(self) -> tuple[tuple[Source, Cmoc], ...]:
+        """Every CMOC with its source, in source then file order."""
+        return tuple((source, cmoc) for source in self.sources for cmoc in source.cmocs)

@@ -1,0 +1,56 @@
+"""The whole pipeline, load -> validate -> graph -> analyse -> render, one function per command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_review.checks import cross_file_problems
+from crm_review.errors import InvalidEvidence, Problem
+from crm_review.load import ReviewFiles, load_review_files
+from crm_review.model import Review
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``crm validate`` found: the review (when it has no errors) and every problem, sorted."""
+
+    review: Review | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+
+def validate(root: Path) -> Validation:
+    """Read and check the whole review; collect every problem of every file."""
+    files = load_review_files(root)
+    problems = sorted([*files.problems, *cross_file_problems(files)], key=Problem.sort_key)
+    has_errors = any(p.severity == "error" for p in problems)
+    review = None if has_errors else _assemble(files)
+    return Validation(review, tuple(problems))
+
+
+def load_valid_review(root: Path) -> Review:
+    """The review, or :class:`InvalidEvidence` with every error when it has any."""
+    result = validate(root)
+    if result.review is None:
+        raise InvalidEvidence(list(result.errors))
+    return result.review
+
+
+def _assemble(files: ReviewFiles) -> Review:
+    assert files.config is not None and files.taxonomy is not None  # guaranteed: no errors were found
+    return Review(
+        config=files.config.record,
+        principles=tuple(files.taxonomy.record.principles),
+        sources=tuple(loaded.record for loaded in files.sources),
+    )

@@ -1,0 +1,95 @@
+"""Shared helpers: a small valid review written into a temporary folder, and the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+REVIEW_YAML = """\
+title: A test review
+question: What works, for whom?
+"""
+
+PRINCIPLES_YAML = """\
+principles:
+  - id: quick-wins
+    title: Quick wins
+    statement: Create quick and tangible wins.
+  - id: invest-in-skills
+    title: Skills
+    statement: Invest in citizens who feel they lack the skills and confidence to engage.
+"""
+
+
+def source_yaml(source_id: str, *cmoc_ids: str, principle: str = "quick-wins", direction: str = "positive") -> str:
+    """A valid evidence file with the given CMOC ids (all linked to one principle)."""
+    text = f'id: {source_id}\ntitle: Study {source_id}\nauthors: ["Doe, Jane"]\nyear: 2020\n'
+    text += "appraisal: {relevance: high, rigour: moderate}\n"
+    if not cmoc_ids:
+        return text + "cmocs: []\n"
+    text += "cmocs:\n"
+    for cmoc_id in cmoc_ids:
+        text += (
+            f"  - id: {cmoc_id}\n"
+            "    context: Staff short of time.\n"
+            "    mechanism: {resource: Training, response: Confidence grows}\n"
+            "    outcome: More people take part.\n"
+            f"    direction: {direction}\n"
+            f"    principles: [{principle}]\n"
+            "    evidence:\n"
+            '      - {quote: "We learnt a lot.", locator: p. 3}\n'
+        )
+    return text
+
+
+def write_review(root: Path, sources: dict[str, str], *, principles: str | None = PRINCIPLES_YAML) -> Path:
+    """A review folder with configs and the given evidence files (file name -> text)."""
+    (root / "configs").mkdir(parents=True, exist_ok=True)
+    (root / "evidence").mkdir(exist_ok=True)
+    (root / "configs" / "review.yaml").write_text(REVIEW_YAML, encoding="utf-8")
+    if principles is not None:
+        (root / "configs" / "principles.yaml").write_text(principles, encoding="utf-8")
+    for name, text in sources.items():
+        (root / "evidence" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` with its bytes, to prove a command wrote nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    """A valid two-source review whose CMOCs cover both principles."""
+    return write_review(
+        tmp_path / "review",
+        {
+            "doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1", "doe-2020-2"),
+            "roe-2021.yaml": source_yaml("roe-2021", "roe-2021-1", principle="invest-in-skills", direction="negative"),
+        },
+    )
+
+
+@pytest.fixture
+def in_dir(tmp_path: Path) -> Iterator[Path]:
+    """Run the test from inside ``tmp_path`` so that paths print relative to it."""
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)

@@ -1,0 +1,60 @@
+"""The pipeline's shape: each outside library has one owner, and interactive commands start light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "crm_review"
+
+OWNERS = {
+    "yaml": {"yamltext.py"},
+    "networkx": {"graph.py", "analysis.py", "export.py"},
+    "jinja2": {"render.py"},
+    "typer": {"cli.py"},
+    "rich": {"cli.py", "prompts.py"},
+    "rispy": {"importers.py"},
+    "bibtexparser": {"importers.py"},
+    "filelock": {"edit.py"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("library", sorted(OWNERS))
+def test_library_is_imported_only_by_its_owner(library: str) -> None:
+    """One module owns each outside library, so a change of library touches one file."""
+    importers = {p.name for p in PACKAGE.rglob("*.py") if library in imported_modules(p)}
+    assert importers <= OWNERS[library]
+
+
+def test_errors_module_imports_nothing_of_the_package() -> None:
+    """errors.py sits below everything, so anything may raise its errors."""
+    assert "crm_review" not in imported_modules(PACKAGE / "errors.py")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "--review", "."]])
+def test_interactive_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
+    """`crm --help` and `crm validate` stay quick: no networkx or jinja2 on their path."""
+    code = (
+        "import sys\n"
+        "from crm_review.cli import app\n"
+        f"try:\n    app({argv!r}, prog_name='crm')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('networkx', 'jinja2') if m in sys.modules))\n"
+    )
+    repo = PACKAGE.parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
