@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,6 +104,289 @@ def validate(
         _stderr().print(summary)
     if result.failed(strict=strict):
         raise typer.Exit(1)
+
+
+# --- getting evidence in -----------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="The folder of the new review (made if missing).", file_okay=False)],
+    title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
+    question: Annotated[str | None, typer.Option(help="The review question.")] = None,
+    blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
+) -> None:
+    """Start a new review: configs, evidence/, a README, a .gitignore and the CI workflow."""
+    from crm_review.scaffold import init_review
+
+    with reported():
+        written = init_review(directory, title=title, question=question, blank=blank)
+    for path in written:
+        typer.echo(f"created {path}")
+
+
+add_app = typer.Typer(help="Add a source or a CMOC to the review.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(add_app, name="add")
+
+NoInput = Annotated[bool, typer.Option("--no-input", help="Never ask: fail listing what is missing.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _may_ask(no_input: bool) -> bool:
+    from crm_review.prompts import stdin_is_terminal
+
+    return not no_input and stdin_is_terminal()
+
+
+def _print_added(added: object, as_json: bool, what: str) -> None:
+    path, new_id = added.path, added.id  # type: ignore[attr-defined]
+    if as_json:
+        typer.echo(json.dumps({"id": new_id, "file": str(path)}))
+    else:
+        typer.echo(f"added {what} {new_id} to {path}")
+
+
+class RatingChoice(StrEnum):
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+
+
+class DirectionChoice(StrEnum):
+    positive = "positive"
+    negative = "negative"
+    mixed = "mixed"
+
+
+@add_app.command("source")
+def add_source(
+    review: ReviewDir = Path(),
+    source_id: Annotated[str | None, typer.Option("--id", help="The id (default: first author and year).")] = None,
+    title: Annotated[str | None, typer.Option(help="The title.")] = None,
+    authors: Annotated[list[str] | None, typer.Option("--author", help='"Family, Given"; repeat for each.')] = None,
+    year: Annotated[int | None, typer.Option(help="The year of publication.")] = None,
+    journal: Annotated[str | None, typer.Option()] = None,
+    volume: Annotated[str | None, typer.Option()] = None,
+    issue: Annotated[str | None, typer.Option()] = None,
+    pages: Annotated[str | None, typer.Option()] = None,
+    doi: Annotated[str | None, typer.Option(help="e.g. 10.1111/hex.12996")] = None,
+    url: Annotated[str | None, typer.Option()] = None,
+    design: Annotated[str | None, typer.Option(help="The study design.")] = None,
+    countries: Annotated[list[str] | None, typer.Option("--country", help="Repeat for each country.")] = None,
+    setting: Annotated[str | None, typer.Option()] = None,
+    relevance: Annotated[RatingChoice | None, typer.Option(help="Appraisal: relevance.")] = None,
+    rigour: Annotated[RatingChoice | None, typer.Option(help="Appraisal: rigour.")] = None,
+    no_input: NoInput = False,
+    as_json: AsJson = False,
+) -> None:
+    """Add a source: a new evidence file, ready for CMOCs."""
+    from crm_review.edit import SourceInput
+    from crm_review.edit import add_source as run_add_source
+
+    given = SourceInput(
+        title=title,
+        authors=tuple(authors or ()),
+        year=year,
+        id=source_id,
+        journal=journal,
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        doi=doi,
+        url=url,
+        design=design,
+        countries=tuple(countries or ()),
+        setting=setting,
+        relevance=relevance.value if relevance else None,
+        rigour=rigour.value if rigour else None,
+    )
+    with reported():
+        if given.missing() and _may_ask(no_input):
+            from crm_review.prompts import ask_source
+
+            given = ask_source(given, _stderr())
+        added = run_add_source(review, given)
+    _print_added(added, as_json, "source")
+
+
+@add_app.command("cmoc")
+def add_cmoc(
+    review: ReviewDir = Path(),
+    source: Annotated[str | None, typer.Option(help="The id of the source the CMOC comes from.")] = None,
+    cmoc_id: Annotated[str | None, typer.Option("--id", help="The id (default: <source>-N).")] = None,
+    context: Annotated[str | None, typer.Option(help="In which circumstances.")] = None,
+    resource: Annotated[str | None, typer.Option(help="Mechanism: the resource offered.")] = None,
+    response: Annotated[str | None, typer.Option(help="Mechanism: how people respond.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="What follows.")] = None,
+    direction: Annotated[DirectionChoice | None, typer.Option(help="positive, negative or mixed.")] = None,
+    principles: Annotated[
+        list[str] | None, typer.Option("--principle", help="An id or a prefix of one; repeat for each.")
+    ] = None,
+    quotes: Annotated[
+        list[str] | None, typer.Option("--quote", help="Verbatim text; pair each with --locator.")
+    ] = None,
+    locators: Annotated[
+        list[str] | None, typer.Option("--locator", help='Where the quote stands, e.g. "p. 3".')
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    themes: Annotated[list[str] | None, typer.Option("--theme", help="A mechanism tag; repeat for each.")] = None,
+    no_input: NoInput = False,
+    as_json: AsJson = False,
+) -> None:
+    """Add a CMOC to the end of its source's cmocs: list, keeping the file's own text."""
+    from crm_review.edit import CmocInput
+    from crm_review.edit import add_cmoc as run_add_cmoc
+
+    quotes, locators = quotes or [], locators or []
+    if len(quotes) != len(locators):
+        raise typer.BadParameter(
+            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
+        )
+    given = CmocInput(
+        source=source,
+        context=context,
+        resource=resource,
+        response=response,
+        outcome=outcome,
+        direction=direction.value if direction else None,
+        principles=tuple(principles or ()),
+        quotes=tuple(zip(quotes, locators, strict=True)),
+        notes=notes,
+        themes=tuple(themes or ()),
+        id=cmoc_id,
+    )
+    with reported():
+        if given.missing() and _may_ask(no_input):
+            from crm_review.load import load_review_files
+            from crm_review.prompts import ask_cmoc
+
+            files = load_review_files(review)
+            taxonomy = files.taxonomy.record.principles if files.taxonomy else []
+            given = ask_cmoc(given, taxonomy, [f.record.id for f in files.sources], _stderr())
+        added = run_add_cmoc(review, given)
+    _print_added(added, as_json, "CMOC")
+
+
+class ImportFormat(StrEnum):
+    ris = "ris"
+    bibtex = "bibtex"
+    csl_json = "csl-json"
+
+
+@app.command("import")
+def import_(
+    export: Annotated[Path, typer.Argument(help="A RIS, BibTeX or CSL-JSON export (e.g. from Zotero).")],
+    review: ReviewDir = Path(),
+    input_format: Annotated[
+        ImportFormat | None, typer.Option("--format", help="The export's format (default: from its suffix).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created; write nothing.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Create source stubs from a reference-manager export, skipping sources the review has."""
+    from crm_review.edit import import_references
+
+    with reported():
+        result = import_references(review, export, input_format.value if input_format else None, dry_run=dry_run)
+    if as_json:
+        payload = {
+            "dry_run": result.dry_run,
+            "created": [{"id": a.id, "file": str(a.path)} for a in result.created],
+            "skipped": [{"title": s.reference.title, "reason": s.reason} for s in result.skipped],
+            "notes": result.notes,
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    verb = "would create" if dry_run else "created"
+    for added in result.created:
+        typer.echo(f"{verb} {added.path}")
+    for skipped in result.skipped:
+        typer.echo(f"skipped {skipped.reference.title or '(untitled record)'}: {skipped.reason}")
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    _stderr().print(f"{len(result.created)} {verb}, {len(result.skipped)} skipped")
+
+
+class ListWhat(StrEnum):
+    sources = "sources"
+    cmocs = "cmocs"
+    principles = "principles"
+
+
+@app.command("list")
+def list_(
+    what: Annotated[ListWhat, typer.Argument(help="sources, cmocs or principles.")],
+    review: ReviewDir = Path(),
+    principle: Annotated[str | None, typer.Option(help="Only what links to this principle (id or prefix).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source's CMOCs.")] = None,
+    direction: Annotated[DirectionChoice | None, typer.Option(help="Only CMOCs of this direction.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List sources, CMOCs or principles: a table in a terminal, tab-separated text when piped."""
+    from crm_review import queries
+    from crm_review.edit import resolve_principle
+    from crm_review.pipeline import load_valid_review
+
+    with reported():
+        loaded = load_valid_review(review)
+        principle_id = resolve_principle(principle, loaded.principles) if principle else None
+        where = queries.CmocFilter(principle_id, source, direction.value if direction else None)
+        rows = {
+            ListWhat.sources: queries.source_rows,
+            ListWhat.cmocs: queries.cmoc_rows,
+            ListWhat.principles: queries.principle_rows,
+        }[what](loaded, where)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    console = Console(soft_wrap=False, highlight=False)
+    if console.is_terminal:
+        console.print(_table(what.value, rows))
+        return
+    if rows:
+        typer.echo("\t".join(rows[0]))
+    for row in rows:
+        typer.echo("\t".join(_cell(value) for value in row.values()))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return " ".join(str(value).split())
+
+
+def _table(title: str, rows: list[dict[str, object]]) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} {title}", title_justify="left")
+    for column in rows[0] if rows else ["id"]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(_cell(value)) for value in row.values()))
+    return table
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A source, CMOC or principle id.")],
+    review: ReviewDir = Path(),
+    as_json: AsJson = False,
+) -> None:
+    """Show one source, CMOC or principle in full (a principle with its CMOCs)."""
+    from crm_review.pipeline import load_valid_review
+    from crm_review.queries import find
+
+    with reported():
+        found = find(load_valid_review(review), item_id)
+    data = found.as_json()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    from crm_review.yamltext import dump
+
+    typer.echo(dump(data), nl=False)
 
 
 def main() -> None:

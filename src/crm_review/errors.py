@@ -85,3 +85,11 @@ class StaleOutput(CrmError):
 
 class TemplateFailed(CrmError):
     """Raised when a review's own template cannot be rendered."""
+
+
+class ReviewBusy(CrmError):
+    """Raised when another crm command holds the review's lock for longer than we wait."""
+
+
+class UnsupportedLayout(CrmError):
+    """Raised when ``crm add`` cannot place a CMOC in a file written in an unusual YAML layout."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -67,17 +68,24 @@ def load_record(text: str, shown_as: Path, model: type[RecordT]) -> LoadedFile[R
     return LoadedFile(shown_as, record, located)
 
 
-def load_file(path: Path, model: type[RecordT]) -> LoadedFile[RecordT] | list[Problem]:
+def load_file(path: Path, model: type[RecordT], text: str | None = None) -> LoadedFile[RecordT] | list[Problem]:
+    """Load one file from disk, or from ``text`` when a change is checked before it is written."""
     shown_as = layout.shown(path)
-    try:
-        text = read_text(path, shown_as)
-    except YamlProblems as exc:
-        return exc.problems
+    if text is None:
+        try:
+            text = read_text(path, shown_as)
+        except YamlProblems as exc:
+            return exc.problems
     return load_record(text, shown_as, model)
 
 
-def load_review_files(root: Path) -> ReviewFiles:
-    """Read the review's configs and every evidence file, collecting problems instead of stopping."""
+def load_review_files(root: Path, overrides: Mapping[Path, str] | None = None) -> ReviewFiles:
+    """Read the review's configs and every evidence file, collecting problems instead of stopping.
+
+    ``overrides`` gives new text for evidence files (new or changed), so that a change is validated
+    together with the whole review before anything is written.
+    """
+    overrides = overrides or {}
     config_path = layout.review_file(root)
     if not config_path.is_file():
         raise ReviewNotFound(
@@ -99,7 +107,8 @@ def load_review_files(root: Path) -> ReviewFiles:
     else:
         text = layout.packaged("defaults", layout.PRINCIPLES_FILE).read_text(encoding="utf-8")
         taxonomy = keep(load_record(text, Path("(default taxonomy)"), Taxonomy))
-    sources = [keep(load_file(path, Source)) for path in layout.evidence_files(root)]
+    paths = sorted({*layout.evidence_files(root), *overrides})
+    sources = [keep(load_file(path, Source, overrides.get(path))) for path in paths]
     problems.extend(_stray_files(root))
     return ReviewFiles(
         root=root,

@@ -159,6 +159,13 @@ class Source(Record):
     notes: Text | None = None
     cmocs: list[Cmoc] = Field(default_factory=list)
 
+    def short_authors(self) -> str:
+        """``Doe``, ``Doe & Roe`` or ``Doe et al.``, as in an author-year citation."""
+        families = [author.split(",", 1)[0].strip() for author in self.authors]
+        if len(families) > 2:
+            return f"{families[0]} et al."
+        return " & ".join(families)
+
 
 @dataclass(frozen=True)
 class Review:

@@ -15,10 +15,8 @@ from typing import Any
 import yaml
 
 try:
-    from yaml import CSafeDumper as _BaseDumper
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from crm_review.errors import Problem
@@ -213,8 +211,15 @@ class _Converter:
         return result
 
 
-class _ReviewDumper(_BaseDumper):
-    """Block style for records, flow style (``[a, b]``) for short lists of plain values."""
+class _ReviewDumper(yaml.SafeDumper):
+    """Block style for records, flow style (``[a, b]``) for short lists of plain values.
+
+    The pure-Python dumper, since only it lets nested lists be indented as people write them by hand;
+    crm writes one record at a time, so its speed does not matter.
+    """
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _represent_list(dumper: _ReviewDumper, data: list[Any]) -> yaml.Node:
@@ -227,6 +232,13 @@ def _represent_str(dumper: _ReviewDumper, data: str) -> yaml.Node:
     return dumper.represent_scalar(_TAG + "str", data, style=style)
 
 
+def _represent_dict(dumper: _ReviewDumper, data: dict[str, Any]) -> yaml.Node:
+    """``{relevance: high, rigour: low}`` on one line; longer records in block style."""
+    flow = bool(data) and all(isinstance(v, str) and len(v) <= 12 and "\n" not in v for v in data.values())
+    return dumper.represent_mapping(_TAG + "map", data, flow_style=flow)
+
+
+_ReviewDumper.add_representer(dict, _represent_dict)
 _ReviewDumper.add_representer(list, _represent_list)
 _ReviewDumper.add_representer(str, _represent_str)
 

@@ -1,0 +1,122 @@
+"""What `crm list` and `crm show` report: plain rows and records, filtered, in a stable order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crm_review.errors import UnknownId
+from crm_review.model import Cmoc, Principle, Review, Source
+from crm_review.suggest import nearest
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CmocFilter:
+    principle: str | None = None
+    source: str | None = None
+    direction: str | None = None
+
+    def keeps(self, source: Source, cmoc: Cmoc) -> bool:
+        return (
+            (self.principle is None or self.principle in cmoc.principles)
+            and (self.source is None or self.source == source.id)
+            and (self.direction is None or self.direction == cmoc.direction)
+        )
+
+
+def source_rows(review: Review, where: CmocFilter) -> list[Row]:
+    """Sources with at least one CMOC passing the filter (every source when nothing is filtered)."""
+    rows = []
+    for source in review.sources:
+        kept = [c for c in source.cmocs if where.keeps(source, c)]
+        if where != CmocFilter() and not kept:
+            continue
+        if where.source is not None and where.source != source.id:
+            continue
+        rows.append(
+            {
+                "id": source.id,
+                "year": source.year,
+                "authors": source.short_authors(),
+                "title": source.title,
+                "countries": list(source.countries),
+                "relevance": source.appraisal.relevance if source.appraisal else None,
+                "rigour": source.appraisal.rigour if source.appraisal else None,
+                "cmocs": len(kept),
+            }
+        )
+    return rows
+
+
+def cmoc_rows(review: Review, where: CmocFilter) -> list[Row]:
+    return [
+        {
+            "id": cmoc.id,
+            "source": source.id,
+            "direction": cmoc.direction,
+            "principles": list(cmoc.principles),
+            "context": cmoc.context,
+            "outcome": cmoc.outcome,
+        }
+        for source, cmoc in review.cmocs()
+        if where.keeps(source, cmoc)
+    ]
+
+
+def principle_rows(review: Review, where: CmocFilter) -> list[Row]:
+    rows = []
+    for principle in review.principles:
+        if where.principle is not None and where.principle != principle.id:
+            continue
+        linked = [(s, c) for s, c in review.cmocs() if principle.id in c.principles and where.keeps(s, c)]
+        rows.append(
+            {
+                "id": principle.id,
+                "title": principle.title,
+                "cmocs": len(linked),
+                "sources": len({s.id for s, _ in linked}),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `crm show ID` found: a source, a CMOC (with its source) or a principle (with its CMOCs)."""
+
+    kind: str
+    record: Source | Cmoc | Principle
+    source: Source | None = None
+    linked: tuple[tuple[Source, Cmoc], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, **_plain(self.record)}
+        if self.source is not None:
+            data["source"] = self.source.id
+        if self.kind == "principle":
+            data["cmocs"] = [_plain(c) | {"source": s.id} for s, c in self.linked]
+        return data
+
+
+def _plain(record: Source | Cmoc | Principle) -> dict[str, Any]:
+    """The record as JSON-ready data, without the fields left empty."""
+    return {k: v for k, v in record.model_dump(mode="json", exclude_none=True).items() if v != []}
+
+
+def find(review: Review, wanted: str) -> Found:
+    """The source, CMOC or principle with id ``wanted``."""
+    for source in review.sources:
+        if source.id == wanted:
+            return Found("source", source)
+        for cmoc in source.cmocs:
+            if cmoc.id == wanted:
+                return Found("cmoc", cmoc, source=source)
+    for principle in review.principles:
+        if principle.id == wanted:
+            linked = tuple((s, c) for s, c in review.cmocs() if principle.id in c.principles)
+            return Found("principle", principle, linked=linked)
+    every = [s.id for s in review.sources] + [c.id for _, c in review.cmocs()] + [p.id for p in review.principles]
+    hint = nearest(wanted, every)
+    raise UnknownId(f"no source, CMOC or principle `{wanted}`" + (f": did you mean `{hint}`?" if hint else ""))
