@@ -6,14 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: review test validate lint bench clean
+.PHONY: review test validate lint golden bench clean
 
 review: $(STAMP)
 	$(BIN)/crm validate
+	$(BIN)/crm synthesize
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/crm validate --strict
+	$(BIN)/crm synthesize --check
 	$(MAKE) --no-print-directory lint
 
 validate: $(STAMP)
@@ -23,6 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+
+# After an intended change of output: rewrite the golden files, then read `git diff tests/golden`.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -389,6 +389,67 @@ def show(
     typer.echo(dump(data), nl=False)
 
 
+# --- synthesis --------------------------------------------------------------------------------
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from crm_review.pipeline import OUTPUT_FORMATS
+
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [f for f in chosen if f not in OUTPUT_FORMATS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"choose from {', '.join(OUTPUT_FORMATS)}, separated by commas", param_hint="--format")
+    return tuple(f for f in OUTPUT_FORMATS if f in chosen)
+
+
+@app.command()
+def synthesize(
+    review: ReviewDir = Path(),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
+    formats: Annotated[
+        str, typer.Option("--format", "-f", help="Any of md, html, json, comma-separated.")
+    ] = "md,html,json",
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
+    ] = False,
+) -> None:
+    """Build the graph, analyse it, and render REVIEW.md, review.html and review.json."""
+    from crm_review.pipeline import synthesize as run_synthesis
+
+    chosen = _formats(formats)
+    with reported():
+        result = run_synthesis(review, out, chosen, check=check)
+    for path in result.paths:
+        typer.echo(f"{'up to date' if check else 'wrote'} {path}")
+
+
+class GraphFormat(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+@app.command()
+def graph(
+    review: ReviewDir = Path(),
+    graph_format: Annotated[GraphFormat, typer.Option("--format", "-f", help="The file format.")] = GraphFormat.graphml,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The file to write (default: print).")] = None,
+) -> None:
+    """Export the graph of sources, CMOCs and principles (GraphML, GEXF, JSON, DOT or Mermaid)."""
+    from crm_review.files import write_atomic
+    from crm_review.pipeline import export
+
+    with reported():
+        text = export(review, graph_format.value)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomic(output, text)
+    typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     app(prog_name="crm")
 

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from crm_review import layout
 from crm_review.checks import cross_file_problems
-from crm_review.errors import InvalidEvidence, Problem
+from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
 
@@ -55,3 +56,49 @@ def _assemble(files: ReviewFiles) -> Review:
         principles=tuple(files.taxonomy.record.principles),
         sources=tuple(loaded.record for loaded in files.sources),
     )
+
+
+OUTPUT_FORMATS = ("md", "html", "json")
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """What ``crm synthesize`` wrote (or, with ``check``, found up to date)."""
+
+    paths: tuple[Path, ...]
+
+
+def synthesize(
+    root: Path, out: Path | None = None, formats: tuple[str, ...] = OUTPUT_FORMATS, *, check: bool = False
+) -> Synthesis:
+    """load -> validate -> graph -> analyse -> render; then write each document atomically, or compare.
+
+    Everything is rendered in memory first, so a failure leaves the previous documents in place. With
+    ``check``, nothing is written and :class:`StaleOutput` names every document that differs.
+    """
+    from crm_review.analysis import analyse
+    from crm_review.files import write_atomic
+    from crm_review.graph import build_graph
+    from crm_review.render import render_documents
+
+    review = load_valid_review(root)
+    findings = analyse(build_graph(review), review.config.confidence)
+    documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR)
+    folder = out if out is not None else root / layout.OUTPUT_DIR
+    paths = {folder / name: text for name, text in documents.items()}
+    if check:
+        stale = [layout.shown(p) for p, text in paths.items() if not p.is_file() or p.read_bytes() != text.encode()]
+        if stale:
+            raise StaleOutput(stale)
+    else:
+        for path, text in paths.items():
+            write_atomic(path, text)
+    return Synthesis(tuple(layout.shown(p) for p in paths))
+
+
+def export(root: Path, fmt: str) -> str:
+    """The review's graph as text in ``fmt`` (graphml, gexf, json, dot or mermaid)."""
+    from crm_review.export import export_graph
+    from crm_review.graph import build_graph
+
+    return export_graph(build_graph(load_valid_review(root)), fmt)

@@ -1,0 +1,126 @@
+"""`crm synthesize` as a user and CI run it: what it writes, --check, failures, template overrides."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, REPO, snapshot
+from crm_review.cli import app
+
+SMALL = FIXTURES / "small-review"
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    root = tmp_path / "review-repo"
+    shutil.copytree(SMALL, root)
+    return root
+
+
+def synth(runner: CliRunner, root: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["synthesize", "--review", str(root), *args])
+    return result.exit_code, result.output
+
+
+def test_writes_the_three_documents(review: Path, runner: CliRunner) -> None:
+    """By default REVIEW.md, review.html and review.json land in review/."""
+    code, output = synth(runner, review)
+    assert code == 0
+    assert sorted(p.name for p in (review / "review").iterdir()) == ["REVIEW.md", "review.html", "review.json"]
+    assert output.count("wrote ") == 3
+
+
+def test_format_and_out_choose_what_and_where(review: Path, runner: CliRunner, tmp_path: Path) -> None:
+    """--format md,json --out DIR writes just those two, there."""
+    code, _ = synth(runner, review, "--format", "json,md", "--out", str(tmp_path / "site"))
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["REVIEW.md", "review.json"]
+
+
+def test_unknown_format_is_a_usage_error(review: Path, runner: CliRunner) -> None:
+    """A format that does not exist is exit 2, naming the choices."""
+    code, output = synth(runner, review, "--format", "pdf")
+    assert code == 2
+    assert "choose from md, html, json" in output
+
+
+def test_running_twice_changes_no_byte(review: Path, runner: CliRunner) -> None:
+    """The same evidence gives byte-identical files."""
+    synth(runner, review)
+    first = snapshot(review / "review")
+    synth(runner, review)
+    assert snapshot(review / "review") == first
+
+
+def test_check_passes_when_up_to_date_and_names_stale_files(review: Path, runner: CliRunner) -> None:
+    """--check is quiet success after a render, and after an evidence change names what is stale, writing nothing."""
+    synth(runner, review)
+    assert synth(runner, review, "--check")[0] == 0
+    path = review / "evidence" / "beta-2021.yaml"
+    path.write_text(path.read_text().replace("Falling response rates.", "Response rates fall."))
+    before = snapshot(review)
+    code, output = synth(runner, review, "--check")
+    assert code == 1
+    assert "out of date:" in output and "REVIEW.md" in output and "review.json" in output
+    assert snapshot(review) == before
+
+
+def test_check_without_a_rendered_review_fails(review: Path, runner: CliRunner) -> None:
+    """A review never rendered is stale."""
+    code, output = synth(runner, review, "--check")
+    assert code == 1 and "out of date" in output
+    assert not (review / "review").exists()
+
+
+def test_invalid_evidence_leaves_the_previous_review(review: Path, runner: CliRunner) -> None:
+    """A failed run shows the errors and keeps the documents already there."""
+    synth(runner, review)
+    before = snapshot(review / "review")
+    (review / "evidence" / "beta-2021.yaml").write_text("id: beta-2021\ntitle: x\ntitle: y\n")
+    code, output = synth(runner, review)
+    assert code == 1
+    assert "beta-2021.yaml:3:1: error: `title` appears twice" in output
+    assert "Traceback" not in output
+    assert snapshot(review / "review") == before
+
+
+def test_review_template_overrides_the_packaged_one(review: Path, runner: CliRunner) -> None:
+    """A template in the review's templates/ folder replaces the packaged one of the same name."""
+    (review / "templates").mkdir()
+    (review / "templates" / "REVIEW.md.j2").write_text(
+        "# {{ review.title|md }}\n{% for p in principles %}- {{ p.f.title|md }}: {{ p.f.confidence }}\n{% endfor %}"
+    )
+    synth(runner, review)
+    assert (review / "review" / "REVIEW.md").read_text() == (
+        "# Citizen panels in primary care\n- Shared governance: very low\n- Quick wins: low\n- Skills: None\n"
+    )
+    assert "<!DOCTYPE html>" in (review / "review" / "review.html").read_text()
+
+
+def test_broken_template_is_one_clear_error(review: Path, runner: CliRunner) -> None:
+    """A mistake in a team's template names the template and line, exit 1, nothing written."""
+    (review / "templates").mkdir()
+    (review / "templates" / "review.html.j2").write_text("<p>\n{% for x in %}</p>\n")
+    code, output = synth(runner, review)
+    assert code == 1
+    assert "review.html.j2:2: the template cannot be rendered" in output
+    assert not (review / "review").exists()
+
+
+def test_undefined_name_in_template_is_an_error_not_blank(review: Path, runner: CliRunner) -> None:
+    """A misspelt variable fails loudly instead of leaving a hole in the document."""
+    (review / "templates").mkdir()
+    (review / "templates" / "REVIEW.md.j2").write_text("# {{ reveiw.title }}\n")
+    code, output = synth(runner, review)
+    assert code == 1
+    assert "'reveiw' is undefined" in output
+
+
+def test_bundled_review_is_committed_up_to_date(runner: CliRunner) -> None:
+    """The repository's review/ is what its evidence renders to (CI fails otherwise)."""
+    result = runner.invoke(app, ["synthesize", "--review", str(REPO), "--check"])
+    assert result.exit_code == 0, result.output
