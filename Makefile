@@ -22,8 +22,8 @@ validate: $(STAMP)
 	$(BIN)/crm validate
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 # After an intended change of output: rewrite the golden files, then read `git diff tests/golden`.

@@ -58,3 +58,16 @@ def test_interactive_commands_do_not_import_heavy_modules(argv: list[str]) -> No
     repo = PACKAGE.parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_choices_match_the_library() -> None:
+    """The CLI spells its choices out (to start light) and they must stay the library's."""
+    from crm_review import cli
+    from crm_review.export import GRAPH_FORMATS
+    from crm_review.importers import FORMATS
+    from crm_review.model import DIRECTIONS, RATINGS
+
+    assert tuple(cli.DirectionChoice) == DIRECTIONS
+    assert tuple(cli.RatingChoice) == RATINGS
+    assert tuple(cli.ImportFormat) == FORMATS
+    assert tuple(cli.GraphFormat) == GRAPH_FORMATS

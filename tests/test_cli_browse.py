@@ -87,3 +87,12 @@ def test_list_refuses_an_invalid_review(tmp_path: Path, runner: CliRunner) -> No
     result = runner.invoke(app, ["list", "sources", "--review", str(tmp_path)])
     assert result.exit_code == 1
     assert "review.yaml:1:1: error: missing `question`" in result.output
+
+
+def test_list_says_when_nothing_matches(runner: CliRunner) -> None:
+    """An empty selection says so, instead of printing nothing."""
+    result = runner.invoke(
+        app, ["list", "cmocs", "--source", "montenegro-2020", "--principle", "quick-wins", "--review", str(REPO)]
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "" and "no cmocs match" in result.output

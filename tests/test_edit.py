@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, snapshot, source_yaml, write_review
-from crm_review.edit import CmocInput, SourceInput, add_cmoc, add_source
+from crm_review.edit import add_cmoc, add_source
+from crm_review.entries import CmocInput, SourceInput
 from crm_review.errors import (
     AmbiguousPrinciple,
     CrmError,
@@ -230,7 +231,8 @@ def test_failed_rename_leaves_the_old_file_and_no_temporary(commented: Path, mon
 KILL_BEFORE_RENAME = """
 import os, signal, sys
 from pathlib import Path
-from crm_review.edit import CmocInput, add_cmoc
+from crm_review.edit import add_cmoc
+from crm_review.entries import CmocInput
 os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
 add_cmoc(Path(sys.argv[1]), CmocInput(source="doe-2020", context="C", resource="R", response="S", outcome="O",
     direction="positive", principles=("quick-wins",), quotes=(("q", "p. 1"),)))
@@ -250,7 +252,8 @@ def test_process_killed_between_write_and_rename(commented: Path) -> None:
 CONCURRENT_ADDER = """
 import sys
 from pathlib import Path
-from crm_review.edit import CmocInput, add_cmoc
+from crm_review.edit import add_cmoc
+from crm_review.entries import CmocInput
 for n in range(10):
     add_cmoc(Path(sys.argv[1]), CmocInput(source="doe-2020", context=f"{sys.argv[2]} {n}", resource="R",
         response="S", outcome="O", direction="positive", principles=("quick-wins",), quotes=(("q", "p. 1"),)))

@@ -124,3 +124,41 @@ def test_bundled_review_is_committed_up_to_date(runner: CliRunner) -> None:
     """The repository's review/ is what its evidence renders to (CI fails otherwise)."""
     result = runner.invoke(app, ["synthesize", "--review", str(REPO), "--check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_new_review_without_evidence_renders(tmp_path: Path, runner: CliRunner, blank: bool) -> None:
+    """A review just made by `crm init` (with or without principles) renders: every principle a gap."""
+    root = tmp_path / "new"
+    runner.invoke(app, ["init", str(root), *(["--blank"] if blank else [])], catch_exceptions=False)
+    code, output = synth(runner, root)
+    assert code == 0, output
+    markdown = (root / "review" / "REVIEW.md").read_text()
+    assert "0 sources" in markdown
+    assert ("Every principle has at least one CMOC." in markdown) is blank
+    assert "<svg" in (root / "review" / "review.html").read_text()
+
+
+def test_failure_while_writing_keeps_every_old_document(
+    review: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If writing the third document fails, none of the three is replaced and no temporary is left."""
+    synth(runner, review)
+    path = review / "evidence" / "beta-2021.yaml"
+    path.write_text(path.read_text().replace("Falling response rates.", "Response rates fall."))
+    before = snapshot(review / "review")
+    import os as os_module
+
+    real_fdopen = os_module.fdopen
+    calls = []
+
+    def failing_fdopen(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("No space left on device")
+        return real_fdopen(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os_module, "fdopen", failing_fdopen)
+    with pytest.raises(OSError, match="No space left"):
+        runner.invoke(app, ["synthesize", "--review", str(review)], catch_exceptions=False)
+    assert snapshot(review / "review") == before

@@ -180,8 +180,8 @@ def add_source(
     as_json: AsJson = False,
 ) -> None:
     """Add a source: a new evidence file, ready for CMOCs."""
-    from crm_review.edit import SourceInput
     from crm_review.edit import add_source as run_add_source
+    from crm_review.entries import SourceInput
 
     given = SourceInput(
         title=title,
@@ -234,8 +234,8 @@ def add_cmoc(
     as_json: AsJson = False,
 ) -> None:
     """Add a CMOC to the end of its source's cmocs: list, keeping the file's own text."""
-    from crm_review.edit import CmocInput
     from crm_review.edit import add_cmoc as run_add_cmoc
+    from crm_review.entries import CmocInput
 
     quotes, locators = quotes or [], locators or []
     if len(quotes) != len(locators):
@@ -339,12 +339,14 @@ def list_(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    if not rows:
+        _stderr().print(f"no {what.value} match" if (principle or source or direction) else f"no {what.value} yet")
+        return
     console = Console(soft_wrap=False, highlight=False)
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
-    if rows:
-        typer.echo("\t".join(rows[0]))
+    typer.echo("\t".join(rows[0]))
     for row in rows:
         typer.echo("\t".join(_cell(value) for value in row.values()))
 
@@ -361,7 +363,7 @@ def _table(title: str, rows: list[dict[str, object]]) -> object:
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} {title}", title_justify="left")
-    for column in rows[0] if rows else ["id"]:
+    for column in rows[0]:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(escape(_cell(value)) for value in row.values()))

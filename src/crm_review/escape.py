@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Parentheses, braces, `+` and `!` act only next to `[` or at a line start, so they stay unescaped.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
@@ -14,11 +15,13 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=65_536)
 def md_inline(text: str) -> str:
     """Text for a Markdown paragraph: punctuation that Markdown would act on is backslash-escaped.
 
     ``<script>`` stays visible text, ``*`` stays an asterisk, and a leading ``#`` or ``1.`` cannot turn
     the line into a heading or a list, because the text is always placed after a label on its line.
+    Cached: contrasts show the same CMOC's text once for every CMOC it is set against.
     """
     return _MD_SPECIAL.sub(r"\\\1", _ENTITY.sub("&amp;", one_line(text)))
 

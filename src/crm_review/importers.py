@@ -1,4 +1,4 @@
-"""Reference-manager exports (RIS, BibTeX, CSL-JSON) to source stubs, skipping what the review has.
+"""Reference-manager exports (RIS, BibTeX, CSL-JSON) to source entries, skipping what the review has.
 
 Parsing is left to maintained parsers (rispy; bibtexparser, whose LaTeX decoding turns ``d'{\\^e}tre``
 into "d'être"); this module only maps their records to the evidence format and finds duplicates.
@@ -18,6 +18,7 @@ import rispy
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
 
+from crm_review.entries import SourceInput
 from crm_review.errors import ImportFailed
 from crm_review.ids import source_id
 from crm_review.model import DOI_PATTERN, DOI_PREFIXES, Source
@@ -27,25 +28,8 @@ _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl
 
 
 @dataclass(frozen=True)
-class Reference:
-    """One record of an export, in the evidence format's terms."""
-
-    title: str | None
-    authors: tuple[str, ...] = ()
-    year: int | None = None
-    journal: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    url: str | None = None
-    abstract: str | None = None
-    keywords: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Skipped:
-    reference: Reference
+    reference: SourceInput
     reason: str
 
 
@@ -53,7 +37,7 @@ class Skipped:
 class ImportPlan:
     """What an import would create and what it leaves out, and why."""
 
-    create: list[tuple[str, Reference]] = field(default_factory=list)
+    create: list[tuple[str, SourceInput]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -68,7 +52,7 @@ def detect_format(path: Path) -> str:
         ) from None
 
 
-def read_references(path: Path, fmt: str | None = None) -> list[Reference]:
+def read_references(path: Path, fmt: str | None = None) -> list[SourceInput]:
     """Every record of the export at ``path``."""
     fmt = fmt or detect_format(path)
     try:
@@ -84,7 +68,7 @@ def read_references(path: Path, fmt: str | None = None) -> list[Reference]:
     return readers[fmt](text, path)
 
 
-def plan_import(references: Iterable[Reference], existing: Sequence[Source], taken_ids: set[str]) -> ImportPlan:
+def plan_import(references: Iterable[SourceInput], existing: Sequence[Source], taken_ids: set[str]) -> ImportPlan:
     """Decide, record by record, whether to create a stub or skip it as a duplicate."""
     plan = ImportPlan()
     seen_dois = {_doi_key(s.doi): s.id for s in existing if s.doi}
@@ -153,7 +137,7 @@ def _pages(start: Any, end: Any) -> str | None:
 # --- RIS (Zotero, EndNote, Mendeley) ------------------------------------------------------------
 
 
-def _read_ris(text: str, path: Path) -> list[Reference]:
+def _read_ris(text: str, path: Path) -> list[SourceInput]:
     try:
         entries = rispy.loads(text)
     except (OSError, ValueError, KeyError) as exc:
@@ -161,14 +145,14 @@ def _read_ris(text: str, path: Path) -> list[Reference]:
     return [_from_ris(entry) for entry in entries]
 
 
-def _from_ris(entry: dict[str, Any]) -> Reference:
+def _from_ris(entry: dict[str, Any]) -> SourceInput:
     authors = [*entry.get("first_authors", []), *entry.get("authors", [])]
     journal = next(
         (entry[k] for k in ("secondary_title", "journal_name", "alternate_title3", "alternate_title2") if entry.get(k)),
         None,
     )
     urls = entry.get("urls") or []
-    return Reference(
+    return SourceInput(
         title=_text(entry.get("title") or entry.get("primary_title")),
         authors=tuple(a for a in (_text(a) for a in authors) if a),
         year=_year(entry.get("year") or entry.get("publication_year") or entry.get("date")),
@@ -186,7 +170,7 @@ def _from_ris(entry: dict[str, Any]) -> Reference:
 # --- BibTeX (Zotero, Better BibTeX, JabRef) -----------------------------------------------------
 
 
-def _read_bibtex(text: str, path: Path) -> list[Reference]:
+def _read_bibtex(text: str, path: Path) -> list[SourceInput]:
     library = parse_string(text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()])
     if library.failed_blocks:
         block = library.failed_blocks[0]
@@ -197,7 +181,7 @@ def _read_bibtex(text: str, path: Path) -> list[Reference]:
     return [_from_bibtex(entry.fields_dict) for entry in library.entries]
 
 
-def _from_bibtex(fields: dict[str, Any]) -> Reference:
+def _from_bibtex(fields: dict[str, Any]) -> SourceInput:
     def value(*names: str) -> Any:
         for name in names:
             if name in fields and fields[name].value not in (None, ""):
@@ -206,7 +190,7 @@ def _from_bibtex(fields: dict[str, Any]) -> Reference:
 
     authors = value("author") or []
     keywords = value("keywords") or ""
-    return Reference(
+    return SourceInput(
         title=_text(value("title")),
         authors=tuple(_bibtex_name(name) for name in authors),
         year=_year(value("year", "date")),
@@ -232,7 +216,7 @@ def _bibtex_name(name: Any) -> str:
 # --- CSL-JSON (Zotero "Export Format: CSL JSON") -----------------------------------------------
 
 
-def _read_csl_json(text: str, path: Path) -> list[Reference]:
+def _read_csl_json(text: str, path: Path) -> list[SourceInput]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -243,7 +227,7 @@ def _read_csl_json(text: str, path: Path) -> list[Reference]:
     return [_from_csl(item) for item in items]
 
 
-def _from_csl(item: dict[str, Any]) -> Reference:
+def _from_csl(item: dict[str, Any]) -> SourceInput:
     authors = []
     for person in item.get("author", []):
         if person.get("literal"):
@@ -256,7 +240,7 @@ def _from_csl(item: dict[str, Any]) -> Reference:
     parts = issued.get("date-parts") or [[None]]
     year = parts[0][0] if parts and parts[0] else None
     keywords = item.get("keyword") or ""
-    return Reference(
+    return SourceInput(
         title=_text(item.get("title")),
         authors=tuple(authors),
         year=_year(year if year is not None else issued.get("raw") or issued.get("literal")),

@@ -77,7 +77,7 @@ def synthesize(
     ``check``, nothing is written and :class:`StaleOutput` names every document that differs.
     """
     from crm_review.analysis import analyse
-    from crm_review.files import write_atomic
+    from crm_review.files import write_all_atomic
     from crm_review.graph import build_graph
     from crm_review.render import render_documents
 
@@ -91,8 +91,7 @@ def synthesize(
         if stale:
             raise StaleOutput(stale)
     else:
-        for path, text in paths.items():
-            write_atomic(path, text)
+        write_all_atomic(paths)
     return Synthesis(tuple(layout.shown(p) for p in paths))
 
 

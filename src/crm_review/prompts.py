@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, IntPrompt, Prompt
 
-from crm_review.edit import CmocInput, SourceInput, resolve_principle
+from crm_review.edit import resolve_principle
+from crm_review.entries import CmocInput, SourceInput
 from crm_review.errors import CrmError
 from crm_review.model import DIRECTIONS, RATINGS, Principle
 
