@@ -20,6 +20,7 @@ from crm_review.errors import (
     MissingFields,
     RefusedOverwrite,
     UnknownId,
+    UnsupportedLayout,
 )
 from crm_review.pipeline import validate
 
@@ -274,3 +275,41 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path: Path) -> None:
     assert len(cmocs) == 20
     assert len({c.id for c in cmocs}) == 20
     assert sorted(c.context for c in cmocs) == sorted(f"{who} {n}" for who in "ab" for n in range(10))
+
+
+def test_broken_taxonomy_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """With principles.yaml in error, adding a CMOC shows that file's error and changes nothing."""
+    root = write_review(tmp_path, {"doe-2020.yaml": source_yaml("doe-2020")}, principles="principles:\n  - id: a\n")
+    before = snapshot(root)
+    with pytest.raises(InvalidEvidence) as caught:
+        add_cmoc(root, new_cmoc(principles=("a",)))
+    problems = caught.value.problems
+    assert all(str(p.path).endswith("configs/principles.yaml") for p in problems)
+    assert [p.message for p in problems] == [
+        "missing `statement`: add `statement:` with its value",
+        "missing `title`: add `title:` with its value",
+    ]
+    assert {k: v for k, v in snapshot(root).items() if k != ".crm.lock"} == before
+
+
+def test_a_principle_named_twice_is_written_once(commented: Path) -> None:
+    """`--principle quick --principle quick-wins` links the CMOC to quick-wins once."""
+    add_cmoc(commented, new_cmoc(principles=("quick", "quick-wins", "invest")))
+    review = validate(commented).review
+    assert review is not None
+    assert review.sources[0].cmocs[-1].principles == ["quick-wins", "invest-in-skills"]
+
+
+def test_flow_style_cmoc_list_is_refused_with_advice(tmp_path: Path) -> None:
+    """A hand-written `cmocs: [{...}]` is left alone, with the layout crm add needs explained."""
+    text = source_yaml("doe-2020", "doe-2020-1")
+    start = text.index("cmocs:\n")
+    flow = (
+        "cmocs: [{id: doe-2020-1, context: C, mechanism: {resource: R, response: S}, outcome: O, "
+        "direction: positive, principles: [quick-wins], evidence: [{quote: q, locator: p. 1}]}]\n"
+    )
+    root = write_review(tmp_path, {"doe-2020.yaml": text[:start] + flow})
+    before = snapshot(root)
+    with pytest.raises(UnsupportedLayout, match="write one `- id:` item per line to use crm add"):
+        add_cmoc(root, new_cmoc())
+    assert {k: v for k, v in snapshot(root).items() if k != ".crm.lock"} == before

@@ -261,8 +261,10 @@ def add_cmoc(
             from crm_review.prompts import ask_cmoc
 
             files = load_review_files(review)
-            taxonomy = files.taxonomy.record.principles if files.taxonomy else []
-            given = ask_cmoc(given, taxonomy, [f.record.id for f in files.sources], _stderr())
+            if files.taxonomy is not None:  # otherwise add_cmoc below reports the taxonomy's errors
+                given = ask_cmoc(
+                    given, files.taxonomy.record.principles, [f.record.id for f in files.sources], _stderr()
+                )
         added = run_add_cmoc(review, given)
     _print_added(added, as_json, "CMOC")
 

@@ -101,8 +101,8 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
     with review_lock(root):
         files = load_review_files(root)
         loaded = _find_source(root, files, str(new.source))
-        assert files.taxonomy is not None
-        principle_ids = [resolve_principle(token, files.taxonomy.record.principles) for token in new.principles]
+        principles = _principles(root, files)
+        principle_ids = list(dict.fromkeys(resolve_principle(token, principles) for token in new.principles))
         taken = {cmoc.id for f in files.sources for cmoc in f.record.cmocs}
         if new.id is not None and new.id in taken:
             raise RefusedOverwrite(f"CMOC id `{new.id}` is already used; choose another --id or leave it out")
@@ -224,6 +224,14 @@ def _find_source(root: Path, files: ReviewFiles, wanted: str) -> LoadedFile[Sour
     hint = nearest(wanted, known)
     suggestion = f": did you mean `{hint}`?" if hint else " (see `crm list sources`)"
     raise UnknownId(f"no source `{wanted}` in {layout.shown(layout.evidence_dir(root))}{suggestion}")
+
+
+def _principles(root: Path, files: ReviewFiles) -> Sequence[Principle]:
+    """The review's principles, or the errors that keep its taxonomy from being read."""
+    if files.taxonomy is None:
+        taxonomy = str(layout.shown(layout.principles_file(root)))
+        raise InvalidEvidence([p for p in files.problems if str(p.path) == taxonomy])
+    return files.taxonomy.record.principles
 
 
 def _disk_path(root: Path, loaded: LoadedFile[Source]) -> Path:

@@ -5,21 +5,21 @@ Anything that is not a ``CrmError`` is a bug in crm-review and keeps its traceba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the review, located as precisely as the input allows."""
 
     path: Path
     line: int | None = None
     col: int | None = None
-    message: str = field(default="", compare=True)
+    message: str = ""
     severity: Severity = "error"
 
     def location(self) -> str:
