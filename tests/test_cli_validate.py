@@ -80,3 +80,21 @@ def test_version(runner: CliRunner) -> None:
     from crm_review import __version__
 
     assert runner.invoke(app, ["--version"]).output.strip() == f"crm-review {__version__}"
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path, runner: CliRunner) -> None:
+    """A folder the user may not write to is named in one line, exit 1."""
+    import os
+
+    if os.geteuid() == 0:
+        target = Path("/proc/crm-review-cannot-write-here/review.graphml")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = locked / "review.graphml"
+    root = write_review(tmp_path / "r", {"a.yaml": source_yaml("a", "a-1")})
+    result = runner.invoke(app, ["graph", "--review", str(root), "-o", str(target)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ")
+    assert str(target.parent) in result.output
+    assert "Traceback" not in result.output

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.markup import escape
 
 from crm_review import report
 from crm_review.errors import CrmError, InvalidEvidence
+
+if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
+    from crm_review.edit import Added
 
 app = typer.Typer(
     help="Rapid realist reviews as code: evidence in YAML, CMOCs tied to quotes, a review document built from them.",
@@ -46,6 +49,10 @@ def reported() -> Iterator[None]:
         raise typer.Exit(1) from None
     except CrmError as exc:
         _stderr().print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine said no (permissions, a full disk): the user's to fix, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        _stderr().print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
         raise typer.Exit(1) from None
 
 
@@ -138,12 +145,11 @@ def _may_ask(no_input: bool) -> bool:
     return not no_input and stdin_is_terminal()
 
 
-def _print_added(added: object, as_json: bool, what: str) -> None:
-    path, new_id = added.path, added.id  # type: ignore[attr-defined]
+def _print_added(added: Added, as_json: bool, what: str) -> None:
     if as_json:
-        typer.echo(json.dumps({"id": new_id, "file": str(path)}))
+        typer.echo(json.dumps({"id": added.id, "file": str(added.path)}))
     else:
-        typer.echo(f"added {what} {new_id} to {path}")
+        typer.echo(f"added {what} {added.id} to {added.path}")
 
 
 class RatingChoice(StrEnum):
@@ -447,11 +453,9 @@ def graph(
 
     with reported():
         text = export(review, graph_format.value)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    write_atomic(output, text)
-    typer.echo(f"wrote {output}")
+        if output is not None:
+            write_atomic(output, text)
+    typer.echo(f"wrote {output}" if output is not None else text, nl=output is not None)
 
 
 def main() -> None:
