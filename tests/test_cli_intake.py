@@ -39,6 +39,14 @@ def test_init_makes_a_valid_review_with_ci(tmp_path: Path, runner: CliRunner) ->
     assert ".crm.lock" in (root / ".gitignore").read_text()
 
 
+def test_init_install_sets_what_ci_installs(tmp_path: Path, runner: CliRunner) -> None:
+    """--install puts the team's own pip requirement into the workflow."""
+    spec = "crm-review @ git+https://example.org/team/crm-review@v0.1.0"
+    runner.invoke(app, ["init", str(tmp_path), "--install", spec], catch_exceptions=False)
+    workflow = (tmp_path / ".github" / "workflows" / "review.yml").read_text()
+    assert f'run: python -m pip install "{spec}"' in workflow
+
+
 def test_init_blank_has_no_principles(tmp_path: Path, runner: CliRunner) -> None:
     """--blank starts the taxonomy empty for a team with its own programme theory."""
     runner.invoke(app, ["init", str(tmp_path), "--blank", "--title", "T"], catch_exceptions=False)

@@ -122,12 +122,16 @@ def init(
     title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
     question: Annotated[str | None, typer.Option(help="The review question.")] = None,
     blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(help='What CI installs with pip (default "crm-review==VERSION"), e.g. a git URL or a wheel path.'),
+    ] = None,
 ) -> None:
     """Start a new review: configs, evidence/, a README, a .gitignore and the CI workflow."""
     from crm_review.scaffold import init_review
 
     with reported():
-        written = init_review(directory, title=title, question=question, blank=blank)
+        written = init_review(directory, title=title, question=question, blank=blank, install=install)
     for path in written:
         typer.echo(f"created {path}")
 
