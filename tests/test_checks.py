@@ -113,3 +113,11 @@ def test_stray_file_in_evidence_is_a_warning(tmp_path: Path) -> None:
     """A Word or text file saved into evidence/ is named, since it will not be read."""
     root = write_review(tmp_path, {"a.yaml": source_yaml("a", "a-1"), "notes.docx": "x"})
     assert any("notes.docx: not read" in m for m in messages(root, "warning"))
+
+
+def test_warnings_about_the_default_taxonomy_say_how_to_change_it(tmp_path: Path) -> None:
+    """Without configs/principles.yaml, warnings name the default principles, not lines of a hidden file."""
+    root = write_review(tmp_path, {"a.yaml": source_yaml("a", "a-1", principle="motivations")}, principles=None)
+    warnings = [p for p in validate(root).problems if p.severity == "warning"]
+    assert len(warnings) == 7
+    assert warnings[0].location() == "(the eight default principles: add configs/principles.yaml to change them)"

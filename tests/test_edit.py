@@ -313,3 +313,11 @@ def test_flow_style_cmoc_list_is_refused_with_advice(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedLayout, match="write one `- id:` item per line to use crm add"):
         add_cmoc(root, new_cmoc())
     assert {k: v for k, v in snapshot(root).items() if k != ".crm.lock"} == before
+
+
+def test_doi_pasted_as_a_link_is_stored_bare(tmp_path: Path) -> None:
+    """`--doi https://doi.org/10.1111/hex.12996` is written as the DOI itself."""
+    root = write_review(tmp_path, {})
+    add_source(root, SourceInput(title="T", authors=("Doe, J",), year=2020, doi="https://doi.org/10.1111/hex.12996"))
+    review = validate(root).review
+    assert review is not None and review.sources[0].doi == "10.1111/hex.12996"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from crm_review import layout
 from crm_review.errors import Problem
 from crm_review.load import LoadedFile, ReviewFiles
 from crm_review.model import Source
@@ -112,9 +113,11 @@ def _warnings(files: ReviewFiles) -> list[Problem]:
             problems.append(Problem(loaded.path, 1, 1, message, "warning"))
     if files.taxonomy is not None:
         linked = {p for loaded in files.sources for cmoc in loaded.record.cmocs for p in cmoc.principles}
+        packaged = files.taxonomy.path == layout.DEFAULT_TAXONOMY
         for index, principle in enumerate(files.taxonomy.record.principles):
             if principle.id not in linked:
-                line, col = files.taxonomy.at(("principles", index, "id"))
+                # Lines of the packaged default would point into a file the user never sees.
+                line, col = (None, None) if packaged else files.taxonomy.at(("principles", index, "id"))
                 message = f"principle `{principle.id}` has no evidence: no CMOC links to it"
                 problems.append(Problem(files.taxonomy.path, line, col, message, "warning"))
     return problems

@@ -30,7 +30,7 @@ from crm_review.files import write_all_atomic, write_atomic
 from crm_review.ids import next_cmoc_id, source_id
 from crm_review.importers import Skipped, clean_doi, plan_import, read_references
 from crm_review.load import LoadedFile, ReviewFiles, load_review_files, read_text
-from crm_review.model import Principle, Source
+from crm_review.model import Principle, Source, strip_doi_prefix
 from crm_review.pipeline import validate
 from crm_review.suggest import nearest
 from crm_review.yamltext import Located, dump, parse
@@ -88,7 +88,8 @@ def add_source(root: Path, new: SourceInput) -> Added:
         path = layout.evidence_dir(root) / f"{new_id}.yaml"
         if new.id in taken or path.exists():
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
-        text = dump(new.record(new_id))
+        # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
+        text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
         _refuse_new_errors(root, {path: text})
         write_atomic(path, text)
     return Added(layout.shown(path), new_id)

@@ -21,7 +21,7 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors,
 from crm_review.entries import SourceInput
 from crm_review.errors import ImportFailed
 from crm_review.ids import source_id
-from crm_review.model import DOI_PATTERN, DOI_PREFIXES, Source
+from crm_review.model import DOI_PATTERN, Source, strip_doi_prefix
 
 FORMATS = ("ris", "bibtex", "csl-json")
 _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json"}
@@ -99,10 +99,7 @@ def clean_doi(value: str | None) -> str | None:
     """A DOI without its link prefix, or ``None`` when the value is not a DOI at all."""
     if not value:
         return None
-    doi = value.strip()
-    for prefix in DOI_PREFIXES:
-        if doi.lower().startswith(prefix):
-            doi = doi[len(prefix) :].strip()
+    doi = strip_doi_prefix(value)
     return doi if DOI_PATTERN.match(doi) else None
 
 

@@ -13,6 +13,7 @@ PRINCIPLES_FILE = "principles.yaml"
 EVIDENCE_DIR = "evidence"
 TEMPLATES_DIR = "templates"
 OUTPUT_DIR = "review"
+DEFAULT_TAXONOMY = Path("(the eight default principles: add configs/principles.yaml to change them)")
 LOCK_FILE = ".crm.lock"
 EVIDENCE_SUFFIXES = (".yaml", ".yml")
 

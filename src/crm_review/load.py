@@ -106,7 +106,7 @@ def load_review_files(root: Path, overrides: Mapping[Path, str] | None = None) -
         taxonomy = keep(load_file(taxonomy_path, Taxonomy))
     else:
         text = layout.packaged("defaults", layout.PRINCIPLES_FILE).read_text(encoding="utf-8")
-        taxonomy = keep(load_record(text, Path("(default taxonomy)"), Taxonomy))
+        taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
     paths = sorted({*layout.evidence_files(root), *overrides})
     sources = [keep(load_file(path, Source, overrides.get(path))) for path in paths]
     problems.extend(_stray_files(root))

@@ -30,6 +30,15 @@ def _slug(value: str) -> str:
     return value
 
 
+def strip_doi_prefix(value: str) -> str:
+    """``https://doi.org/10.1/x`` or ``doi:10.1/x`` -> ``10.1/x``; other text unchanged."""
+    doi = value.strip()
+    for prefix in DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            return doi[len(prefix) :].strip()
+    return doi
+
+
 def _doi(value: str) -> str:
     for prefix in DOI_PREFIXES:
         if value.lower().startswith(prefix):
