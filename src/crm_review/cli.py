@@ -87,7 +87,10 @@ def validate(
     ] = ProblemFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
-    """Check every evidence and config file; report each problem as path:line:col."""
+    """Check the evidence and configs.
+
+    Every problem of every file is reported on one line as path:line:col, with what to write instead.
+    """
     from crm_review.pipeline import validate as run_validation
 
     with reported():
@@ -127,7 +130,11 @@ def init(
         typer.Option(help='What CI installs with pip (default "crm-review==VERSION"), e.g. a git URL or a wheel path.'),
     ] = None,
 ) -> None:
-    """Start a new review: configs, evidence/, a README, a .gitignore and the CI workflow."""
+    """Start a new review folder.
+
+    Writes configs/ (with the eight principles unless --blank), evidence/, a README for the team,
+    a .gitignore and the CI workflow. Never overwrites a file.
+    """
     from crm_review.scaffold import init_review
 
     with reported():
@@ -136,7 +143,7 @@ def init(
         typer.echo(f"created {path}")
 
 
-add_app = typer.Typer(help="Add a source or a CMOC to the review.", no_args_is_help=True, rich_markup_mode=None)
+add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(add_app, name="add")
 
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never ask: fail listing what is missing.")]
@@ -173,7 +180,9 @@ def add_source(
     review: ReviewDir = Path(),
     source_id: Annotated[str | None, typer.Option("--id", help="The id (default: first author and year).")] = None,
     title: Annotated[str | None, typer.Option(help="The title.")] = None,
-    authors: Annotated[list[str] | None, typer.Option("--author", help='"Family, Given"; repeat for each.')] = None,
+    authors: Annotated[
+        list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
+    ] = None,
     year: Annotated[int | None, typer.Option(help="The year of publication.")] = None,
     journal: Annotated[str | None, typer.Option()] = None,
     volume: Annotated[str | None, typer.Option()] = None,
@@ -182,7 +191,9 @@ def add_source(
     doi: Annotated[str | None, typer.Option(help="e.g. 10.1111/hex.12996")] = None,
     url: Annotated[str | None, typer.Option()] = None,
     design: Annotated[str | None, typer.Option(help="The study design.")] = None,
-    countries: Annotated[list[str] | None, typer.Option("--country", help="Repeat for each country.")] = None,
+    countries: Annotated[
+        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
+    ] = None,
     setting: Annotated[str | None, typer.Option()] = None,
     relevance: Annotated[RatingChoice | None, typer.Option(help="Appraisal: relevance.")] = None,
     rigour: Annotated[RatingChoice | None, typer.Option(help="Appraisal: rigour.")] = None,
@@ -230,20 +241,25 @@ def add_cmoc(
     outcome: Annotated[str | None, typer.Option(help="What follows.")] = None,
     direction: Annotated[DirectionChoice | None, typer.Option(help="positive, negative or mixed.")] = None,
     principles: Annotated[
-        list[str] | None, typer.Option("--principle", help="An id or a prefix of one; repeat for each.")
+        list[str] | None, typer.Option("--principle", metavar="ID", help="An id or a prefix of one; repeat for each.")
     ] = None,
     quotes: Annotated[
-        list[str] | None, typer.Option("--quote", help="Verbatim text; pair each with --locator.")
+        list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
     ] = None,
     locators: Annotated[
-        list[str] | None, typer.Option("--locator", help='Where the quote stands, e.g. "p. 3".')
+        list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
     ] = None,
     notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
-    themes: Annotated[list[str] | None, typer.Option("--theme", help="A mechanism tag; repeat for each.")] = None,
+    themes: Annotated[
+        list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
+    ] = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
 ) -> None:
-    """Add a CMOC to the end of its source's cmocs: list, keeping the file's own text."""
+    """Add a CMOC to a source.
+
+    The CMOC goes at the end of the source's cmocs: list; the rest of the file stays as it was.
+    """
     from crm_review.edit import add_cmoc as run_add_cmoc
     from crm_review.entries import CmocInput
 
@@ -295,7 +311,10 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created; write nothing.")] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Create source stubs from a reference-manager export, skipping sources the review has."""
+    """Create source stubs from a Zotero or EndNote export.
+
+    Reads RIS, BibTeX or CSL-JSON; skips records the review already has (same DOI, or same title and year).
+    """
     from crm_review.edit import import_references
 
     with reported():
@@ -334,7 +353,10 @@ def list_(
     direction: Annotated[DirectionChoice | None, typer.Option(help="Only CMOCs of this direction.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """List sources, CMOCs or principles: a table in a terminal, tab-separated text when piped."""
+    """List sources, CMOCs or principles.
+
+    A table in a terminal, tab-separated text when piped, JSON with --json.
+    """
     from crm_review import queries
     from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
@@ -388,7 +410,10 @@ def show(
     review: ReviewDir = Path(),
     as_json: AsJson = False,
 ) -> None:
-    """Show one source, CMOC or principle in full (a principle with its CMOCs)."""
+    """Show one source, CMOC or principle in full.
+
+    A principle is shown with every CMOC linked to it.
+    """
     from crm_review.pipeline import load_valid_review
     from crm_review.queries import find
 
@@ -427,7 +452,11 @@ def synthesize(
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
 ) -> None:
-    """Build the graph, analyse it, and render REVIEW.md, review.html and review.json."""
+    """Render the review document.
+
+    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html
+    and review.json (by default into review/).
+    """
     from crm_review.pipeline import synthesize as run_synthesis
 
     chosen = _formats(formats)
@@ -451,7 +480,10 @@ def graph(
     graph_format: Annotated[GraphFormat, typer.Option("--format", "-f", help="The file format.")] = GraphFormat.graphml,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="The file to write (default: print).")] = None,
 ) -> None:
-    """Export the graph of sources, CMOCs and principles (GraphML, GEXF, JSON, DOT or Mermaid)."""
+    """Export the evidence graph.
+
+    Sources, CMOCs and principles as GraphML, GEXF, JSON, DOT or Mermaid.
+    """
     from crm_review.files import write_atomic
     from crm_review.pipeline import export
 
