@@ -48,3 +48,17 @@ def test_matches_golden_file(name: str) -> None:
 def test_rendering_twice_gives_identical_bytes() -> None:
     """Nothing in the output depends on the clock, the machine or chance."""
     assert rendered() == DOCUMENTS
+
+
+def test_documents_do_not_depend_on_reading_order() -> None:
+    """Sources read in reverse order render to the same bytes, review.json included."""
+    from crm_review.model import Review
+
+    review = load_valid_review(SMALL)
+    reversed_review = Review(config=review.config, principles=review.principles, sources=review.sources[::-1])
+    formats = ("md", "html", "json")
+    original = render_documents(review, analyse(build_graph(review), review.config.confidence), formats, SMALL)
+    again = render_documents(
+        reversed_review, analyse(build_graph(reversed_review), review.config.confidence), formats, SMALL
+    )
+    assert again == original
