@@ -65,7 +65,7 @@ def test_confidence_and_its_reasons(findings: Findings) -> None:
     assert shared.confidence_reasons == (
         "methodological limitations: concern: 2 of 3 sources rated low in rigour or not appraised (67%; a concern above 25%)",
         "coherence: concern: 4 contrast(s) between positive and negative CMOCs (a concern above 0); "
-        "contrasts ask in which contexts the principle works",
+        "the contrasts ask in which contexts the principle works",
         "adequacy: no concern: 3 source(s) and 4 CMOC(s) (a concern below 2 sources or 3 CMOCs)",
         "relevance: concern: 1 of 3 sources rated highly relevant (33%; a concern below 50%)",
     )

@@ -67,6 +67,8 @@ def test_every_quote_is_in_the_document() -> None:
     from crm_review.escape import md_inline
     from crm_review.pipeline import load_valid_review
 
-    for _, cmoc in load_valid_review(REPO).cmocs():
+    from crm_review.render import in_text
+
+    for source, cmoc in load_valid_review(REPO).cmocs():
         for quote in cmoc.evidence:
-            assert f"“{md_inline(quote.quote)}” ({md_inline(quote.locator)};" in REVIEW_MD
+            assert f"“{md_inline(quote.quote)}” ({md_inline(in_text(source))}, {md_inline(quote.locator)})" in REVIEW_MD

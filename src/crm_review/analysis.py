@@ -150,8 +150,8 @@ def _components(
         Component(
             "coherence",
             contrasts > rule.max_contrasts,
-            f"{contrasts} contrast(s) between positive and negative CMOCs (a concern above {rule.max_contrasts}); "
-            "contrasts ask in which contexts the principle works",
+            f"{contrasts} contrast(s) between positive and negative CMOCs (a concern above {rule.max_contrasts})"
+            + ("; the contrasts ask in which contexts the principle works" if contrasts else ""),
         ),
         Component(
             "adequacy",

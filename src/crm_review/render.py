@@ -82,11 +82,21 @@ class CmocView:
     source: Source
     citation: str
 
+    @property
+    def in_text(self) -> str:
+        return in_text(self.source)
+
 
 def citation(source: Source) -> str:
     """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
     year = source.year if source.year is not None else "n.d."
     return f"{source.short_authors() or source.title} ({year})"
+
+
+def in_text(source: Source) -> str:
+    """``Montenegro & Mercado 2020``, for inside parentheses: (Montenegro & Mercado 2020, p. 3)."""
+    year = source.year if source.year is not None else "n.d."
+    return f"{source.short_authors() or source.title} {year}"
 
 
 def reference(source: Source) -> dict[str, str | None]:
