@@ -66,7 +66,6 @@ def test_every_quote_is_in_the_document() -> None:
     """Each bundled quote appears with its locator (claims stay traceable in the document)."""
     from crm_review.escape import md_inline
     from crm_review.pipeline import load_valid_review
-
     from crm_review.render import in_text
 
     for source, cmoc in load_valid_review(REPO).cmocs():
