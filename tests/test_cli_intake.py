@@ -218,6 +218,24 @@ def test_import_ris_with_crlf_skips_duplicates(chile: Path, runner: CliRunner) -
     )
 
 
+def test_import_endnote_ris(tmp_path: Path, runner: CliRunner) -> None:
+    """EndNote's RIS tags (A1, T1, JF, Y1, N2) and CRLF line endings come through."""
+    root = write_review(tmp_path, {})
+    result = runner.invoke(app, ["import", str(IMPORTS / "endnote.ris"), "--review", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0
+    review = validate(root).review
+    assert review is not None
+    [source] = review.sources
+    assert (source.id, source.journal, source.year, source.pages) == (
+        "okafor-2021",
+        "Global Health Action",
+        2021,
+        "1-10",
+    )
+    assert source.authors == ["Okafor, Chinedu", "Bello, Amina"]
+    assert source.abstract == "Ward development committees link communities and facilities."
+
+
 def test_import_bibtex_decodes_latex(tmp_path: Path, runner: CliRunner, chile: Path) -> None:
     """BibTeX from Zotero: LaTeX escapes and protective braces come out as plain text."""
     result = runner.invoke(app, ["import", str(IMPORTS / "zotero.bib"), "--review", str(chile)], catch_exceptions=False)

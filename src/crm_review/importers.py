@@ -159,7 +159,7 @@ def _from_ris(entry: dict[str, Any]) -> SourceInput:
         pages=_pages(entry.get("start_page"), entry.get("end_page")),
         doi=_text(entry.get("doi")),
         url=_text(urls[0]) if urls else None,
-        abstract=_text(entry.get("abstract")),
+        abstract=_text(entry.get("abstract") or entry.get("notes_abstract")),
         keywords=tuple(k for k in (_text(k) for k in entry.get("keywords", [])) if k),
     )
 
