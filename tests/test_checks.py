@@ -121,3 +121,12 @@ def test_warnings_about_the_default_taxonomy_say_how_to_change_it(tmp_path: Path
     warnings = [p for p in validate(root).problems if p.severity == "warning"]
     assert len(warnings) == 7
     assert warnings[0].location() == "(the eight default principles: add configs/principles.yaml to change them)"
+
+
+def test_principle_listed_twice_in_one_cmoc(tmp_path: Path) -> None:
+    """The same principle twice in one CMOC is refused at the second mention."""
+    text = source_yaml("a", "a-1").replace("principles: [quick-wins]", "principles: [quick-wins, quick-wins]")
+    root = write_review(tmp_path, {"a.yaml": text})
+    assert messages(root) == [
+        f"{root}/evidence/a.yaml:12:30: CMOC `a-1`: principle `quick-wins` is listed twice: remove one"
+    ]

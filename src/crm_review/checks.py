@@ -91,9 +91,13 @@ def _known_principles(files: ReviewFiles) -> list[Problem]:
     for loaded in files.sources:
         for c_index, cmoc in enumerate(loaded.record.cmocs):
             for p_index, principle_id in enumerate(cmoc.principles):
+                line, col = loaded.at(("cmocs", c_index, "principles", p_index))
+                if principle_id in cmoc.principles[:p_index]:
+                    message = f"CMOC `{cmoc.id}`: principle `{principle_id}` is listed twice: remove one"
+                    problems.append(Problem(loaded.path, line, col, message))
+                    continue
                 if principle_id in known:
                     continue
-                line, col = loaded.at(("cmocs", c_index, "principles", p_index))
                 hint = nearest(principle_id, known)
                 message = f"CMOC `{cmoc.id}`: unknown principle `{principle_id}`"
                 message += f": did you mean `{hint}`?" if hint else f"; the principles are {', '.join(known)}"

@@ -30,6 +30,14 @@ def _slug(value: str) -> str:
     return value
 
 
+def _tag(value: str) -> str:
+    if not SLUG_PATTERN.match(value):
+        raise ValueError(
+            f"`{value}` is not a valid theme tag: use lower-case letters, digits and `-` (e.g. `peer-support`)"
+        )
+    return value
+
+
 def strip_doi_prefix(value: str) -> str:
     """``https://doi.org/10.1/x`` or ``doi:10.1/x`` -> ``10.1/x``; other text unchanged."""
     doi = value.strip()
@@ -53,6 +61,7 @@ def _doi(value: str) -> str:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_slug)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_tag)]
 Doi = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_doi)]
 
 
@@ -143,7 +152,7 @@ class Cmoc(Record):
     principles: Annotated[list[Slug], Field(min_length=1)]
     evidence: Annotated[list[Quote], Field(min_length=1)]
     notes: Text | None = None
-    themes: list[Slug] = Field(default_factory=list)
+    themes: list[Tag] = Field(default_factory=list)
 
 
 class Source(Record):
