@@ -130,3 +130,25 @@ def test_principle_listed_twice_in_one_cmoc(tmp_path: Path) -> None:
     assert messages(root) == [
         f"{root}/evidence/a.yaml:12:30: CMOC `a-1`: principle `quick-wins` is listed twice: remove one"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("b.yaml", source_yaml("b", "b-1")),
+        ("b.yaml", source_yaml("b", "a-1")),
+        ("a.yaml", source_yaml("a", "a-1", "a-2", principle="nope")),
+        ("a.yaml", "id: a\ntitle: x\ntitle: y\n"),
+    ],
+    ids=["new-file", "duplicate-cmoc-id", "changed-file", "broken-file"],
+)
+def test_checking_a_change_agrees_with_reading_it_from_disk(tmp_path: Path, name: str, text: str) -> None:
+    """`crm add` checks a change by parsing only the changed file; that gives what a full re-read would."""
+    from crm_review.load import load_review_files, with_changes
+    from crm_review.pipeline import check
+
+    root = write_review(tmp_path, {"a.yaml": source_yaml("a", "a-1"), "c.yaml": source_yaml("c", "c-1")})
+    path = root / "evidence" / name
+    predicted = check(with_changes(load_review_files(root), {path: text})).problems
+    path.write_text(text, encoding="utf-8")
+    assert predicted == validate(root).problems

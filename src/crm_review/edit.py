@@ -29,9 +29,9 @@ from crm_review.errors import (
 from crm_review.files import write_all_atomic, write_atomic
 from crm_review.ids import next_cmoc_id, source_id
 from crm_review.importers import Skipped, clean_doi, plan_import, read_references
-from crm_review.load import LoadedFile, ReviewFiles, load_review_files, read_text
+from crm_review.load import LoadedFile, ReviewFiles, load_review_files, read_text, with_changes
 from crm_review.model import Principle, Source, strip_doi_prefix
-from crm_review.pipeline import validate
+from crm_review.pipeline import check
 from crm_review.suggest import nearest
 from crm_review.yamltext import Located, dump, parse
 
@@ -90,7 +90,7 @@ def add_source(root: Path, new: SourceInput) -> Added:
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
         # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
         text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
-        _refuse_new_errors(root, {path: text})
+        _refuse_new_errors(files, {path: text})
         write_atomic(path, text)
     return Added(layout.shown(path), new_id)
 
@@ -111,7 +111,7 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
         path = _disk_path(root, loaded)
         text = read_text(path, loaded.path)
         changed = append_cmoc(text, parse(text, loaded.path), new.record(new_id, principle_ids))
-        _refuse_new_errors(root, {path: changed})
+        _refuse_new_errors(files, {path: changed})
         write_atomic(path, changed)
     return Added(loaded.path, new_id)
 
@@ -142,7 +142,7 @@ def import_references(root: Path, export: Path, fmt: str | None = None, *, dry_r
             path = layout.evidence_dir(root) / f"{new_id}.yaml"
             texts[path] = dump(stub.record(new_id))
             created.append(Added(layout.shown(path), new_id))
-        _refuse_new_errors(root, texts)
+        _refuse_new_errors(files, texts)
         if not dry_run:
             write_all_atomic(texts)
     return ImportReport(created, plan.skipped, notes, dry_run)
@@ -239,10 +239,10 @@ def _disk_path(root: Path, loaded: LoadedFile[Source]) -> Path:
     return layout.evidence_dir(root) / loaded.path.name
 
 
-def _refuse_new_errors(root: Path, changed: dict[Path, str]) -> None:
+def _refuse_new_errors(files: ReviewFiles, changed: dict[Path, str]) -> None:
     """Refuse a change that adds any error to the review (errors it already had do not block it)."""
-    before = {(str(p.path), p.message) for p in validate(root).errors}
-    after = validate(root, changed).errors
+    before = {(str(p.path), p.message) for p in check(files).errors}
+    after = check(with_changes(files, changed)).errors
     new = [p for p in after if (str(p.path), p.message) not in before]
     if new:
         raise InvalidEvidence(new)

@@ -79,13 +79,8 @@ def load_file(path: Path, model: type[RecordT], text: str | None = None) -> Load
     return load_record(text, shown_as, model)
 
 
-def load_review_files(root: Path, overrides: Mapping[Path, str] | None = None) -> ReviewFiles:
-    """Read the review's configs and every evidence file, collecting problems instead of stopping.
-
-    ``overrides`` gives new text for evidence files (new or changed), so that a change is validated
-    together with the whole review before anything is written.
-    """
-    overrides = overrides or {}
+def load_review_files(root: Path) -> ReviewFiles:
+    """Read the review's configs and every evidence file, collecting problems instead of stopping."""
     config_path = layout.review_file(root)
     if not config_path.is_file():
         raise ReviewNotFound(
@@ -107,14 +102,37 @@ def load_review_files(root: Path, overrides: Mapping[Path, str] | None = None) -
     else:
         text = layout.packaged("defaults", layout.PRINCIPLES_FILE).read_text(encoding="utf-8")
         taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
-    paths = sorted({*layout.evidence_files(root), *overrides})
-    sources = [keep(load_file(path, Source, overrides.get(path))) for path in paths]
+    sources = [keep(load_file(path, Source)) for path in layout.evidence_files(root)]
     problems.extend(_stray_files(root))
     return ReviewFiles(
         root=root,
         config=config,
         taxonomy=taxonomy,
         sources=tuple(s for s in sources if s is not None),
+        problems=tuple(problems),
+    )
+
+
+def with_changes(files: ReviewFiles, changes: Mapping[Path, str]) -> ReviewFiles:
+    """``files`` as they would be with ``changes`` (new text for evidence files) written.
+
+    Only the changed files are parsed again; every other record and problem is reused, so checking a
+    change costs one file's parsing, not the whole review's.
+    """
+    changed = {layout.shown(path) for path in changes}
+    problems = [p for p in files.problems if p.path not in changed]
+    kept = [f for f in files.sources if f.path not in changed]
+    for path, text in changes.items():
+        result = load_file(path, Source, text)
+        if isinstance(result, list):
+            problems.extend(result)
+        else:
+            kept.append(result)
+    return ReviewFiles(
+        root=files.root,
+        config=files.config,
+        taxonomy=files.taxonomy,
+        sources=tuple(sorted(kept, key=lambda f: f.path.name)),
         problems=tuple(problems),
     )
 

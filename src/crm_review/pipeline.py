@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +31,13 @@ class Validation:
         return bool(self.errors) or (strict and bool(self.warnings))
 
 
-def validate(root: Path, overrides: Mapping[Path, str] | None = None) -> Validation:
-    """Read and check the whole review (with ``overrides`` in place of files); collect every problem."""
-    files = load_review_files(root, overrides)
+def validate(root: Path) -> Validation:
+    """Read and check the whole review; collect every problem of every file."""
+    return check(load_review_files(root))
+
+
+def check(files: ReviewFiles) -> Validation:
+    """Check files already read: their own problems and the rules across them, sorted."""
     problems = sorted([*files.problems, *cross_file_problems(files)], key=Problem.sort_key)
     has_errors = any(p.severity == "error" for p in problems)
     review = None if has_errors else _assemble(files)
