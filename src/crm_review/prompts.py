@@ -85,7 +85,9 @@ def _text(label: str, console: Console) -> str:
 
 def _ask_principles(principles: Sequence[Principle], console: Console) -> tuple[str, ...]:
     for number, principle in enumerate(principles, start=1):
-        console.print(f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}")
+        # Word-wrapped to the terminal (this console otherwise leaves wrapping to the terminal, mid-word).
+        line = f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}"
+        console.print(line, soft_wrap=False)
     while True:
         answer = _text("Principles (numbers or ids, separated by commas)", console)
         try:
