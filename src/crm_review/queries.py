@@ -33,8 +33,6 @@ def source_rows(review: Review, where: CmocFilter) -> list[Row]:
         kept = [c for c in source.cmocs if where.keeps(source, c)]
         if where != CmocFilter() and not kept:
             continue
-        if where.source is not None and where.source != source.id:
-            continue
         rows.append(
             {
                 "id": source.id,
