@@ -45,3 +45,26 @@ def mermaid_id(node: str) -> str:
 def dot_string(text: str) -> str:
     """A double-quoted Graphviz DOT string."""
     return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+def href(url: str | None) -> str | None:
+    """A URL that may become a live link (``http``/``https`` only, no white space), else ``None``.
+
+    Anything else (``javascript:``, ``data:``, a bare word) is shown as text by the templates, never linked.
+    """
+    if url is None:
+        return None
+    candidate = url.strip()
+    if not candidate.lower().startswith(_SAFE_SCHEMES) or any(ch.isspace() or ord(ch) < 32 for ch in candidate):
+        return None
+    return candidate
+
+
+def doi_url(doi: str) -> str:
+    """The resolver link of a DOI, its characters percent-encoded where a URL needs it."""
+    from urllib.parse import quote
+
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
