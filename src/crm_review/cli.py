@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from rich.markup import escape
 
 from crm_review import report
 from crm_review.errors import CrmError, InvalidEvidence
+from crm_review.escape import json_text, visible
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
     from crm_review.edit import Added
@@ -37,6 +40,42 @@ def _stderr() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print one message or result: every line the CLI prints goes through here.
+
+    Control characters (an ESC typed into a key, a form feed pasted from a PDF) are shown as escapes
+    such as ``\\x1b``, never obeyed by the terminal. A stream that cannot be written (a full disk, a
+    closed pipe) ends the command with one line and exit 1, not a traceback.
+    """
+    _write(visible(text), err=err, nl=nl)
+
+
+def _echo_json(data: object) -> None:
+    """Print data as JSON for scripts: exact, with control characters as JSON's own ``\\u`` escapes."""
+    _write(json_text(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+def _write(text: str, *, err: bool = False, nl: bool = True) -> None:
+    try:
+        typer.echo(text, err=err, nl=nl)
+    except OSError as exc:
+        _unwritable(exc, err=err)
+
+
+def _unwritable(exc: OSError, *, err: bool) -> None:
+    stream = sys.stderr if err else sys.stdout
+    try:  # what is still buffered goes nowhere, so Python's last flush at exit cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    if exc.errno != errno.EPIPE and not err:  # a reader that closed the pipe wanted no more: end quietly
+        name = "standard error" if err else "standard output"
+        _stderr().print(f"error: cannot write to {name}: {escape(exc.strerror or str(exc))}", markup=False)
+    raise typer.Exit(1)
+
+
 @contextmanager
 def reported() -> Iterator[None]:
     """Turn a user-facing failure into its message on stderr and exit code 1; let bugs keep their traceback."""
@@ -44,15 +83,15 @@ def reported() -> Iterator[None]:
         yield
     except InvalidEvidence as exc:
         for line in report.as_text(exc.problems):
-            typer.echo(line, err=True)
+            _echo(line, err=True)
         _stderr().print(f"[red]{len(exc.problems)} error(s)[/red]: nothing was written")
         raise typer.Exit(1) from None
     except CrmError as exc:
-        _stderr().print(f"[red]error:[/red] {escape(str(exc))}")
+        _stderr().print(f"[red]error:[/red] {escape(visible(str(exc), keep=''))}")
         raise typer.Exit(1) from None
     except OSError as exc:  # the machine said no (permissions, a full disk): the user's to fix, not a bug
         where = f"{exc.filename}: " if exc.filename else ""
-        _stderr().print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
+        _stderr().print(f"[red]error:[/red] {escape(visible(where + (exc.strerror or str(exc)), keep=''))}")
         raise typer.Exit(1) from None
 
 
@@ -60,7 +99,7 @@ def _show_version(value: bool) -> None:
     if value:
         from crm_review import __version__
 
-        typer.echo(f"crm-review {__version__}")
+        _echo(f"crm-review {__version__}")
         raise typer.Exit()
 
 
@@ -96,7 +135,7 @@ def validate(
     with reported():
         result = run_validation(review)
     if output_format is ProblemFormat.json:
-        typer.echo(report.as_json(result.problems))
+        _write(report.as_json(result.problems))
     else:
         lines = (
             report.as_github(result.problems)
@@ -104,7 +143,7 @@ def validate(
             else report.as_text(result.problems)
         )
         for line in lines:
-            typer.echo(line)
+            _echo(line)
     if output_format is ProblemFormat.text:
         sources = len(result.review.sources) if result.review else 0
         cmocs = len(result.review.cmocs()) if result.review else 0
@@ -140,7 +179,7 @@ def init(
     with reported():
         written = init_review(directory, title=title, question=question, blank=blank, install=install)
     for path in written:
-        typer.echo(f"created {path}")
+        _echo(f"created {path}")
 
 
 add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
@@ -158,9 +197,9 @@ def _may_ask(no_input: bool) -> bool:
 
 def _print_added(added: Added, as_json: bool, what: str) -> None:
     if as_json:
-        typer.echo(json.dumps({"id": added.id, "file": str(added.path)}))
+        _write(json_text(json.dumps({"id": added.id, "file": str(added.path)}, ensure_ascii=False)))
     else:
-        typer.echo(f"added {what} {added.id} to {added.path}")
+        _echo(f"added {what} {added.id} to {added.path}")
 
 
 class RatingChoice(StrEnum):
@@ -326,15 +365,15 @@ def import_(
             "skipped": [{"title": s.reference.title, "reason": s.reason} for s in result.skipped],
             "notes": result.notes,
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        _echo_json(payload)
         return
     verb = "would create" if dry_run else "created"
     for added in result.created:
-        typer.echo(f"{verb} {added.path}")
+        _echo(f"{verb} {added.path}")
     for skipped in result.skipped:
-        typer.echo(f"skipped {skipped.reference.title or '(untitled record)'}: {skipped.reason}")
+        _echo(f"skipped {skipped.reference.title or '(untitled record)'}: {skipped.reason}")
     for note in result.notes:
-        typer.echo(f"note: {note}")
+        _echo(f"note: {note}")
     _stderr().print(f"{len(result.created)} {verb}, {len(result.skipped)} skipped")
 
 
@@ -371,7 +410,7 @@ def list_(
             ListWhat.principles: queries.principle_rows,
         }[what](loaded, where)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        _echo_json(rows)
         return
     if not rows:
         _stderr().print(f"no {what.value} match" if (principle or source or direction) else f"no {what.value} yet")
@@ -380,9 +419,9 @@ def list_(
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
-    typer.echo("\t".join(rows[0]))
+    _echo("\t".join(rows[0]))
     for row in rows:
-        typer.echo("\t".join(_cell(value) for value in row.values()))
+        _echo("\t".join(_cell(value) for value in row.values()))
 
 
 def _cell(value: object) -> str:
@@ -421,11 +460,11 @@ def show(
         found = find(load_valid_review(review), item_id)
     data = found.as_json()
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        _echo_json(data)
         return
     from crm_review.yamltext import dump
 
-    typer.echo(dump(data), nl=False)
+    _echo(dump(data), nl=False)
 
 
 # --- synthesis --------------------------------------------------------------------------------
@@ -463,7 +502,7 @@ def synthesize(
     with reported():
         result = run_synthesis(review, out, chosen, check=check)
     for path in result.paths:
-        typer.echo(f"{'up to date' if check else 'wrote'} {path}")
+        _echo(f"{'up to date' if check else 'wrote'} {path}")
 
 
 class GraphFormat(StrEnum):
@@ -491,7 +530,7 @@ def graph(
         text = export(review, graph_format.value)
         if output is not None:
             write_atomic(output, text)
-    typer.echo(f"wrote {output}" if output is not None else text, nl=output is not None)
+    _echo(f"wrote {output}" if output is not None else text, nl=output is not None)
 
 
 def main() -> None:

@@ -100,7 +100,7 @@ def clean_doi(value: str | None) -> str | None:
     if not value:
         return None
     doi = strip_doi_prefix(value)
-    return doi if DOI_PATTERN.match(doi) else None
+    return doi if DOI_PATTERN.fullmatch(doi) else None
 
 
 def _doi_key(doi: str) -> str:

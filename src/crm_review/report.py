@@ -6,10 +6,13 @@ import json
 from collections.abc import Sequence
 
 from crm_review.errors import Problem
+from crm_review.escape import json_text, visible
 
 
 def as_text(problems: Sequence[Problem]) -> list[str]:
-    return [f"{p.location()}: {p.severity}: {p.message}" for p in problems]
+    """``path:line:col: severity: message``, each on one line: newlines and control characters the
+    message quotes from a file are shown as escapes (``\\n``, ``\\x1b``), never obeyed by a terminal."""
+    return [visible(f"{p.location()}: {p.severity}: {p.message}", keep="") for p in problems]
 
 
 def as_github(problems: Sequence[Problem]) -> list[str]:
@@ -30,11 +33,11 @@ def as_json(problems: Sequence[Problem]) -> str:
         {"path": str(p.path), "line": p.line, "column": p.col, "severity": p.severity, "message": p.message}
         for p in problems
     ]
-    return json.dumps({"problems": records}, indent=2, ensure_ascii=False)
+    return json_text(json.dumps({"problems": records}, indent=2, ensure_ascii=False))
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
