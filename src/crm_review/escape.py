@@ -128,6 +128,13 @@ def visible(text: str, keep: str = "\n\t") -> str:
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
+def first_invisible(text: str, keep: str = "\n\t") -> str | None:
+    """The first control character of ``text`` that :func:`visible` would escape, or ``None``."""
+    if text.isprintable():
+        return None
+    return next((ch for ch in text if _is_invisible(ch, keep)), None)
+
+
 def _escape_code(ch: str) -> str:
     if ch in _NAMED_ESCAPES:
         return _NAMED_ESCAPES[ch]
