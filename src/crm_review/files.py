@@ -66,22 +66,22 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
             locks.enter_context(_folder_lock(folder))
             recover(folder)
         written: list[tuple[Path, Path]] = []
-        renaming = False
+        renamed = 0
         try:
             for entries in by_folder.values():
                 for target, text in entries:
                     written.append((_temporary_with(target, text), target))
             for folder in by_folder:
                 _write_journal(folder, [(t, p) for t, p in written if p.parent == folder])
-            renaming = True  # from here on an interruption is finished by the next run, never undone
             for temporary, target in written:
                 temporary.replace(target)
+                renamed += 1  # from the first rename on, an interruption is finished by the next run
             for folder in by_folder:
                 _sync_folder(folder)
                 (folder / JOURNAL).unlink()
                 _sync_folder(folder)
         except BaseException:
-            if not renaming:  # nothing renamed yet: the old set stands, whole; leave nothing behind
+            if not renamed:  # nothing renamed yet: the old set stands, whole; leave nothing behind
                 for temporary, _ in written:
                     temporary.unlink(missing_ok=True)
                 for folder in by_folder:
@@ -168,7 +168,10 @@ def _write_journal(folder: Path, renames: list[tuple[Path, Path]]) -> None:
 
 def _temporary_with(path: Path, text: str) -> Path:
     mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
+    except OSError as exc:  # name the file the user asked for, not a temporary that never existed
+        raise OSError(exc.errno, f"cannot write a file beside it ({exc.strerror})", str(path)) from exc
     temporary = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -18,13 +18,14 @@ from typing import Any
 import rispy
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
-from pydantic import ValidationError
 
 from crm_review.entries import SourceInput
 from crm_review.errors import ImportFailed
 from crm_review.escape import first_invisible, visible
 from crm_review.ids import source_id
+from crm_review.load import load_record
 from crm_review.model import DOI_PATTERN, Source, strip_doi_prefix
+from crm_review.yamltext import dump
 
 FORMATS = ("ris", "bibtex", "csl-json")
 _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json"}
@@ -127,13 +128,12 @@ def _check_stub(reference: SourceInput) -> None:
                 )
     if not reference.title:
         return  # skipped as untitled, never written
-    stub = replace(reference, doi=clean_doi(reference.doi)).record("imported")
-    try:
-        Source.model_validate(stub)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field_name = ".".join(str(part) for part in error["loc"])
-        raise _BadRecord(f"its {field_name} cannot be used: {error['msg']}") from None
+    # The stub is checked by the very loader that will read it back, so every rule of the evidence
+    # format applies here, and its problem is told against the export, not the file not yet written.
+    stub = dump(replace(reference, doi=clean_doi(reference.doi)).record("imported"))
+    loaded = load_record(stub, Path("imported.yaml"), Source)
+    if isinstance(loaded, list) and loaded:
+        raise _BadRecord(f"it cannot become a source: {loaded[0].message}")
 
 
 def plan_import(references: Iterable[SourceInput], existing: Sequence[Source], taken_ids: set[str]) -> ImportPlan:
