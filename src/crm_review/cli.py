@@ -72,7 +72,7 @@ def _unwritable(exc: OSError, *, err: bool) -> None:
         pass
     if exc.errno != errno.EPIPE and not err:  # a reader that closed the pipe wanted no more: end quietly
         name = "standard error" if err else "standard output"
-        _stderr().print(f"error: cannot write to {name}: {escape(exc.strerror or str(exc))}", markup=False)
+        _stderr().print(f"error: cannot write to {name}: {exc.strerror or exc}", markup=False)
     raise typer.Exit(1)
 
 
@@ -442,13 +442,12 @@ def list_(
 
 
 def _cell(value: object) -> str:
+    """One table cell on one line; control characters shown as escapes, in the table as in piped text."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} ({v})" for k, v in value.items())
-    return " ".join(str(value).split())
+        return visible(", ".join(str(v) for v in value), keep="")
+    return visible(" ".join(str(value).split()), keep="")
 
 
 def _table(title: str, rows: list[dict[str, object]]) -> object:
