@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, PRINCIPLES_YAML, write_review
+from crm_review import report
 from crm_review.cli import app
+from crm_review.errors import Problem
 from crm_review.escape import doi_url, href, md_inline, mermaid_label, visible
 from crm_review.export import export_graph
 from crm_review.graph import build_graph
@@ -227,3 +230,12 @@ def test_escaped_key_is_shown_not_obeyed_by_the_terminal(tmp_path: Path, runner:
     assert len(errors) == 1 and "\\x1b]0;pwned\\x07" in errors[0]
     as_json = runner.invoke(app, ["validate", "--review", str(root), "--format", "json"])
     assert not CONTROL.search(as_json.stdout) and "\\u001b]0;pwned" in as_json.stdout
+
+
+@pytest.mark.parametrize("render", [report.as_text, report.as_github])
+def test_problem_lines_are_one_line_without_control_characters(render: Callable[[list[Problem]], list[str]]) -> None:
+    """A message quoting a newline or an ESC from a file stays on its one line, the characters shown."""
+    problem = Problem(Path("evidence/x.yaml"), 3, 1, "unknown key `a\nb\x1b[2J`")
+    [line] = render([problem])
+    assert "\n" not in line and not CONTROL.search(line)
+    assert "\\x1b[2J" in line
