@@ -71,15 +71,17 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
             for entries in by_folder.values():
                 for target, text in entries:
                     written.append((_temporary_with(target, text), target))
-            for folder in by_folder:
-                _write_journal(folder, [(t, p) for t, p in written if p.parent == folder])
+            journalled = len(written) > 1  # one rename is atomic by itself: nothing to finish later
+            if journalled:
+                for folder in by_folder:
+                    _write_journal(folder, [(t, p) for t, p in written if p.parent == folder])
             for temporary, target in written:
                 temporary.replace(target)
                 renamed += 1  # from the first rename on, an interruption is finished by the next run
             for folder in by_folder:
-                _sync_folder(folder)
-                (folder / JOURNAL).unlink()
-                _sync_folder(folder)
+                _sync_folder(folder)  # the renames are durable before the journal goes
+                if journalled:
+                    (folder / JOURNAL).unlink()
         except BaseException:
             if not renamed:  # nothing renamed yet: the old set stands, whole; leave nothing behind
                 for temporary, _ in written:
