@@ -72,6 +72,21 @@ def test_whole_records_before_a_truncated_one_are_not_imported_either(tmp_path: 
     assert list((root / "evidence").iterdir()) == []
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_input_is_refused_not_read_forever(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`crm import /dev/zero`: the read stops at the size limit and says so, in one line."""
+    monkeypatch.setattr("crm_review.importers.MAX_EXPORT_BYTES", 1_000_000)
+    root = write_review(tmp_path / "r", {})
+    result = runner.invoke(app, ["import", "/dev/zero", "--format", "ris", "--review", str(root)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: /dev/zero: larger than 1 MB, far beyond a reference library's export: is it the right file?"
+        " Split it into smaller exports\n"
+    )
+
+
 # --- fuzz: any bytes-like export either imports or fails with one message ------------------------
 
 RIS_TAGS = ["TY", "ER", "TI", "T1", "AU", "A1", "PY", "Y1", "DO", "UR", "KW", "SP", "EP", "JO", "N2", "AB", "XX"]

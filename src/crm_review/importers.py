@@ -28,6 +28,8 @@ from crm_review.model import DOI_PATTERN, Source, strip_doi_prefix
 from crm_review.yamltext import dump
 
 FORMATS = ("ris", "bibtex", "csl-json")
+# Zotero's CSL-JSON of 10,000 records with abstracts is about 30 MB.
+MAX_EXPORT_BYTES = 200_000_000
 _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json"}
 
 
@@ -65,9 +67,15 @@ def read_references(path: Path, fmt: str | None = None) -> list[SourceInput]:
     """
     fmt = fmt or detect_format(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: /dev/zero or a runaway pipe must not fill the memory
+            raw = handle.read(MAX_EXPORT_BYTES + 1)
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot read the file ({exc.strerror})") from exc
+    if len(raw) > MAX_EXPORT_BYTES:
+        raise ImportFailed(
+            f"{path}: larger than {MAX_EXPORT_BYTES // 1_000_000} MB, far beyond a reference library's export:"
+            " is it the right file? Split it into smaller exports"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
