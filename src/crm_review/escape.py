@@ -120,7 +120,7 @@ def visible(text: str, keep: str = "\n\t") -> str:
     Newline and tab (or whatever ``keep`` names) stay. The one rule for text that reaches a terminal,
     an XML file or a document: it is shown, never obeyed, and always encodable.
     """
-    if all(ch.isprintable() or ch in keep for ch in text):  # the common case, fast
+    if text.isprintable() or all(ch.isprintable() or ch in keep for ch in text):  # the common cases, fast
         return text
     return "".join(_escape_code(ch) if _is_invisible(ch, keep) else ch for ch in text)
 
