@@ -140,8 +140,9 @@ def _check_stub(reference: SourceInput) -> None:
     # format applies here, and its problem is told against the export, not the file not yet written.
     stub = dump(replace(reference, doi=clean_doi(reference.doi)).record("imported"))
     loaded = load_record(stub, Path("imported.yaml"), Source)
-    if isinstance(loaded, list) and loaded:
-        raise _BadRecord(f"it cannot become a source: {loaded[0].message}")
+    errors = [problem for problem in loaded if problem.severity == "error"] if isinstance(loaded, list) else []
+    if errors:
+        raise _BadRecord(f"it cannot become a source: {errors[0].message}")
 
 
 def plan_import(references: Iterable[SourceInput], existing: Sequence[Source], taken_ids: set[str]) -> ImportPlan:
