@@ -217,4 +217,4 @@ def test_every_line_the_cli_prints_goes_through_one_function() -> None:
         for node in ast.walk(function)
         if isinstance(node, ast.Call) and ast.unparse(node.func) in {"typer.echo", "print", "sys.stdout.write"}
     ]
-    assert callers == ["_write"]
+    assert callers == ["_write"], "print with _echo() (text) or _echo_json() (data): they show control characters"
