@@ -220,15 +220,24 @@ def test_document_escapers_show_control_characters() -> None:
 
 
 def test_escaped_key_is_shown_not_obeyed_by_the_terminal(tmp_path: Path, runner: CliRunner) -> None:
-    """An ESC sequence written into a key reaches the terminal as visible `\\x1b`, in one line."""
+    """An ESC sequence written into a key gives one located line and reaches the terminal as no control code."""
     root = hostile_review(tmp_path, "escaped-key.yaml")
     result = runner.invoke(app, ["validate", "--review", str(root)])
     assert result.exit_code == 1
     assert not CONTROL.search(result.output)
     errors = [line for line in result.output.splitlines() if ": error: " in line]
-    assert len(errors) == 1 and "\\x1b]0;pwned\\x07" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith(f"{root}/evidence/escaped-key.yaml:3:")
     as_json = runner.invoke(app, ["validate", "--review", str(root), "--format", "json"])
-    assert not CONTROL.search(as_json.stdout) and "\\u001b]0;pwned" in as_json.stdout
+    assert not CONTROL.search(as_json.stdout)
+
+
+@pytest.mark.parametrize("argv", [["show", "\x1b]0;pwned\x07"], ["list", "cmocs", "--principle", "\x1b[2J"]])
+def test_text_typed_on_the_command_line_is_shown_not_obeyed(argv: list[str], runner: CliRunner) -> None:
+    """An id typed with an ESC sequence comes back in the error as visible `\\x1b`, on one line."""
+    result = runner.invoke(app, [*argv, "--review", str(FIXTURES / "small-review")])
+    assert result.exit_code == 1
+    assert not CONTROL.search(result.output)
+    assert len(result.output.splitlines()) == 1 and "\\x1b" in result.output
 
 
 @pytest.mark.parametrize("render", [report.as_text, report.as_github])
