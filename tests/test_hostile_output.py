@@ -144,6 +144,17 @@ def test_javascript_url_is_never_a_live_link(tmp_path: Path) -> None:
     assert "javascript:alert(1)" in (root / "review" / "review.html").read_text(encoding="utf-8")
 
 
+def test_doi_with_brackets_is_one_whole_link(tmp_path: Path) -> None:
+    """An old Wiley DOI with `<`, `>` and parentheses is one working link in both documents, never markup."""
+    root = hostile_review(tmp_path, "sici-doi.yaml")
+    synthesize(root)
+    link = "https://doi.org/10.1002/%28SICI%291097-4571%28199806%2949%3A8%3C693%3A%3AAID-ASI4%3E3.0.CO%3B2-O"
+    page = _Links()
+    page.feed((root / "review" / "review.html").read_text(encoding="utf-8"))
+    assert link in page.hrefs and "asi4" not in page.tags
+    assert link in markdown_links((root / "review" / "REVIEW.md").read_text(encoding="utf-8"))
+
+
 # --- Mermaid -------------------------------------------------------------------------------------
 
 
