@@ -63,8 +63,8 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as locks:
         for folder in sorted(by_folder):
-            locks.enter_context(_folder_lock(folder))
-            recover(folder)
+            if locks.enter_context(_folder_lock(folder)):  # unlocked, another run's files may be in flight
+                recover(folder)
         written: list[tuple[Path, Path]] = []
         renamed = 0
         try:
@@ -94,8 +94,8 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
 def recover(folder: Path) -> list[Path]:
     """Finish the renames an interrupted write left in ``folder``; remove its leftover temporaries.
 
-    Returns the documents the journal completed. Called under the folder's lock by every write, and
-    callable on its own (tests, a future ``crm doctor``).
+    Returns the documents the journal completed. Called under the folder's lock by every write (only
+    under it is a temporary known to belong to no running write), and on its own by tests.
     """
     journal = folder / JOURNAL
     finished: list[Path] = []
@@ -107,9 +107,8 @@ def recover(folder: Path) -> list[Path]:
                 finished.append(target)
         _sync_folder(folder)
         journal.unlink()
-    if _can_lock:  # only under a lock can a temporary be known to belong to no running write
-        for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
-            leftover.unlink(missing_ok=True)
+    for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
     return finished
 
 
@@ -210,15 +209,23 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
 
 
 @contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """An advisory lock on the folder itself, so no file is left behind in it to hold the lock."""
+def _folder_lock(folder: Path) -> Iterator[bool]:
+    """An advisory lock on the folder itself, so no file is left behind in it to hold the lock.
+
+    Yields whether the lock is held: where folders cannot be locked (Windows, some network file
+    systems) the write goes ahead unlocked and leaves other runs' files alone: nothing is recovered.
+    """
     if not _can_lock:  # pragma: no cover
-        yield
+        yield False
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)
 
