@@ -4,6 +4,7 @@ links given to -o are written through, and a stream that cannot be written is on
 from __future__ import annotations
 
 import ast
+import shutil
 import signal
 import stat
 import subprocess
@@ -197,6 +198,7 @@ def test_stdout_into_a_closed_pipe_ends_quietly() -> None:
     assert stderr == ""
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_init_ignores_the_temporaries_of_an_interrupted_write(tmp_path: Path, runner: CliRunner) -> None:
     """The .gitignore of a new review keeps temporaries and the journal out of git."""
     root = tmp_path / "new"
