@@ -220,3 +220,20 @@ def test_every_line_the_cli_prints_goes_through_one_function() -> None:
         if isinstance(node, ast.Call) and ast.unparse(node.func) in {"typer.echo", "print", "sys.stdout.write"}
     ]
     assert callers == ["_write"], "print with _echo() (text) or _echo_json() (data): they show control characters"
+
+
+def test_a_journal_naming_other_files_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    """A journal committed to a repository cannot make crm move files outside its own temporaries."""
+    root = write_review(tmp_path / "r", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
+    outside = tmp_path / "keep.txt"
+    outside.write_text("mine")
+    (root / "review").mkdir()
+    (root / "review" / files.JOURNAL).write_text('[["../../keep.txt", "REVIEW.md"]]')
+
+    result = runner.invoke(app, ["synthesize", "--review", str(root)])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {root}/review/{files.JOURNAL}: a journal naming files it did not write: delete it\n"
+    )
+    assert outside.read_text() == "mine" and not (root / "review" / "REVIEW.md").exists()
