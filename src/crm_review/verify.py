@@ -1,0 +1,517 @@
+"""Every quote checked against the full text it quotes: found, found only approximately, or not found.
+
+The only module that uses rapidfuzz (to find the closest passage when a quote is not in the paper).
+Matching works on a normal form of both texts, so that what text extraction changes (ligatures,
+line breaks, words hyphenated across lines, curly quotes, dashes) is not taken for a typo; what is
+left is a difference a reader of the paper would see.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from crm_review import fulltext, layout
+from crm_review.errors import InvalidEvidence, Problem
+from crm_review.load import LoadedFile, load_review_files
+from crm_review.model import Source
+from crm_review.pipeline import check
+from crm_review.suggest import nearest
+
+Status = Literal["verified", "approximate", "not-found", "unchecked"]
+STATUSES: tuple[Status, ...] = ("verified", "approximate", "not-found", "unchecked")
+
+# A quote whose closest passage scores this much (0-100, after normalising) is "approximate":
+# a typo or a spelling variant, not a different passage.
+APPROXIMATE_AT = 90.0
+# How much text an ellipsis in a quote may stand for.
+MAX_ELLIPSIS_GAP = 3000
+# Differences listed in one message; the rest are counted.
+MAX_DIFFERENCES = 3
+CLOSEST_PASSAGE_CHARS = 300
+
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u02bc"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_TRANSLATE = str.maketrans(
+    {
+        **dict.fromkeys(_SINGLE_QUOTES, "'"),
+        **dict.fromkeys(_DOUBLE_QUOTES, '"'),
+        **dict.fromkeys(_DASHES, "-"),
+        **dict.fromkeys(_INVISIBLE, None),
+    }
+)
+_LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n\s*(?=\w)")
+_SPACE = re.compile(r"\s+")
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
+_WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_PAGES = re.compile(r"\b(?:pp?|pages?)\.?\s*(\d+)(?:\s*-\s*(\d+))?", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """The form quotes and papers are compared in.
+
+    Unicode compatibility forms (the ligature "ﬁ" -> "fi", "…" -> "...", no-break spaces), curly
+    quotes -> straight, dashes -> "-", soft hyphens dropped, words hyphenated at a line end joined,
+    and every run of white space one space.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _LINE_END_HYPHEN.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def locator_pages(locator: str) -> tuple[str, ...]:
+    """The page numbers a locator names: ``p. 233`` -> 233; ``pp. 233-4`` -> 233, 234; none for ``Abstract``."""
+    pages: list[str] = []
+    for match in _PAGES.finditer(normalise(locator)):
+        first = int(match.group(1))
+        last_text = match.group(2)
+        last = first
+        if last_text is not None:
+            # "233-4" abbreviates 234: take the missing leading digits from the first page.
+            last = int(match.group(1)[: max(0, len(match.group(1)) - len(last_text))] + last_text)
+            if last < first or last - first > 200:
+                last = first
+        pages.extend(str(n) for n in range(first, last + 1))
+    return tuple(dict.fromkeys(pages))
+
+
+def pages_text(pages: Sequence[str]) -> str:
+    """``p. 233`` or ``pp. 233-234``, the way a locator would say it."""
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if len(pages) == 1 else f"pp. {pages[0]}-{pages[-1]}"
+
+
+# --- one full text, ready to be searched ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """A full text in normal form, with where each page starts and the number printed on it.
+
+    Quotes are looked for in ``compact``, the text without its spaces: PDF extraction loses the
+    space between words set tight on a justified line ("meetingsand") and adds spaces elsewhere,
+    and neither is a difference a reader of the paper would see. ``text`` keeps the spaces for
+    the closest passage, which people read.
+    """
+
+    text: str
+    compact: str
+    starts: tuple[int, ...]  # where each page starts in ``text``
+    compact_starts: tuple[int, ...]  # ... and in ``compact``
+    labels: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, pages: Sequence[str], labels: Sequence[str | None]) -> Searchable:
+        """The texts of ``pages`` in normal form, joined, and each page's printed number."""
+        parts: list[str] = []
+        starts: list[int] = []
+        compact_starts: list[int] = []
+        offset = compact_offset = 0
+        for page in pages:
+            text = normalise(page)
+            if parts and parts[-1].endswith("-") and text[:1].isalnum() and parts[-1][-2:-1].isalnum():
+                parts[-1] = parts[-1][:-1]  # a word hyphenated across the page break
+                offset -= 1
+                compact_offset -= 1
+            elif parts:
+                parts.append(" ")
+                offset += 1
+            starts.append(offset)
+            compact_starts.append(compact_offset)
+            parts.append(text)
+            offset += len(text)
+            compact_offset += len(text) - text.count(" ")
+        joined = "".join(parts)
+        return cls(joined, joined.replace(" ", ""), tuple(starts), tuple(compact_starts), tuple(labels))
+
+    def pages_of(self, start: int, end: int, *, compact: bool = False) -> tuple[str, ...]:
+        """The printed numbers of the pages the text from ``start`` to ``end`` stands on."""
+        if not self.starts or self.labels[0] is None:
+            return ()
+        starts = self.compact_starts if compact else self.starts
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+        return tuple(label for label in self.labels[max(first, 0) : last + 1] if label is not None)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a quote stands in a full text (its pages), or the passage that comes closest to it."""
+
+    status: Literal["verified", "approximate", "not-found"]
+    pages: tuple[str, ...]
+    passage: str = ""  # the closest passage, for a quote not found verbatim
+    score: float = 100.0
+    differences: tuple[str, ...] = ()
+
+
+def find_quote(paper: Searchable, quote: str, wanted_pages: Sequence[str] = ()) -> Match:
+    """Find ``quote`` in ``paper``: verbatim (on one of ``wanted_pages`` if it is there) or the closest passage."""
+    wanted = normalise(quote)
+    exact = _exact(paper, wanted, wanted_pages)
+    if exact is not None:
+        return Match("verified", paper.pages_of(*exact, compact=True))
+    return _closest(paper, _ELLIPSIS.sub(" ", wanted).strip())
+
+
+def _exact(paper: Searchable, wanted: str, wanted_pages: Sequence[str]) -> tuple[int, int] | None:
+    """Where ``wanted`` stands in ``paper.compact``: the first place on a wanted page, else the first."""
+    segments = [s.replace(" ", "") for s in _ELLIPSIS.split(wanted) if s.strip()]
+    if not segments:
+        return None
+    if len(segments) == 1 and "-" not in segments[0]:
+        spans = _all_found(paper.compact, segments[0])
+    else:
+        # A hyphen inside a word may have been a line-end hyphen the paper lost; "..." skips text.
+        gap = f".{{0,{MAX_ELLIPSIS_GAP}}}?"
+        pattern = gap.join("-?".join(re.escape(p) for p in _WORD_HYPHEN.split(s)) for s in segments)
+        spans = [(m.start(), m.end()) for m in re.finditer(pattern, paper.compact, re.DOTALL)]
+    if not spans:
+        return None
+    for start, end in spans:
+        if not wanted_pages or set(paper.pages_of(start, end, compact=True)) & set(wanted_pages):
+            return start, end
+    return spans[0]
+
+
+def _all_found(text: str, wanted: str) -> list[tuple[int, int]]:
+    spans = []
+    at = text.find(wanted)
+    while at >= 0:
+        spans.append((at, at + len(wanted)))
+        at = text.find(wanted, at + 1)
+    return spans
+
+
+def _closest(paper: Searchable, wanted: str) -> Match:
+    from rapidfuzz import fuzz
+
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    for lo, hi in _windows(paper.text, wanted):
+        aligned = fuzz.partial_ratio_alignment(wanted, paper.text[lo:hi])
+        if aligned is None:
+            continue
+        start, end = _whole_words(paper.text, lo + aligned.dest_start, lo + aligned.dest_end)
+        best = max(best, _trimmed(paper.text, wanted.replace(" ", ""), start, end))
+    score, start, end = best
+    passage = paper.text[start:end]
+    status: Literal["approximate", "not-found"] = "approximate" if score >= APPROXIMATE_AT else "not-found"
+    differences = word_differences(wanted, passage) if status == "approximate" else ()
+    return Match(status, paper.pages_of(start, end), passage, score, differences)
+
+
+def _trimmed(text: str, compact: str, start: int, end: int) -> tuple[float, int, int]:
+    """The best score of the passage with up to two words more or fewer at either end, and where it stands."""
+    from rapidfuzz import fuzz
+
+    def score(lo: int, hi: int) -> float:
+        return float(fuzz.ratio(compact, text[lo:hi].replace(" ", "")))
+
+    best = (score(start, end), start, end)
+    for _ in range(2):
+        _, lo, hi = best
+        options = [(lo, hi)]
+        shorter_lo, longer_lo = text.find(" ", lo, hi), text.rfind(" ", 0, max(lo - 1, 0))
+        shorter_hi, longer_hi = text.rfind(" ", lo, hi), text.find(" ", hi + 1)
+        if 0 <= shorter_lo < hi:
+            options.append((shorter_lo + 1, hi))
+        options.append((longer_lo + 1 if lo > 0 else lo, hi))
+        if shorter_hi > lo:
+            options.append((lo, shorter_hi))
+        options.append((lo, longer_hi if longer_hi >= 0 else len(text)))
+        best = max((score(a, b), a, b) for a, b in options)
+    return best
+
+
+def _windows(text: str, wanted: str) -> list[tuple[int, int]]:
+    """Stretches of ``text`` worth aligning ``wanted`` to: where runs of its words occur.
+
+    Aligning against a few windows instead of the whole paper keeps a typo's cost near that of
+    a verbatim quote. A quote none of whose words occur falls back to the whole text.
+    """
+    words = wanted.split()
+    offsets = []
+    at = 0
+    for word in words:
+        at = wanted.index(word, at)
+        offsets.append(at)
+        at += len(word)
+    bucket = max(len(wanted) // 2, 20)
+    for size in (3, 2, 1):
+        votes: Counter[int] = Counter()
+        for k in range(len(words) - size + 1):
+            phrase = " ".join(words[k : k + size])
+            if size == 1 and len(phrase) < 4:
+                continue
+            hits = 0
+            found = text.find(phrase)
+            while found >= 0 and hits < 20:
+                votes[(found - offsets[k]) // bucket] += 1
+                hits += 1
+                found = text.find(phrase, found + 1)
+        if votes:
+            starts = [key * bucket for key, _ in votes.most_common(3)]
+            return [(max(0, s - bucket), min(len(text), s + len(wanted) + 2 * bucket)) for s in starts]
+    return [(0, len(text))]
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+def word_differences(quote: str, passage: str) -> tuple[str, ...]:
+    """Word-by-word differences: "the paper has `organisations` where the quote has `organizations`"."""
+    mine, theirs = quote.split(), passage.split()
+    said = []
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        ours, paper = " ".join(mine[i1:i2]), " ".join(theirs[j1:j2])
+        if _same_letters(ours, paper):
+            continue  # only spaces or a line-end hyphen differ: extraction, not the quote
+        if tag == "replace":
+            said.append(f"the paper has `{paper}` where the quote has `{ours}`")
+        elif tag == "delete":
+            said.append(f"the quote has `{ours}`, which the paper does not")
+        elif tag == "insert":
+            said.append(f"the paper has `{paper}`, which the quote leaves out")
+    if len(said) > MAX_DIFFERENCES:
+        said = [*said[:MAX_DIFFERENCES], f"and {len(said) - MAX_DIFFERENCES} more difference(s)"]
+    return tuple(said)
+
+
+def _same_letters(ours: str, paper: str) -> bool:
+    return ours.replace(" ", "").replace("-", "") == paper.replace(" ", "").replace("-", "")
+
+
+# --- the whole review ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """What verification found for one quote of one CMOC."""
+
+    source_id: str
+    cmoc_id: str
+    number: int  # 1 for the CMOC's first quote
+    status: Status
+    fulltext: Path | None = None
+    pages: tuple[str, ...] = ()  # where the quote (or the passage closest to it) stands
+    wrong_page: bool = False
+    reason: str | None = None  # for an unchecked quote: why
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every quote's check, every problem found, and the sources that could not be checked."""
+
+    checks: tuple[QuoteCheck, ...]
+    problems: tuple[Problem, ...]
+    without_fulltext: tuple[str, ...] = field(default=())
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def count(self, status: Status) -> int:
+        return sum(1 for c in self.checks if c.status == status)
+
+    def summary(self) -> str:
+        """One line: how many quotes were verified, approximate, not found, and what was not checked."""
+        line = (
+            f"{len(self.checks)} quote(s): {self.count('verified')} verified, "
+            f"{self.count('approximate')} approximate, {self.count('not-found')} not found"
+        )
+        if self.count("unchecked"):
+            line += f", {self.count('unchecked')} not checked"
+        line += f"; {len(self.without_fulltext)} source(s) without a full text"
+        wrong = sum(1 for c in self.checks if c.wrong_page)
+        if wrong:
+            line += f"; {wrong} quote(s) on another page than their locator says"
+        return line
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "summary": {
+                "quotes": len(self.checks),
+                **{status.replace("-", "_"): self.count(status) for status in STATUSES},
+                "wrong_page": sum(1 for c in self.checks if c.wrong_page),
+                "sources_without_fulltext": list(self.without_fulltext),
+            },
+            "quotes": [
+                {
+                    "source": c.source_id,
+                    "cmoc": c.cmoc_id,
+                    "quote": c.number,
+                    "status": c.status,
+                    "fulltext": str(c.fulltext) if c.fulltext else None,
+                    "pages": list(c.pages),
+                    "wrong_page": c.wrong_page,
+                    "reason": c.reason,
+                }
+                for c in self.checks
+            ],
+            "problems": [
+                {"path": str(p.path), "line": p.line, "column": p.col, "severity": p.severity, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
+
+def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
+    """Check every quote of a valid review against its source's full text.
+
+    Raises :class:`InvalidEvidence` when the evidence itself has errors (``crm validate`` lists them).
+    """
+    files = load_review_files(root)
+    validation = check(files)
+    if validation.errors:
+        raise InvalidEvidence(list(validation.errors))
+    assert files.config is not None
+    configured = files.config.record.fulltext
+    search = fulltext.folders(root, fulltext_dir, configured)
+    checks: list[QuoteCheck] = []
+    problems: list[Problem] = []
+    if fulltext_dir is None and configured is not None and not (root / configured).is_dir():
+        line, col = files.config.at(("fulltext",))
+        message = f"`fulltext`: the folder {configured} is not there: give its path from the review folder"
+        problems.append(Problem(files.config.path, line, col, message))
+    without: list[str] = []
+    for loaded in files.sources:
+        source_checks, source_problems, found = _verify_source(root, loaded, search)
+        checks.extend(source_checks)
+        problems.extend(source_problems)
+        if not found:
+            without.append(loaded.record.id)
+    ids = {loaded.record.id for loaded in files.sources}
+    for path in fulltext.unclaimed(search, ids):
+        hint = nearest(path.stem, ids)
+        problems.append(
+            Problem(
+                layout.shown(path),
+                message=f"no source has the id `{path.stem}`"
+                + (f": did you mean `{hint}{path.suffix}`?" if hint else ": name the file after its source's id"),
+                severity="warning",
+            )
+        )
+    return Verification(tuple(checks), tuple(sorted(problems, key=Problem.sort_key)), tuple(without))
+
+
+def _verify_source(
+    root: Path, loaded: LoadedFile[Source], search: tuple[Path, ...]
+) -> tuple[list[QuoteCheck], list[Problem], bool]:
+    source = loaded.record
+    quotes = [(cmoc, n, quote) for cmoc in source.cmocs for n, quote in enumerate(cmoc.evidence, start=1)]
+
+    def unchecked(reason: str, path: Path | None = None) -> list[QuoteCheck]:
+        return [QuoteCheck(source.id, c.id, n, "unchecked", path, reason=reason) for c, n, _ in quotes]
+
+    if source.fulltext is not None:
+        given = Path(source.fulltext).expanduser()
+        path: Path | None = given if given.is_absolute() else root / given
+        if path is None or not path.is_file():
+            line, col = loaded.at(("fulltext",))
+            message = f"`fulltext`: {source.fulltext} is not there: give the path from the review folder"
+            return unchecked("full text missing"), [Problem(loaded.path, line, col, message)], False
+    else:
+        path = fulltext.find(source.id, search)
+    if path is None:
+        return unchecked("no full text"), [], False
+    try:
+        text = fulltext.extract(path, root)
+    except fulltext.FulltextUnreadable as exc:
+        return unchecked("unreadable", layout.shown(path)), [Problem(layout.shown(path), message=str(exc))], True
+    if not text.has_text_layer:
+        message = (
+            f"no text layer (a scan or pictures of pages): its {len(quotes)} quote(s) were not checked; "
+            "run OCR on it first (e.g. `ocrmypdf --force-ocr in.pdf out.pdf`) and save the result in its place"
+        )
+        return unchecked("no text layer", text.path), [Problem(text.path, message=message, severity="warning")], True
+    paper = Searchable.of([page.text for page in text.pages], printed_numbers(text, source.first_page))
+    checks: list[QuoteCheck] = []
+    problems: list[Problem] = []
+    for index, cmoc in enumerate(source.cmocs):
+        for number, quote in enumerate(cmoc.evidence, start=1):
+            wanted = locator_pages(quote.locator) if text.kind == "pdf" else ()
+            match = find_quote(paper, quote.quote, wanted)
+            line, col = loaded.at(("cmocs", index, "evidence", number - 1, "quote"))
+            where = f"CMOC `{cmoc.id}`, quote {number}: "
+            wrong_page = bool(
+                match.status != "not-found" and wanted and match.pages and not set(match.pages) & set(wanted)
+            )
+            checks.append(QuoteCheck(source.id, cmoc.id, number, match.status, text.path, match.pages, wrong_page))
+            for message, severity in _messages(match, text, source, quote.locator, wrong_page):
+                problems.append(Problem(loaded.path, line, col, where + message, severity))
+    return checks, problems, True
+
+
+def printed_numbers(text: fulltext.FullText, first_page: int | None) -> list[str | None]:
+    """The number printed on each page: the PDF's page labels, else counted from ``first_page`` (or 1).
+
+    HTML and text files have no pages to number.
+    """
+    if text.has_page_labels:
+        return [page.label for page in text.pages]
+    if text.kind != "pdf":
+        return [None] * len(text.pages)
+    start = first_page if first_page is not None else 1
+    return [str(start + n) for n in range(len(text.pages))]
+
+
+def _messages(
+    match: Match, text: fulltext.FullText, source: Source, locator: str, wrong_page: bool
+) -> list[tuple[str, Literal["error", "warning"]]]:
+    said: list[tuple[str, Literal["error", "warning"]]] = []
+    on = f" ({pages_text(match.pages)})" if match.pages else ""
+    if match.status == "approximate":
+        said.append(
+            (
+                f"found only approximately in {text.path}{on}: "
+                + "; ".join(match.differences)
+                + ": copy the paper's words",
+                "warning",
+            )
+        )
+    elif match.status == "not-found":
+        passage = match.passage
+        if len(passage) > CLOSEST_PASSAGE_CHARS:
+            passage = passage[:CLOSEST_PASSAGE_CHARS].rsplit(" ", 1)[0] + " ..."
+        closest = f'; the closest passage{on} reads "{passage}"' if passage else ""
+        said.append((f"not found in {text.path}{closest}", "error"))
+    if wrong_page:
+        numbering = ""
+        if not text.has_page_labels:
+            numbering = (
+                f" (counting from {source.first_page} as `first_page:` says)"
+                if source.first_page is not None
+                else " (counting the PDF's pages from 1: if its first page carries another number, "
+                "add `first_page:` to the source)"
+            )
+        said.append(
+            (
+                f"the locator `{locator}` names {pages_text(locator_pages(locator))}, but the quote is on "
+                f"{pages_text(match.pages)} of {text.path}{numbering}",
+                "warning",
+            )
+        )
+    return said
