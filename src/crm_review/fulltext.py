@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,7 @@ _BLOCK_TAGS = (
     "address,article,aside,blockquote,br,caption,dd,div,dl,dt,figcaption,figure,footer,h1,h2,h3,h4,h5,h6,"
     "header,hr,li,main,nav,ol,p,pre,section,table,tbody,td,tfoot,th,thead,tr,ul"
 )
+_REFERENCE_MARK = re.compile(r"[\s\d,\-\u2013\[\]()*\u2020\u2021]*")
 _INVISIBLE_TAGS = "head,script,style,noscript,template,svg,iframe,object"
 
 
@@ -158,6 +160,9 @@ def html_text(markup: str) -> str:
     tree = LexborHTMLParser(markup)
     for node in tree.css(_INVISIBLE_TAGS):
         node.decompose()
+    for node in tree.css("sup"):
+        if _REFERENCE_MARK.fullmatch(node.text(deep=True)):
+            node.decompose()  # a footnote or reference number ("money<sup>1</sup>."), not the author's words
     for node in tree.css(_BLOCK_TAGS):
         node.insert_before("\n")
         node.insert_after("\n")
