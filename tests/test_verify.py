@@ -215,17 +215,18 @@ def test_github_format_annotates_the_quote(paper_review: Path, runner: CliRunner
 
 
 def test_fulltext_path_on_the_source(tmp_path: Path, in_dir: Path, runner: CliRunner) -> None:
-    """`fulltext:` on a source names its file anywhere; a wrong path is an error on that line."""
+    """`fulltext:` on a source names its file; a wrong path is an error on that line (and the file unclaimed)."""
     root = write_review(tmp_path, {})
-    (root / "papers").mkdir()
-    shutil.copy(PDFS / "paper.pdf", root / "papers" / "forums.pdf")
-    write_evidence(root, TWO_COLUMN_QUOTES[:1], extra="fulltext: papers/forums.pdf\n")
+    (root / "fulltext").mkdir()
+    shutil.copy(PDFS / "paper.pdf", root / "fulltext" / "forums.pdf")
+    write_evidence(root, TWO_COLUMN_QUOTES[:1], extra="fulltext: fulltext/forums.pdf\n")
     assert run_verify(runner)[:2] == (0, [])
-    write_evidence(root, TWO_COLUMN_QUOTES[:1], extra="fulltext: papers/forum.pdf\n")
+    write_evidence(root, TWO_COLUMN_QUOTES[:1], extra="fulltext: fulltext/forum.pdf\n")
     code, lines, _ = run_verify(runner)
     assert code == 1
     assert lines == [
-        f"{EVIDENCE}:6:11: error: `fulltext`: papers/forum.pdf is not there: give the path from the review folder"
+        f"{EVIDENCE}:6:11: error: `fulltext`: fulltext/forum.pdf is not there: give the path from the review folder",
+        "fulltext/forums.pdf: warning: no source has the id `forums`: name the file after its source's id",
     ]
 
 

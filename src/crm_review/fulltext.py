@@ -77,27 +77,32 @@ def folders(root: Path, given: Path | None, configured: str | None) -> tuple[Pat
     return (chosen, default) if chosen is not None and chosen.resolve() != default.resolve() else (default,)
 
 
-def find(source_id: str, search: tuple[Path, ...]) -> Path | None:
-    """The full text named after ``source_id`` in the first folder that has one."""
-    for folder in search:
-        for suffix in SUFFIXES:
-            candidate = folder / f"{source_id}{suffix}"
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def unclaimed(search: tuple[Path, ...], source_ids: set[str]) -> list[Path]:
-    """Full-text files that no source's id names (most often a typo in the file name)."""
-    found = []
+def catalogue(search: tuple[Path, ...]) -> dict[str, Path]:
+    """Every full text in the folders by the source id it is named after; the first folder wins, then
+    the first suffix of :data:`SUFFIXES` (one listing per folder: a review may have hundreds)."""
+    found: dict[str, Path] = {}
+    rank = {suffix: n for n, suffix in enumerate(SUFFIXES)}
     for folder in search:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            is_fulltext = path.is_file() and path.suffix.lower() in SUFFIXES
-            if is_fulltext and not path.name.lower().startswith("readme") and path.stem not in source_ids:
-                found.append(path)
+        in_folder = sorted(
+            (path for path in folder.iterdir() if path.suffix.lower() in rank and path.is_file()),
+            key=lambda path: (path.stem, rank[path.suffix.lower()], path.name),
+        )
+        for path in in_folder:
+            if not path.name.lower().startswith("readme"):
+                found.setdefault(path.stem, path)
     return found
+
+
+def find(source_id: str, search: tuple[Path, ...]) -> Path | None:
+    """The full text named after ``source_id`` in the first folder that has one."""
+    return catalogue(search).get(source_id)
+
+
+def unclaimed(files: dict[str, Path], source_ids: set[str]) -> list[Path]:
+    """Full-text files that no source's id names (most often a typo in the file name)."""
+    return sorted(path for stem, path in files.items() if stem not in source_ids)
 
 
 def extract(path: Path, cache_root: Path | None) -> FullText:

@@ -49,8 +49,8 @@ _TRANSLATE = str.maketrans(
         **dict.fromkeys(_INVISIBLE, None),
     }
 )
-_LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n\s*(?=\w)")
-_SPACE = re.compile(r"\s+")
+# The hyphen comes first (and the letter before it is looked back at) so that re can scan for it quickly.
+_LINE_END_HYPHEN = re.compile(r"-(?<=\w-)[ \t]*\r?\n\s*(?=\w)")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.)\s*")
 _WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _PAGES = re.compile(r"\b(?:pp?|pages?)\.?\s*(\d+)(?:\s*-\s*(\d+))?", re.IGNORECASE)
@@ -65,7 +65,7 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     text = _LINE_END_HYPHEN.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def locator_pages(locator: str) -> tuple[str, ...]:
@@ -397,14 +397,18 @@ def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
         message = f"`fulltext`: the folder {configured} is not there: give its path from the review folder"
         problems.append(Problem(files.config.path, line, col, message))
     without: list[str] = []
+    available = fulltext.catalogue(search)
     for loaded in files.sources:
-        source_checks, source_problems, found = _verify_source(root, loaded, search)
+        source_checks, source_problems, found = _verify_source(root, loaded, available)
         checks.extend(source_checks)
         problems.extend(source_problems)
         if not found:
             without.append(loaded.record.id)
     ids = {loaded.record.id for loaded in files.sources}
-    for path in fulltext.unclaimed(search, ids):
+    named = {(root / f.record.fulltext).resolve() for f in files.sources if f.record.fulltext is not None}
+    for path in fulltext.unclaimed(available, ids):
+        if path.resolve() in named:
+            continue
         hint = nearest(path.stem, ids)
         problems.append(
             Problem(
@@ -418,7 +422,7 @@ def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
 
 
 def _verify_source(
-    root: Path, loaded: LoadedFile[Source], search: tuple[Path, ...]
+    root: Path, loaded: LoadedFile[Source], available: dict[str, Path]
 ) -> tuple[list[QuoteCheck], list[Problem], bool]:
     source = loaded.record
     quotes = [(cmoc, n, quote) for cmoc in source.cmocs for n, quote in enumerate(cmoc.evidence, start=1)]
@@ -434,7 +438,7 @@ def _verify_source(
             message = f"`fulltext`: {source.fulltext} is not there: give the path from the review folder"
             return unchecked("full text missing"), [Problem(loaded.path, line, col, message)], False
     else:
-        path = fulltext.find(source.id, search)
+        path = available.get(source.id)
     if path is None:
         return unchecked("no full text"), [], False
     try:
