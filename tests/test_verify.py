@@ -33,6 +33,11 @@ TWO_COLUMN_QUOTES = [
         "p. 229",
     ),
     ("Conflict arose as soon as budgets were discussed.", "pp. 230-1"),
+    # "engage-" ends page 229 above its page number; "ment." starts page 230
+    (
+        "coded in two rounds: first inductively, then against the eight guiding principles for community engagement.",
+        "pp. 229-30",
+    ),
     (
         "Forums that controlled even a modest budget kept their members ... forums that could only advise lost them.",
         "p. 231",
@@ -93,7 +98,7 @@ def test_quotes_from_a_typeset_two_column_pdf_are_verified(paper_review: Path, r
     write_evidence(paper_review, TWO_COLUMN_QUOTES)
     code, lines, summary = run_verify(runner)
     assert (code, lines) == (0, [])
-    assert summary == "5 quote(s): 5 verified, 0 approximate, 0 not found; 0 source(s) without a full text"
+    assert summary == "6 quote(s): 6 verified, 0 approximate, 0 not found; 0 source(s) without a full text"
 
 
 def test_approximate_quote_is_a_located_warning_with_the_word_that_differs(

@@ -117,8 +117,8 @@ class Searchable:
         starts: list[int] = []
         compact_starts: list[int] = []
         offset = compact_offset = 0
-        for page in pages:
-            text = normalise(page)
+        for page, label in zip(pages, labels, strict=True):
+            text = normalise(_without_page_number(page, label))
             if parts and parts[-1].endswith("-") and text[:1].isalnum() and parts[-1][-2:-1].isalnum():
                 parts[-1] = parts[-1][:-1]  # a word hyphenated across the page break
                 offset -= 1
@@ -142,6 +142,21 @@ class Searchable:
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_right(starts, max(start, end - 1)) - 1
         return tuple(label for label in self.labels[max(first, 0) : last + 1] if label is not None)
+
+
+def _without_page_number(page: str, label: str | None) -> str:
+    """The page's text less a first or last line that is only its printed number (a running head or foot).
+
+    Otherwise "engage-" at the foot of page 229 and "ment" at the top of 230 would read "engage229 ment".
+    """
+    if label is None:
+        return page
+    lines = page.strip().split("\n")
+    if lines and lines[-1].strip() == label:
+        lines.pop()
+    if lines and lines[0].strip() == label:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
