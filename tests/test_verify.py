@@ -334,6 +334,13 @@ def test_repeated_passage_is_matched_on_the_page_the_locator_names() -> None:
     assert find_quote(paper, "We learnt a lot.").pages == ("1",)
 
 
+def test_words_around_the_passage_are_not_differences() -> None:
+    """The paper's words just before or after the quoted passage are not reported as left out."""
+    assert word_differences("given time and money", "staff were given tme and money to") == (
+        "the paper has `tme` where the quote has `time`",
+    )
+
+
 def test_word_differences_name_each_change() -> None:
     """Words changed, added and left out are each said in the reviewer's terms."""
     assert word_differences("staff were given time and money", "staff had been given time") == (

@@ -292,8 +292,10 @@ def word_differences(quote: str, passage: str) -> tuple[str, ...]:
     """Word-by-word differences: "the paper has `organisations` where the quote has `organizations`"."""
     mine, theirs = quote.split(), passage.split()
     said = []
-    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes()
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "insert" and n in (0, len(opcodes) - 1):
+            continue  # the paper's words around the passage: a quote is always part of the paper
         ours, paper = " ".join(mine[i1:i2]), " ".join(theirs[j1:j2])
         if _same_letters(ours, paper):
             continue  # only spaces or a line-end hyphen differ: extraction, not the quote
