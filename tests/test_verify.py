@@ -291,6 +291,24 @@ def test_bundled_review_quotes_are_all_verified_against_the_seed_texts() -> None
     assert {check.status for check in result.checks} == {"verified"}
 
 
+def test_loaded_review_gets_the_same_statuses(paper_review: Path) -> None:
+    """What the review document reports is what `crm verify` finds."""
+    from crm_review.pipeline import load_valid_review
+    from crm_review.verify import verify_quotes
+
+    write_evidence(paper_review, [TWO_COLUMN_QUOTES[0], ("Not in the paper, not at all, not even close.", "p. 1")])
+    by_command = verify_review(paper_review)
+    for_document = verify_quotes(load_valid_review(paper_review), paper_review)
+    assert (
+        [c.status for c in for_document.checks]
+        == [c.status for c in by_command.checks]
+        == [
+            "verified",
+            "not-found",
+        ]
+    )
+
+
 # --- the rules underneath -------------------------------------------------------------------------
 
 

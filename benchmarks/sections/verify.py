@@ -31,12 +31,53 @@ QUOTE_WORDS = 25
 PDF_PAGES = 15
 PDFS_TIMED = 10
 FIXTURE_PDF = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "fulltext" / "paper.pdf"
-WORDS = (
-    "community engagement health services residents forum staff organisation decisions budget mental care "
-    "participation professionals managers training confidence trust power governance citizens planning "
-    "local groups network representation funding meeting support leadership early involvement wins "
-    "outcome mechanism context practice policy reform clinicians workers visits clubs workshops peers"
-).split()
+WORDS = [
+    "community",
+    "engagement",
+    "health",
+    "services",
+    "residents",
+    "forum",
+    "staff",
+    "organisation",
+    "decisions",
+    "budget",
+    "mental",
+    "care",
+    "participation",
+    "professionals",
+    "managers",
+    "training",
+    "confidence",
+    "trust",
+    "power",
+    "governance",
+    "citizens",
+    "planning",
+    "local",
+    "groups",
+    "network",
+    "representation",
+    "funding",
+    "meeting",
+    "support",
+    "leadership",
+    "early",
+    "involvement",
+    "wins",
+    "outcome",
+    "mechanism",
+    "context",
+    "practice",
+    "policy",
+    "reform",
+    "clinicians",
+    "workers",
+    "visits",
+    "clubs",
+    "workshops",
+    "peers",
+]
 
 
 def _paper(rng: random.Random) -> str:

@@ -13,17 +13,18 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from crm_review import fulltext, layout
 from crm_review.errors import InvalidEvidence, Problem
-from crm_review.load import LoadedFile, load_review_files
-from crm_review.model import Source
+from crm_review.load import load_review_files
+from crm_review.model import Review, Source
 from crm_review.pipeline import check
 from crm_review.suggest import nearest
+from crm_review.yamltext import Loc
 
 Status = Literal["verified", "approximate", "not-found", "unchecked"]
 STATUSES: tuple[Status, ...] = ("verified", "approximate", "not-found", "unchecked")
@@ -396,7 +397,7 @@ class Verification:
 
 
 def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
-    """Check every quote of a valid review against its source's full text.
+    """Check every quote of a valid review against its source's full text; problems located in the evidence.
 
     Raises :class:`InvalidEvidence` when the evidence itself has errors (``crm validate`` lists them).
     """
@@ -405,24 +406,50 @@ def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
     if validation.errors:
         raise InvalidEvidence(list(validation.errors))
     assert files.config is not None
-    configured = files.config.record.fulltext
+    config = files.config
+    sources = [(loaded.record, loaded.path, loaded.at) for loaded in files.sources]
+    return _verify(root, config.record.fulltext, sources, fulltext_dir, (config.path, config.at))
+
+
+def verify_quotes(review: Review, root: Path) -> Verification:
+    """The same checks for a review already loaded (the review document reports their outcome)."""
+    sources = [
+        (source, layout.shown(layout.evidence_dir(root) / f"{source.id}.yaml"), _nowhere) for source in review.sources
+    ]
+    return _verify(root, review.config.fulltext, sources, None, None)
+
+
+Locate = Callable[[Loc], tuple[int | None, int | None]]
+
+
+def _nowhere(loc: Loc) -> tuple[int | None, int | None]:
+    return None, None
+
+
+def _verify(
+    root: Path,
+    configured: str | None,
+    sources: Sequence[tuple[Source, Path, Locate]],
+    fulltext_dir: Path | None,
+    config_at: tuple[Path, Locate] | None,
+) -> Verification:
     search = fulltext.folders(root, fulltext_dir, configured)
     checks: list[QuoteCheck] = []
     problems: list[Problem] = []
-    if fulltext_dir is None and configured is not None and not (root / configured).is_dir():
-        line, col = files.config.at(("fulltext",))
+    if fulltext_dir is None and configured is not None and not (root / configured).is_dir() and config_at:
+        line, col = config_at[1](("fulltext",))
         message = f"`fulltext`: the folder {configured} is not there: give its path from the review folder"
-        problems.append(Problem(files.config.path, line, col, message))
+        problems.append(Problem(config_at[0], line, col, message))
     without: list[str] = []
     available = fulltext.catalogue(search)
-    for loaded in files.sources:
-        source_checks, source_problems, found = _verify_source(root, loaded, available)
+    for source, path, at in sources:
+        source_checks, source_problems, found = _verify_source(root, source, path, at, available)
         checks.extend(source_checks)
         problems.extend(source_problems)
         if not found:
-            without.append(loaded.record.id)
-    ids = {loaded.record.id for loaded in files.sources}
-    named = {(root / f.record.fulltext).resolve() for f in files.sources if f.record.fulltext is not None}
+            without.append(source.id)
+    ids = {source.id for source, _, _ in sources}
+    named = {(root / source.fulltext).resolve() for source, _, _ in sources if source.fulltext is not None}
     for path in fulltext.unclaimed(available, ids):
         if path.resolve() in named:
             continue
@@ -439,9 +466,8 @@ def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
 
 
 def _verify_source(
-    root: Path, loaded: LoadedFile[Source], available: dict[str, Path]
+    root: Path, source: Source, evidence: Path, at: Locate, available: dict[str, Path]
 ) -> tuple[list[QuoteCheck], list[Problem], bool]:
-    source = loaded.record
     quotes = [(cmoc, n, quote) for cmoc in source.cmocs for n, quote in enumerate(cmoc.evidence, start=1)]
 
     def unchecked(reason: str, path: Path | None = None) -> list[QuoteCheck]:
@@ -451,9 +477,9 @@ def _verify_source(
         given = Path(source.fulltext).expanduser()
         path: Path | None = given if given.is_absolute() else root / given
         if path is None or not path.is_file():
-            line, col = loaded.at(("fulltext",))
+            line, col = at(("fulltext",))
             message = f"`fulltext`: {source.fulltext} is not there: give the path from the review folder"
-            return unchecked("full text missing"), [Problem(loaded.path, line, col, message)], False
+            return unchecked("full text missing"), [Problem(evidence, line, col, message)], False
     else:
         path = available.get(source.id)
     if path is None:
@@ -475,14 +501,14 @@ def _verify_source(
         for number, quote in enumerate(cmoc.evidence, start=1):
             wanted = locator_pages(quote.locator) if text.kind == "pdf" else ()
             match = find_quote(paper, quote.quote, wanted)
-            line, col = loaded.at(("cmocs", index, "evidence", number - 1, "quote"))
+            line, col = at(("cmocs", index, "evidence", number - 1, "quote"))
             where = f"CMOC `{cmoc.id}`, quote {number}: "
             wrong_page = bool(
                 match.status != "not-found" and wanted and match.pages and not set(match.pages) & set(wanted)
             )
             checks.append(QuoteCheck(source.id, cmoc.id, number, match.status, text.path, match.pages, wrong_page))
             for message, severity in _messages(match, text, source, quote.locator, wrong_page):
-                problems.append(Problem(loaded.path, line, col, where + message, severity))
+                problems.append(Problem(evidence, line, col, where + message, severity))
     return checks, problems, True
 
 
