@@ -7,9 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, REPO, write_review
+from crm_review import fulltext
 from crm_review.cli import app
 from crm_review.verify import Searchable, find_quote, locator_pages, normalise, verify_review, word_differences
 
@@ -375,3 +378,26 @@ def test_init_offers_the_fulltext_setting_and_ignores_the_cache(tmp_path: Path, 
     assert "# fulltext: ../review-pdfs" in config.splitlines()
     assert ".crm-cache/" in ignored
     assert "# fulltext/" in ignored
+
+
+PAPER_PAGES = [page.text for page in fulltext.extract(PDFS / "paper.pdf", None).pages]
+PAPER = Searchable.of(PAPER_PAGES, ["229", "230", "231"])
+# The page numbers at the pages' feet are not part of any passage a reviewer would quote.
+PAPER_WORDS = [word for word in "\n".join(PAPER_PAGES).split() if word not in {"229", "230", "231"}]
+
+
+@given(st.data())
+@settings(max_examples=200, deadline=None)
+def test_any_run_of_words_copied_from_the_extracted_text_is_verified(data: st.DataObject) -> None:
+    """Whatever a reviewer copies out of the PDF, line breaks and hyphens included, counts as verbatim."""
+    start = data.draw(st.integers(0, len(PAPER_WORDS) - 3))
+    length = data.draw(st.integers(3, 40))
+    quote = " ".join(PAPER_WORDS[start : start + length])
+    assume(not quote.endswith("-"))  # half of a word broken at a line end: not something anyone quotes
+    assert find_quote(PAPER, quote).status == "verified", quote
+
+
+@given(st.text())
+def test_normal_form_is_stable(text: str) -> None:
+    """Normalising twice changes nothing more than normalising once."""
+    assert normalise(normalise(text)) == normalise(text)
