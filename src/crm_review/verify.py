@@ -20,7 +20,7 @@ from typing import Literal
 
 from crm_review import fulltext, layout
 from crm_review.errors import InvalidEvidence, Problem
-from crm_review.load import load_review_files
+from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review, Source
 from crm_review.pipeline import check
 from crm_review.suggest import nearest
@@ -405,6 +405,12 @@ def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
     validation = check(files)
     if validation.errors:
         raise InvalidEvidence(list(validation.errors))
+    return verify_files(files, fulltext_dir)
+
+
+def verify_files(files: ReviewFiles, fulltext_dir: Path | None = None) -> Verification:
+    """The checks of :func:`verify_review` on a review already read and found valid."""
+    root = files.root
     assert files.config is not None
     config = files.config
     sources = [(loaded.record, loaded.path, loaded.at) for loaded in files.sources]
