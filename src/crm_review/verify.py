@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from crm_review import fulltext, layout
+from crm_review import fulltext, layout, report
 from crm_review.errors import InvalidEvidence, Problem
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review, Source
@@ -389,10 +389,7 @@ class Verification:
                 }
                 for c in self.checks
             ],
-            "problems": [
-                {"path": str(p.path), "line": p.line, "column": p.col, "severity": p.severity, "message": p.message}
-                for p in self.problems
-            ],
+            "problems": report.as_records(self.problems),
         }
 
 
