@@ -123,7 +123,6 @@ def verify(
         Path | None,
         typer.Option(
             "--fulltext",
-            metavar="DIR",
             help="A folder of full texts named <source-id>.pdf (or .html, .md, .txt), e.g. outside the repository.",
             exists=True,
             file_okay=False,
