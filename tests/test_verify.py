@@ -401,3 +401,50 @@ def test_any_run_of_words_copied_from_the_extracted_text_is_verified(data: st.Da
 def test_normal_form_is_stable(text: str) -> None:
     """Normalising twice changes nothing more than normalising once."""
     assert normalise(normalise(text)) == normalise(text)
+
+
+# --- in the review document ------------------------------------------------------------------------
+
+
+def test_bundled_review_document_states_the_verification() -> None:
+    """The Method section, review.json and RAMESES item 10 say that every quote was verified."""
+    markdown = (REPO / "review" / "REVIEW.md").read_text(encoding="utf-8")
+    data = json.loads((REPO / "review" / "review.json").read_text(encoding="utf-8"))
+    assert "20 of the 20 quotes were found verbatim." in markdown
+    assert data["verification"]["verified"] == data["verification"]["quotes"] == 20
+    assert {q["verification"] for c in data["cmocs"] for q in c["evidence"]} == {"verified"}
+    item_10 = next(item for item in data["rameses"] if item["item"] == 10)
+    assert "20 of 20 quotes verified against the full texts" in item_10["note"]
+
+
+def test_document_reports_quotes_not_found_where_they_stand(paper_review: Path, runner: CliRunner) -> None:
+    """A quote not in the paper is counted in the Method and flagged beside it in the evidence appendix."""
+    write_evidence(paper_review, [TWO_COLUMN_QUOTES[0], ("Not in the paper, not at all, not even close.", "p. 1")])
+    result = runner.invoke(app, ["synthesize", "--review", "."], catch_exceptions=False)
+    assert result.exit_code == 0
+    markdown = (paper_review / "review" / "REVIEW.md").read_text(encoding="utf-8")
+    html = (paper_review / "review" / "review.html").read_text(encoding="utf-8")
+    data = json.loads((paper_review / "review" / "review.json").read_text(encoding="utf-8"))
+    assert "1 of the 2 quotes were found verbatim, 1 not at all." in markdown
+    assert (
+        "“Not in the paper, not at all, not even close.” (Fixture & Example 2024, p. 1) *(not found in the full text)*"
+        in markdown
+    )
+    assert "<em>(not found in the full text)</em>" in html
+    assert [q["verification"] for q in data["cmocs"][0]["evidence"]] == ["verified", "not-found"]
+
+
+def test_document_without_full_texts_says_quotes_were_not_checked(review: Path, runner: CliRunner) -> None:
+    """A review with no full texts does not claim a check it did not make."""
+    assert runner.invoke(app, ["synthesize", "--review", str(review)]).exit_code == 0
+    markdown = (review / "review" / "REVIEW.md").read_text(encoding="utf-8")
+    assert "The quotes were not checked against the full texts of their sources" in markdown
+
+
+def test_synthesize_check_writes_no_cache(paper_review: Path, runner: CliRunner) -> None:
+    """`crm synthesize --check` keeps its promise to write nothing, cache included."""
+    write_evidence(paper_review, TWO_COLUMN_QUOTES[:1])
+    assert runner.invoke(app, ["synthesize", "--review", "."]).exit_code == 0
+    shutil.rmtree(paper_review / ".crm-cache")
+    assert runner.invoke(app, ["synthesize", "--review", ".", "--check"]).exit_code == 0
+    assert not (paper_review / ".crm-cache").exists()

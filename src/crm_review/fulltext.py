@@ -105,8 +105,11 @@ def unclaimed(files: dict[str, Path], source_ids: set[str]) -> list[Path]:
     return sorted(path for stem, path in files.items() if stem not in source_ids)
 
 
-def extract(path: Path, cache_root: Path | None) -> FullText:
-    """The text of ``path``, page by page; taken from the cache when this exact content was read before."""
+def extract(path: Path, cache_root: Path | None, *, write_cache: bool = True) -> FullText:
+    """The text of ``path``, page by page; taken from the cache when this exact content was read before.
+
+    The cache lives under ``cache_root`` (the review folder); ``write_cache=False`` only reads it.
+    """
     shown = layout.shown(path)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -126,7 +129,7 @@ def extract(path: Path, cache_root: Path | None) -> FullText:
         pages, labelled = (Page(None, markdown_text(_decode(data, shown))),), False
     else:
         pages, labelled = (Page(None, _decode(data, shown)),), False
-    if cache_file is not None:
+    if cache_file is not None and write_cache:
         _write_cache(cache_file, pages, labelled)
     return FullText(shown, kind, pages, labelled)
 

@@ -20,6 +20,7 @@ from crm_review.errors import TemplateFailed
 from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line
 from crm_review.model import Review
 from crm_review.output import review_json
+from crm_review.verify import QuoteVerification
 from crm_review.view import build_view
 
 DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json"}
@@ -28,16 +29,22 @@ PACKAGED_PREFIX = "crm"
 """Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""
 
 
-def render_documents(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, str]:
+def render_documents(
+    review: Review,
+    findings: Findings,
+    formats: tuple[str, ...],
+    templates: Path,
+    verification: QuoteVerification | None = None,
+) -> dict[str, str]:
     """The requested documents by file name, rendered in memory."""
     documents: dict[str, str] = {}
     if "json" in formats:
-        documents[DOCUMENTS["json"]] = review_json(review, findings)
+        documents[DOCUMENTS["json"]] = review_json(review, findings, verification)
     wanted = [fmt for fmt in formats if fmt in TEMPLATES]
     if wanted:
         _refuse_unusable_team_templates(templates)
         environment = _environment(templates)
-        view = build_view(review, findings)
+        view = build_view(review, findings, verification)
         for fmt in wanted:
             text = _render(environment, TEMPLATES[fmt], view)
             documents[DOCUMENTS[fmt]] = text if text.endswith("\n") else text + "\n"

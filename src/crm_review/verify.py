@@ -393,6 +393,38 @@ class Verification:
         }
 
 
+@dataclass(frozen=True)
+class QuoteVerification:
+    """What the review document says of verification: the counts, and each quote's status."""
+
+    quotes: int
+    verified: int
+    approximate: int
+    not_found: int
+    unchecked: int
+    sources_with_fulltext: int
+    sources_without_fulltext: int
+    statuses: dict[tuple[str, int], Status]
+    """By CMOC id and quote number (1 for a CMOC's first quote)."""
+
+    def status(self, cmoc_id: str, number: int) -> Status:
+        return self.statuses.get((cmoc_id, number), "unchecked")
+
+
+def for_document(result: Verification, sources: int) -> QuoteVerification:
+    """The part of a verification the review document reports."""
+    return QuoteVerification(
+        quotes=len(result.checks),
+        verified=result.count("verified"),
+        approximate=result.count("approximate"),
+        not_found=result.count("not-found"),
+        unchecked=result.count("unchecked"),
+        sources_with_fulltext=sources - len(result.without_fulltext),
+        sources_without_fulltext=len(result.without_fulltext),
+        statuses={(c.cmoc_id, c.number): c.status for c in result.checks},
+    )
+
+
 def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
     """Check every quote of a valid review against its source's full text; problems located in the evidence.
 
@@ -414,12 +446,15 @@ def verify_files(files: ReviewFiles, fulltext_dir: Path | None = None) -> Verifi
     return _verify(root, config.record.fulltext, sources, fulltext_dir, (config.path, config.at))
 
 
-def verify_quotes(review: Review, root: Path) -> Verification:
-    """The same checks for a review already loaded (the review document reports their outcome)."""
+def verify_quotes(review: Review, root: Path, *, write_cache: bool = True) -> Verification:
+    """The same checks for a review already loaded (the review document reports their outcome).
+
+    ``write_cache=False`` reads cached text but stores none, for commands that promise to write nothing.
+    """
     sources = [
         (source, layout.shown(layout.evidence_dir(root) / f"{source.id}.yaml"), _nowhere) for source in review.sources
     ]
-    return _verify(root, review.config.fulltext, sources, None, None)
+    return _verify(root, review.config.fulltext, sources, None, None, write_cache=write_cache)
 
 
 Locate = Callable[[Loc], tuple[int | None, int | None]]
@@ -435,6 +470,8 @@ def _verify(
     sources: Sequence[tuple[Source, Path, Locate]],
     fulltext_dir: Path | None,
     config_at: tuple[Path, Locate] | None,
+    *,
+    write_cache: bool = True,
 ) -> Verification:
     search = fulltext.folders(root, fulltext_dir, configured)
     checks: list[QuoteCheck] = []
@@ -446,7 +483,7 @@ def _verify(
     without: list[str] = []
     available = fulltext.catalogue(search)
     for source, path, at in sources:
-        source_checks, source_problems, found = _verify_source(root, source, path, at, available)
+        source_checks, source_problems, found = _verify_source(root, source, path, at, available, write_cache)
         checks.extend(source_checks)
         problems.extend(source_problems)
         if not found:
@@ -469,7 +506,7 @@ def _verify(
 
 
 def _verify_source(
-    root: Path, source: Source, evidence: Path, at: Locate, available: dict[str, Path]
+    root: Path, source: Source, evidence: Path, at: Locate, available: dict[str, Path], write_cache: bool
 ) -> tuple[list[QuoteCheck], list[Problem], bool]:
     quotes = [(cmoc, n, quote) for cmoc in source.cmocs for n, quote in enumerate(cmoc.evidence, start=1)]
 
@@ -488,7 +525,7 @@ def _verify_source(
     if path is None:
         return unchecked("no full text"), [], False
     try:
-        text = fulltext.extract(path, root)
+        text = fulltext.extract(path, root, write_cache=write_cache)
     except fulltext.FulltextUnreadable as exc:
         return unchecked("unreadable", layout.shown(path)), [Problem(layout.shown(path), message=str(exc))], True
     if not text.has_text_layer:
