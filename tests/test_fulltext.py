@@ -75,6 +75,16 @@ def test_extracted_text_is_cached_by_content(tmp_path: Path, monkeypatch: pytest
         fulltext.extract(pdf, tmp_path)
 
 
+def test_progress_is_told_only_of_files_read_for_the_first_time(tmp_path: Path) -> None:
+    """A long first run can show which PDF it is reading; a cached one is not announced."""
+    pdf = tmp_path / "a.pdf"
+    shutil.copy(PDFS / "paper.pdf", pdf)
+    read: list[Path] = []
+    fulltext.extract(pdf, tmp_path, on_extract=read.append)
+    fulltext.extract(pdf, tmp_path, on_extract=read.append)
+    assert [path.name for path in read] == ["a.pdf"]
+
+
 def test_damaged_cache_entry_is_read_again(tmp_path: Path) -> None:
     """A cache file cut short by a crash does not stop verification."""
     text_file = tmp_path / "a.txt"

@@ -141,8 +141,13 @@ def verify(
     """
     from crm_review.verify import verify_review
 
+    console = _stderr()
+
+    def reading(path: Path) -> None:  # a first run over many PDFs takes minutes: show it is working
+        console.print(f"reading {escape(str(path))} (once: its text is cached)", style="dim")
+
     with reported():
-        result = verify_review(review, fulltext)
+        result = verify_review(review, fulltext, reading if console.is_terminal else None)
     if output_format is ProblemFormat.json:
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:

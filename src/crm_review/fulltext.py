@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -105,10 +106,17 @@ def unclaimed(files: dict[str, Path], source_ids: set[str]) -> list[Path]:
     return sorted(path for stem, path in files.items() if stem not in source_ids)
 
 
-def extract(path: Path, cache_root: Path | None, *, write_cache: bool = True) -> FullText:
+def extract(
+    path: Path,
+    cache_root: Path | None,
+    *,
+    write_cache: bool = True,
+    on_extract: Callable[[Path], None] | None = None,
+) -> FullText:
     """The text of ``path``, page by page; taken from the cache when this exact content was read before.
 
     The cache lives under ``cache_root`` (the review folder); ``write_cache=False`` only reads it.
+    ``on_extract`` is told of each file that is not in the cache, before it is read (a PDF takes a while).
     """
     shown = layout.shown(path)
     data = path.read_bytes()
@@ -121,6 +129,8 @@ def extract(path: Path, cache_root: Path | None, *, write_cache: bool = True) ->
     if cached is not None:
         pages, labelled = cached
         return FullText(shown, kind, pages, labelled)
+    if on_extract is not None:
+        on_extract(shown)
     if kind == "pdf":
         pages, labelled = _pdf_pages(data, shown)
     elif kind == "html":

@@ -425,25 +425,30 @@ def for_document(result: Verification, sources: int) -> QuoteVerification:
     )
 
 
-def verify_review(root: Path, fulltext_dir: Path | None = None) -> Verification:
+def verify_review(
+    root: Path, fulltext_dir: Path | None = None, on_extract: Callable[[Path], None] | None = None
+) -> Verification:
     """Check every quote of a valid review against its source's full text; problems located in the evidence.
 
     Raises :class:`InvalidEvidence` when the evidence itself has errors (``crm validate`` lists them).
+    ``on_extract`` is told of each full text read for the first time (to show progress).
     """
     files = load_review_files(root)
     validation = check(files)
     if validation.errors:
         raise InvalidEvidence(list(validation.errors))
-    return verify_files(files, fulltext_dir)
+    return verify_files(files, fulltext_dir, on_extract)
 
 
-def verify_files(files: ReviewFiles, fulltext_dir: Path | None = None) -> Verification:
+def verify_files(
+    files: ReviewFiles, fulltext_dir: Path | None = None, on_extract: Callable[[Path], None] | None = None
+) -> Verification:
     """The checks of :func:`verify_review` on a review already read and found valid."""
     root = files.root
     assert files.config is not None
     config = files.config
     sources = [(loaded.record, loaded.path, loaded.at) for loaded in files.sources]
-    return _verify(root, config.record.fulltext, sources, fulltext_dir, (config.path, config.at))
+    return _verify(root, config.record.fulltext, sources, fulltext_dir, (config.path, config.at), on_extract=on_extract)
 
 
 def verify_quotes(review: Review, root: Path, *, write_cache: bool = True) -> Verification:
@@ -460,6 +465,12 @@ def verify_quotes(review: Review, root: Path, *, write_cache: bool = True) -> Ve
 Locate = Callable[[Loc], tuple[int | None, int | None]]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    write_cache: bool
+    on_extract: Callable[[Path], None] | None
+
+
 def _nowhere(loc: Loc) -> tuple[int | None, int | None]:
     return None, None
 
@@ -472,6 +483,7 @@ def _verify(
     config_at: tuple[Path, Locate] | None,
     *,
     write_cache: bool = True,
+    on_extract: Callable[[Path], None] | None = None,
 ) -> Verification:
     search = fulltext.folders(root, fulltext_dir, configured)
     checks: list[QuoteCheck] = []
@@ -482,8 +494,9 @@ def _verify(
         problems.append(Problem(config_at[0], line, col, message))
     without: list[str] = []
     available = fulltext.catalogue(search)
+    reading = _Reading(write_cache, on_extract)
     for source, path, at in sources:
-        source_checks, source_problems, found = _verify_source(root, source, path, at, available, write_cache)
+        source_checks, source_problems, found = _verify_source(root, source, path, at, available, reading)
         checks.extend(source_checks)
         problems.extend(source_problems)
         if not found:
@@ -506,7 +519,7 @@ def _verify(
 
 
 def _verify_source(
-    root: Path, source: Source, evidence: Path, at: Locate, available: dict[str, Path], write_cache: bool
+    root: Path, source: Source, evidence: Path, at: Locate, available: dict[str, Path], reading: _Reading
 ) -> tuple[list[QuoteCheck], list[Problem], bool]:
     quotes = [(cmoc, n, quote) for cmoc in source.cmocs for n, quote in enumerate(cmoc.evidence, start=1)]
 
@@ -525,7 +538,7 @@ def _verify_source(
     if path is None:
         return unchecked("no full text"), [], False
     try:
-        text = fulltext.extract(path, root, write_cache=write_cache)
+        text = fulltext.extract(path, root, write_cache=reading.write_cache, on_extract=reading.on_extract)
     except fulltext.FulltextUnreadable as exc:
         return unchecked("unreadable", layout.shown(path)), [Problem(layout.shown(path), message=str(exc))], True
     if not text.has_text_layer:
