@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, REPO, write_review
+from conftest import FIXTURES, REPO, SEEDS, write_review
 from crm_review import fulltext
 from crm_review.cli import app
 from crm_review.verify import Searchable, find_quote, locator_pages, normalise, verify_review, word_differences
@@ -448,3 +449,20 @@ def test_synthesize_check_writes_no_cache(paper_review: Path, runner: CliRunner)
     shutil.rmtree(paper_review / ".crm-cache")
     assert runner.invoke(app, ["synthesize", "--review", ".", "--check"]).exit_code == 0
     assert not (paper_review / ".crm-cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("copy", "seed"),
+    [
+        ("montenegro-2020.md", "000_7795ed4a8f575a0e.txt"),
+        ("de-weger-2018.txt", "002_f1ad4769d9162f31.txt"),
+        ("arriola-vigo-nd.txt", "003_375066f7a9202211.txt"),
+    ],
+)
+def test_bundled_full_texts_are_the_seed_texts_unchanged(copy: str, seed: str) -> None:
+    """The quotes are verified against the papers' texts as received, not against an edited copy."""
+    if not (SEEDS / seed).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the seed papers are missing: {SEEDS}")
+        pytest.skip("../shared/seeds is not beside this checkout")
+    assert (REPO / "fulltext" / copy).read_bytes() == (SEEDS / seed).read_bytes()
