@@ -9,6 +9,7 @@ import pytest
 
 from conftest import FIXTURES
 from crm_review import fulltext
+from crm_review.errors import FulltextUnreadable
 from crm_review.verify import normalise, printed_numbers
 
 PDFS = FIXTURES / "fulltext"
@@ -99,7 +100,7 @@ def test_damaged_pdf_is_one_clear_error(tmp_path: Path) -> None:
     """A PDF that is not one names the file instead of raising a traceback."""
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.5\nthis is not really a PDF")
-    with pytest.raises(fulltext.FulltextUnreadable, match=r"broken\.pdf could not be read as a PDF"):
+    with pytest.raises(FulltextUnreadable, match=r"broken\.pdf could not be read as a PDF"):
         fulltext.extract(broken, None)
 
 
@@ -107,7 +108,7 @@ def test_text_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
     """A full text saved in another encoding says how to fix it."""
     latin = tmp_path / "latin.txt"
     latin.write_bytes("organisación".encode("latin-1"))
-    with pytest.raises(fulltext.FulltextUnreadable, match=r"latin\.txt is not UTF-8 text .*save it again as UTF-8"):
+    with pytest.raises(FulltextUnreadable, match=r"latin\.txt is not UTF-8 text .*save it again as UTF-8"):
         fulltext.extract(latin, None)
 
 

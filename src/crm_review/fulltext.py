@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from crm_review import layout
-from crm_review.errors import CrmError
+from crm_review.errors import FulltextUnreadable
 from crm_review.files import write_atomic
 
 FULLTEXT_DIR = "fulltext"
@@ -39,10 +39,6 @@ _BLOCK_TAGS = (
 )
 _REFERENCE_MARK = re.compile(r"[\s\d,\-\u2013\[\]()*\u2020\u2021]*")
 _INVISIBLE_TAGS = "head,script,style,noscript,template,svg,iframe,object"
-
-
-class FulltextUnreadable(CrmError):
-    """Raised when a full text exists but cannot be read (a damaged or encrypted PDF, bad encoding)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from crm_review import fulltext, layout, report
-from crm_review.errors import InvalidEvidence, Problem
+from crm_review.errors import FulltextUnreadable, InvalidEvidence, Problem
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review, Source
 from crm_review.pipeline import check
@@ -539,7 +539,7 @@ def _verify_source(
         return unchecked("no full text"), [], False
     try:
         text = fulltext.extract(path, root, write_cache=reading.write_cache, on_extract=reading.on_extract)
-    except fulltext.FulltextUnreadable as exc:
+    except FulltextUnreadable as exc:
         return unchecked("unreadable", layout.shown(path)), [Problem(layout.shown(path), message=str(exc))], True
     if not text.has_text_layer:
         message = (
