@@ -363,6 +363,11 @@ def test_words_around_the_passage_are_not_differences() -> None:
     )
 
 
+def test_quotation_marks_around_the_whole_quote_are_not_a_difference() -> None:
+    """A quote pasted with its quotation marks is the same words."""
+    assert find_quote(PAPER, "\u201cConflict arose as soon as budgets were discussed.\u201d").status == "verified"
+
+
 def test_word_differences_name_each_change() -> None:
     """Words changed, added and left out are each said in the reviewer's terms."""
     assert word_differences("staff were given time and money", "staff had been given time") == (

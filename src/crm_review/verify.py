@@ -174,6 +174,8 @@ class Match:
 def find_quote(paper: Searchable, quote: str, wanted_pages: Sequence[str] = ()) -> Match:
     """Find ``quote`` in ``paper``: verbatim (on one of ``wanted_pages`` if it is there) or the closest passage."""
     wanted = normalise(quote)
+    if len(wanted) > 2 and wanted[0] == wanted[-1] and wanted[0] in "\"'":
+        wanted = wanted[1:-1].strip()  # the quote pasted with its quotation marks: the same words
     exact = _exact(paper, wanted, wanted_pages)
     if exact is not None:
         return Match("verified", paper.pages_of(*exact, compact=True))
