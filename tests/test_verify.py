@@ -424,20 +424,27 @@ def test_bundled_review_document_states_the_verification() -> None:
 
 
 def test_document_reports_quotes_not_found_where_they_stand(paper_review: Path, runner: CliRunner) -> None:
-    """A quote not in the paper is counted in the Method and flagged beside it in the evidence appendix."""
-    write_evidence(paper_review, [TWO_COLUMN_QUOTES[0], ("Not in the paper, not at all, not even close.", "p. 1")])
+    """A quote not in the paper, or on another page, is counted in the Method and flagged in the appendix."""
+    not_there = ("Not in the paper, not at all, not even close.", "p. 1")
+    elsewhere = (TWO_COLUMN_QUOTES[3][0], "p. 233")
+    write_evidence(paper_review, [TWO_COLUMN_QUOTES[0], not_there, elsewhere])
     result = runner.invoke(app, ["synthesize", "--review", "."], catch_exceptions=False)
     assert result.exit_code == 0
     markdown = (paper_review / "review" / "REVIEW.md").read_text(encoding="utf-8")
     html = (paper_review / "review" / "review.html").read_text(encoding="utf-8")
     data = json.loads((paper_review / "review" / "review.json").read_text(encoding="utf-8"))
-    assert "1 of the 2 quotes were found verbatim, 1 not at all." in markdown
+    assert "2 of the 3 quotes were found verbatim, 1 not at all." in markdown
     assert (
         "“Not in the paper, not at all, not even close.” (Fixture & Example 2024, p. 1) *(not found in the full text)*"
         in markdown
     )
     assert "<em>(not found in the full text)</em>" in html
-    assert [q["verification"] for q in data["cmocs"][0]["evidence"]] == ["verified", "not-found"]
+    assert "discussed.” (Fixture & Example 2024, p. 233) *(on p. 230 of the full text)*" in markdown
+    assert [(q["verification"], q.get("found_on")) for q in data["cmocs"][0]["evidence"]] == [
+        ("verified", None),
+        ("not-found", None),
+        ("verified", "p. 230"),
+    ]
 
 
 def test_document_without_full_texts_says_quotes_were_not_checked(review: Path, runner: CliRunner) -> None:

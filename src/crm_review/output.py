@@ -81,6 +81,9 @@ class QuoteOut(Output):
         description="What `crm verify` found: verified (verbatim in the full text), approximate, not-found, "
         "or unchecked (no full text, or one without text).",
     )
+    found_on: str | None = Field(
+        default=None, description="Where the quote is in the full text (`p. 230`) when its locator names another page."
+    )
 
 
 class VerificationOut(Output):
@@ -166,7 +169,6 @@ class ReviewDocument(Output):
 def review_document(
     review: Review, findings: Findings, verification: QuoteVerification | None = None
 ) -> ReviewDocument:
-    status = verification.status if verification is not None else None
     return ReviewDocument(
         review=review.config,
         summary=Summary(sources=len(review.sources), cmocs=len(review.cmocs()), principles=len(review.principles)),
@@ -189,7 +191,10 @@ def review_document(
                 principles=[PrincipleLink.model_construct(principle=p, relation=r) for p, r in c.links],
                 evidence=[
                     QuoteOut.model_construct(
-                        quote=q.quote, locator=q.locator, verification=status(c.id, n) if status else None
+                        quote=q.quote,
+                        locator=q.locator,
+                        verification=verification.status(c.id, n) if verification else None,
+                        found_on=verification.found_on(c.id, n) if verification else None,
                     )
                     for n, q in enumerate(c.evidence, start=1)
                 ],

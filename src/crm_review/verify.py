@@ -408,9 +408,15 @@ class QuoteVerification:
     sources_without_fulltext: int
     statuses: dict[tuple[str, int], Status]
     """By CMOC id and quote number (1 for a CMOC's first quote)."""
+    elsewhere: dict[tuple[str, int], str]
+    """Quotes on another page than their locator names: where they are (``p. 230``)."""
 
     def status(self, cmoc_id: str, number: int) -> Status:
         return self.statuses.get((cmoc_id, number), "unchecked")
+
+    def found_on(self, cmoc_id: str, number: int) -> str | None:
+        """``p. 230`` for a quote found on another page than its locator names; otherwise None."""
+        return self.elsewhere.get((cmoc_id, number))
 
 
 def for_document(result: Verification, sources: int) -> QuoteVerification:
@@ -424,6 +430,7 @@ def for_document(result: Verification, sources: int) -> QuoteVerification:
         sources_with_fulltext=sources - len(result.without_fulltext),
         sources_without_fulltext=len(result.without_fulltext),
         statuses={(c.cmoc_id, c.number): c.status for c in result.checks},
+        elsewhere={(c.cmoc_id, c.number): pages_text(c.pages) for c in result.checks if c.wrong_page},
     )
 
 
