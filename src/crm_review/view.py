@@ -274,9 +274,6 @@ class ReviewView:
     verification: QuoteVerification | None = None
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
-    def title_of(self, principle_id: str) -> str:
-        return next(p.finding.title for p in self.principles if p.id == principle_id)
-
 
 def citation(source: Source) -> str:
     """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
