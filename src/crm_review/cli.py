@@ -494,6 +494,61 @@ def graph(
     typer.echo(f"wrote {output}" if output is not None else text, nl=output is not None)
 
 
+# --- teams: history and changes ------------------------------------------------------------------
+
+
+class ChangeFormat(StrEnum):
+    rich = "rich"
+    md = "md"
+    json = "json"
+
+
+def _print_markdown(text: str) -> None:
+    """Markdown drawn by rich at a terminal; the Markdown itself when piped or written to a file."""
+    console = Console(highlight=False)
+    if console.is_terminal:
+        from rich.markdown import Markdown
+
+        console.print(Markdown(text))
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def diff(
+    base: Annotated[
+        str | None, typer.Argument(help="A git revision (default: where this branch left the default branch).")
+    ] = None,
+    head: Annotated[str | None, typer.Argument(help="A git revision (default: the files as they are now).")] = None,
+    review: ReviewDir = Path(),
+    output_format: Annotated[
+        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a pull request, json.")
+    ] = ChangeFormat.rich,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Show what changed in the review between two git revisions.
+
+    Sources, CMOCs field by field, principle links, the principles themselves, the evidence and confidence
+    per principle, and patterns that appeared or vanished.
+    """
+    from crm_review import diffreport
+    from crm_review.versions import compare
+
+    with reported():
+        changes = compare(review, base, head)
+        text = diffreport.as_json(changes) if output_format is ChangeFormat.json else diffreport.as_markdown(changes)
+        if output is not None:
+            from crm_review.files import write_atomic
+
+            write_atomic(output, text)
+    if output is not None:
+        typer.echo(f"wrote {output}")
+    elif output_format is ChangeFormat.rich:
+        _print_markdown(text)
+    else:
+        typer.echo(text, nl=False)
+
+
 def main() -> None:
     app(prog_name="crm")
 

@@ -93,3 +93,15 @@ class ReviewBusy(CrmError):
 
 class UnsupportedLayout(CrmError):
     """Raised when ``crm add`` cannot place a CMOC in a file written in an unusual YAML layout."""
+
+
+class GitFailed(CrmError):
+    """Raised when a git command fails or git is missing; says what was asked and what git answered."""
+
+
+class MergeFailed(CrmError):
+    """Raised when two versions of an evidence file cannot be merged without a person deciding."""
+
+
+class InstallUnknown(CrmError):
+    """Raised when ``crm init`` cannot tell what CI should install and may not ask."""
