@@ -41,25 +41,6 @@ def test_readme_quick_start_is_the_two_make_commands() -> None:
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_repository_workflow_is_the_one_crm_init_writes() -> None:
-    """This repository runs the workflow review teams get, installing crm-review from the checkout."""
-    import yaml
-
-    from crm_review import layout
-
-    ours = yaml.safe_load((REPO / ".github" / "workflows" / "review.yml").read_text(encoding="utf-8"))
-    theirs = yaml.safe_load(layout.packaged("defaults", "scaffold", "review.yml").read_text(encoding="utf-8"))
-    for workflow in (ours, theirs):
-        for step in workflow["jobs"]["review"]["steps"]:
-            if step.get("name") == "Install crm-review":
-                step["run"] = "install"
-        for event in ("push", "pull_request"):
-            workflow[True][event]["paths"] = [p for p in workflow[True][event]["paths"] if p != "src/**"]
-    assert ours == theirs
-    steps = [step.get("run", "") for step in ours["jobs"]["review"]["steps"]]
-    assert "crm validate --format github" in steps and "crm synthesize --check" in steps
-
-
 def test_pre_commit_hooks_run_crm() -> None:
     """Review repositories can run validate and the staleness check as pre-commit hooks."""
     import yaml

@@ -118,34 +118,6 @@ def validate(
 
 # --- getting evidence in -----------------------------------------------------------------------
 
-
-@app.command()
-def init(
-    directory: Annotated[Path, typer.Argument(help="The folder of the new review (made if missing).", file_okay=False)],
-    title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
-    question: Annotated[str | None, typer.Option(help="The review question.")] = None,
-    blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
-    install: Annotated[
-        str | None,
-        typer.Option(help='What CI installs with pip (default "crm-review==VERSION"), e.g. a git URL or a wheel path.'),
-    ] = None,
-) -> None:
-    """Start a new review folder.
-
-    Writes configs/ (with the eight principles unless --blank), evidence/, a README for the team,
-    a .gitignore and the CI workflow. Never overwrites a file.
-    """
-    from crm_review.scaffold import init_review
-
-    with reported():
-        written = init_review(directory, title=title, question=question, blank=blank, install=install)
-    for path in written:
-        typer.echo(f"created {path}")
-
-
-add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(add_app, name="add")
-
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never ask: fail listing what is missing.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
@@ -154,6 +126,64 @@ def _may_ask(no_input: bool) -> bool:
     from crm_review.prompts import stdin_is_terminal
 
     return not no_input and stdin_is_terminal()
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="The review's folder: made if missing, completed if not.", file_okay=False)
+    ],
+    title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
+    question: Annotated[str | None, typer.Option(help="The review question.")] = None,
+    blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SPEC", help="What CI installs with pip (default: where this crm came from), e.g. a git URL."
+        ),
+    ] = None,
+    force: Annotated[
+        list[str] | None, typer.Option("--force", metavar="FILE", help="Replace this file even if it is there; repeat.")
+    ] = None,
+    no_input: NoInput = False,
+) -> None:
+    """Start a review, or add what an existing folder lacks.
+
+    Writes configs/ (with the eight principles unless --blank), evidence/, a README for the team,
+    .gitignore, .gitattributes and the CI workflow, keeping every file that is already there. In a git
+    repository it registers crm's merge driver for evidence files (run `crm init .` in each clone).
+    """
+    from crm_review.errors import InstallUnknown
+    from crm_review.scaffold import init_review
+
+    with reported():
+        try:
+            done = init_review(
+                directory, title=title, question=question, blank=blank, install=install, force=force or ()
+            )
+        except InstallUnknown as exc:
+            if not _may_ask(no_input):
+                raise
+            _stderr().print(escape(str(exc)))
+            answer = typer.prompt("What should CI install with pip", err=True).strip()
+            done = init_review(
+                directory, title=title, question=question, blank=blank, install=answer, force=force or ()
+            )
+    root = directory
+    for name in done.created:
+        typer.echo(f"created  {root / name}")
+    for name in done.replaced:
+        typer.echo(f"replaced {root / name}")
+    for name, lines in done.extended.items():
+        typer.echo(f"added to {root / name}: {', '.join(lines)}")
+    for name in done.kept:
+        typer.echo(f"kept     {root / name} (already there; --force {name} replaces it)")
+    for note in done.notes:
+        typer.echo(f"note: {note}")
+
+
+add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(add_app, name="add")
 
 
 def _print_added(added: Added, as_json: bool, what: str) -> None:
