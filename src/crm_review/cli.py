@@ -579,6 +579,59 @@ def diff(
         typer.echo(text, nl=False)
 
 
+@app.command("merge-file")
+def merge_file(
+    base: Annotated[Path, typer.Argument(help="The common ancestor's version (git's %O).")],
+    ours: Annotated[Path, typer.Argument(help="Our version, replaced by the result (git's %A).")],
+    theirs: Annotated[Path, typer.Argument(help="Their version (git's %B).")],
+    path: Annotated[str, typer.Argument(help="The file's path in the repository, for messages (git's %P).")] = "",
+) -> None:
+    """Merge an evidence file (git runs this as the merge driver `crm init` registers).
+
+    Both sides' new CMOCs are kept; one whose id the other side took too gets the next free number.
+    Anything else that both sides changed is left with conflict markers, and the exit code is 1.
+    """
+    from crm_review.errors import MergeFailed
+    from crm_review.files import write_atomic
+    from crm_review.merging import merge_evidence
+
+    with reported():
+        base_text, ours_text, theirs_text = (
+            p.read_bytes().decode("utf-8", "surrogateescape") for p in (base, ours, theirs)
+        )
+        result = merge_evidence(base_text, ours_text, theirs_text, label=path or str(ours))
+        write_atomic(ours, result.text)
+    for old, new in result.renumbered:
+        _stderr().print(f"crm: {escape(path)}: their CMOC {old} is now {new} (both branches added {old})")
+    if result.conflicts:
+        _stderr().print(f"crm: {escape(path)}: {result.conflicts} conflict(s) left for you to resolve")
+        raise typer.Exit(1)
+
+
+@app.command()
+def renumber(
+    old: Annotated[str, typer.Argument(metavar="ID", help="The CMOC to renumber.")],
+    new: Annotated[
+        str | None, typer.Argument(metavar="NEW", help="Its new id (default: the next free number).")
+    ] = None,
+    review: ReviewDir = Path(),
+) -> None:
+    """Give a CMOC a new id, and update the notes that mention it.
+
+    When two CMOCs share the id (a merge kept both), the later one is renumbered.
+    """
+    from crm_review.merging import renumber as run_renumber
+
+    with reported():
+        done = run_renumber(review, old, new)
+    typer.echo(f"renumbered {done.old} to {done.new} in {done.path}")
+    for where, line in done.mentions:
+        typer.echo(f"updated the mention in {where}:{line}")
+    for where, line in done.left:
+        typer.echo(f"check {where}:{line}: it mentions {done.old}, which may have meant either CMOC")
+    typer.echo("run `crm synthesize` to update the review document")
+
+
 def main() -> None:
     app(prog_name="crm")
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,28 @@ def _quiet_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
     return env
+
+
+def merge_file(base: str, ours: str, theirs: str) -> tuple[str, int]:
+    """git's own three-way merge of three texts: the result (with conflict markers) and how many conflicts."""
+    git = shutil.which("git")
+    if git is None:
+        raise GitFailed("this needs the `git` command, which is not installed (https://git-scm.com/downloads)")
+    with tempfile.TemporaryDirectory(prefix="crm-merge-") as folder:
+        paths = []
+        for name, content in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_bytes(content.encode("utf-8"))
+            paths.append(str(path))
+        done = subprocess.run(
+            [git, "merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs", *paths],
+            capture_output=True,
+            check=False,
+            env=_quiet_env(),
+        )
+    if not 0 <= done.returncode < 128:
+        raise GitFailed(f"git merge-file: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8"), done.returncode
 
 
 def is_repository(folder: Path) -> bool:
