@@ -78,10 +78,11 @@ def test_two_branches_merge_without_an_id_clash(team: Path, runner: CliRunner) -
 
 def test_without_the_driver_git_reports_a_conflict(team: Path, runner: CliRunner) -> None:
     """The same merge without crm's driver is the textual conflict the driver resolves."""
-    git(team, "config", "--unset", "merge.crm-evidence.driver")  # git falls back to its own text merge
+    git(team, "config", "--remove-section", "merge.crm-evidence")  # a clone without it: git merges text
     two_branches_adding(runner, team)
     merged = subprocess.run(["git", "merge", "--no-edit", "ben"], cwd=team, capture_output=True, text=True, check=False)
-    assert merged.returncode != 0 and "CONFLICT" in merged.stdout
+    assert merged.returncode == 1, merged.stderr
+    assert "CONFLICT" in merged.stdout
 
 
 BASE = source_yaml(SOURCE, f"{SOURCE}-1")
