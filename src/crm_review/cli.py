@@ -579,6 +579,27 @@ def diff(
         typer.echo(text, nl=False)
 
 
+@app.command("pr-comment")
+def pr_comment(
+    report_file: Annotated[Path, typer.Argument(metavar="FILE", help="The Markdown to post, e.g. from crm diff -o.")],
+) -> None:
+    """Post a report as the pull request's crm comment, or update it (run by the review workflow).
+
+    Reads the pull request from GitHub Actions' environment; one comment per pull request, edited on
+    each push. Where the token may not comment (a fork's pull request), it says so and succeeds.
+    """
+    import os
+
+    from crm_review.prcomment import post_or_update
+
+    with reported():
+        posted = post_or_update(report_file.read_text(encoding="utf-8"), os.environ)
+    if posted.action == "skipped":
+        _stderr().print(f"note: no comment posted: {escape(posted.reason)}; the report is in the run's summary")
+    else:
+        typer.echo(f"{posted.action} {posted.url}".rstrip())
+
+
 @app.command("merge-file")
 def merge_file(
     base: Annotated[Path, typer.Argument(help="The common ancestor's version (git's %O).")],
@@ -596,9 +617,10 @@ def merge_file(
     from crm_review.merging import merge_evidence
 
     with reported():
-        base_text, ours_text, theirs_text = (
-            p.read_bytes().decode("utf-8", "surrogateescape") for p in (base, ours, theirs)
-        )
+        try:
+            base_text, ours_text, theirs_text = (p.read_bytes().decode("utf-8") for p in (base, ours, theirs))
+        except UnicodeDecodeError:
+            raise MergeFailed(f"{path or ours} is not UTF-8 text: merge it by hand") from None
         result = merge_evidence(base_text, ours_text, theirs_text, label=path or str(ours))
         write_atomic(ours, result.text)
     for old, new in result.renumbered:

@@ -105,3 +105,7 @@ class MergeFailed(CrmError):
 
 class InstallUnknown(CrmError):
     """Raised when ``crm init`` cannot tell what CI should install and may not ask."""
+
+
+class CommentFailed(CrmError):
+    """Raised when ``crm pr-comment`` cannot comment on the pull request; says what GitHub answered."""
