@@ -218,3 +218,16 @@ def test_errors_at_a_revision_are_named_with_its_commit(repo: Path, runner: CliR
     result = runner.invoke(app, ["diff", "HEAD~1", "HEAD", "--review", str(repo)])
     assert result.exit_code == 1
     assert f"{bad[:7]}:evidence/doe-2020.yaml:" in result.output
+
+
+def test_relation_changed_and_rewritten_links(repo: Path) -> None:
+    """A link that now refines is a relation change; the same links in the mapping form are no change."""
+    edit(
+        repo / "evidence" / "roe-2021.yaml", "principles: [invest-in-skills]", "principles: {invest-in-skills: refines}"
+    )
+    edit(repo / "evidence" / "doe-2020.yaml", "principles: [quick-wins]", "principles: {quick-wins: supports}")
+    changes = compare(repo, "HEAD")
+    assert [(link.cmoc, link.principle, link.before, link.after) for link in changes.links] == [
+        ("roe-2021-1", "invest-in-skills", "supports", "refines")
+    ]
+    assert changes.cmocs_changed == ()

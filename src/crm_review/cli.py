@@ -598,6 +598,36 @@ def diff(
         typer.echo(text, nl=False)
 
 
+@app.command()
+def log(
+    revision: Annotated[str, typer.Argument(help="Show the history up to this git revision.")] = "HEAD",
+    review: ReviewDir = Path(),
+    output_format: Annotated[
+        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for the report, json.")
+    ] = ChangeFormat.rich,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Show, commit by commit, how the principles and their evidence changed.
+
+    Newest first, in Markdown for the review's report (RAMESES item 5: changes in the review process).
+    """
+    from crm_review import history
+
+    with reported():
+        entries = history.review_log(review, revision)
+        text = history.as_json(entries) if output_format is ChangeFormat.json else history.as_markdown(entries)
+        if output is not None:
+            from crm_review.files import write_atomic
+
+            write_atomic(output, text)
+    if output is not None:
+        typer.echo(f"wrote {output}")
+    elif output_format is ChangeFormat.rich:
+        _print_markdown(text)
+    else:
+        typer.echo(text, nl=False)
+
+
 @app.command("pr-comment")
 def pr_comment(
     report_file: Annotated[Path, typer.Argument(metavar="FILE", help="The Markdown to post, e.g. from crm diff -o.")],

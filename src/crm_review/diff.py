@@ -164,7 +164,7 @@ def diff_versions(base: Version, head: Version) -> ReviewDiff:
 
 def cmoc_links(cmoc: Cmoc) -> tuple[tuple[str, str], ...]:
     """The CMOC's principle links as (principle id, relation), in written order."""
-    return tuple((principle, "supports") for principle in cmoc.principles)
+    return tuple(cmoc.links)
 
 
 def _added(before: Mapping[str, object], after: Mapping[str, object]) -> list[str]:
