@@ -164,7 +164,7 @@ def init(
         except InstallUnknown as exc:
             if not _may_ask(no_input):
                 raise
-            _stderr().print(escape(str(exc)))
+            _stderr().print(escape(f"{exc.reason}. Give a requirement pip can install on GitHub, e.g. {exc.example}"))
             answer = typer.prompt("What should CI install with pip", err=True).strip()
             done = init_review(
                 directory, title=title, question=question, blank=blank, install=answer, force=force or ()

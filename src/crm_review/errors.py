@@ -104,7 +104,12 @@ class MergeFailed(CrmError):
 
 
 class InstallUnknown(CrmError):
-    """Raised when ``crm init`` cannot tell what CI should install and may not ask."""
+    """Raised when ``crm init`` cannot tell what CI should install; ``reason`` says why, ``example`` what to give."""
+
+    def __init__(self, reason: str, example: str = "") -> None:
+        self.reason = reason
+        self.example = example
+        super().__init__(f"{reason}; say what CI should install: --install {example}" if example else reason)
 
 
 class CommentFailed(CrmError):

@@ -16,7 +16,7 @@ from crm_review import __version__
 from crm_review.errors import InstallUnknown
 
 DISTRIBUTION = "crm-review"
-EXAMPLE = f'--install "crm-review @ git+https://github.com/YOUR-ORG/crm-review@v{__version__}"'
+EXAMPLE = f'"crm-review @ git+https://github.com/YOUR-ORG/crm-review@v{__version__}"'
 
 
 def detected_spec() -> str:
@@ -25,8 +25,8 @@ def detected_spec() -> str:
         distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         raise InstallUnknown(
-            f"crm-review runs from its source folder, not as an installed package, so CI cannot install "
-            f"what runs here; say what CI should install: {EXAMPLE}"
+            "crm-review runs from its source folder, not as an installed package, so CI cannot install what runs here",
+            EXAMPLE,
         ) from None
     return spec_from(distribution.version, distribution.read_text("direct_url.json"))
 
@@ -53,9 +53,7 @@ def spec_from(version: str, direct_url: str | None) -> str:
         kind = "a local git repository"
     else:
         kind = "a local folder" if "dir_info" in origin else "a local file"
-    raise InstallUnknown(
-        f"crm-review was installed from {kind} ({where}), which CI cannot reach; say what CI should install: {EXAMPLE}"
-    )
+    raise InstallUnknown(f"crm-review was installed from {kind} ({where}), which CI cannot reach", EXAMPLE)
 
 
 def _without_credentials(url: str) -> str:
