@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from conftest import PRINCIPLES_YAML, source_yaml
 from crm_review.cli import app
 from crm_review.history import review_log
-from gitrepos import commit_all, new_repository, review_repository
+from gitrepos import commit_all, git, new_repository, review_repository
 
 
 def history(tmp_path: Path) -> Path:
@@ -81,4 +81,24 @@ def test_a_commit_with_broken_evidence_is_named_not_fatal(tmp_path: Path) -> Non
     commit_all(repo, "Fixed")
     entries = review_log(repo)
     assert entries[0].diff is None and entries[0].problem == f"the review had 1 error(s) at {bad[:7]}"
-    assert entries[1].diff is None
+    assert entries[1].diff is None  # nothing readable before it to compare with
+
+
+def test_a_repair_is_compared_with_the_last_valid_version(tmp_path: Path, runner: CliRunner) -> None:
+    """After a broken commit, the repairing commit is compared with the last valid one, and says so."""
+    repo = review_repository(tmp_path / "repo", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
+    good = git(repo, "rev-parse", "HEAD").strip()
+    commit_all(repo, "Nothing")  # an empty commit does not touch the review
+    path = repo / "evidence" / "doe-2020.yaml"
+    path.write_text(source_yaml("doe-2020", "doe-2020-1").replace("positive", "sideways"), encoding="utf-8")
+    commit_all(repo, "Broken")
+    path.write_text(source_yaml("doe-2020", "doe-2020-1").replace("positive", "negative"), encoding="utf-8")
+    commit_all(repo, "Repaired as negative")
+    entries = review_log(repo)
+    repaired = entries[-1]
+    assert repaired.compared_with == good[:7]
+    assert repaired.diff is not None
+    [changed] = repaired.diff.cmocs_changed
+    assert [(c.field, c.before, c.after) for c in changed.changes] == [("direction", "positive", "negative")]
+    text = runner.invoke(app, ["log", "--review", str(repo), "-f", "md"], catch_exceptions=False).output
+    assert "the last version before it whose evidence was valid" in text

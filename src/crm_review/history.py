@@ -28,6 +28,7 @@ class LogEntry:
     commit: Commit
     diff: ReviewDiff | None
     problem: str | None = None
+    compared_with: str | None = None  # the earlier version compared with (its parent, unless that was broken)
 
 
 def review_log(root: Path, revision: str = "HEAD") -> list[LogEntry]:
@@ -46,16 +47,24 @@ def review_log(root: Path, revision: str = "HEAD") -> list[LogEntry]:
                 versions[commit] = f"the review had {len(exc.problems)} error(s) at {commit[:7]}"
         return versions[commit]
 
-    entries = []
+    entries: list[LogEntry] = []
+    last_readable: Version | None = None
     for commit in repo.commits_touching_review(revision):
         before = version(commit.parents[0] if commit.parents else None)
         after = version(commit.sha)
         if isinstance(after, str):
             entries.append(LogEntry(commit, None, after))
-        elif isinstance(before, str):
-            entries.append(LogEntry(commit, None, before))
-        else:
-            entries.append(LogEntry(commit, diff_versions(before, after)))
+            continue
+        if isinstance(before, str):
+            # The commit that repairs a broken version is compared with the last one that could be read,
+            # so that what it changed to the theory is not lost from the history.
+            if last_readable is None:
+                entries.append(LogEntry(commit, None, before))
+                last_readable = after
+                continue
+            before = last_readable
+        entries.append(LogEntry(commit, diff_versions(before, after), compared_with=before.label))
+        last_readable = after
     return entries
 
 
@@ -87,6 +96,11 @@ def as_markdown(entries: list[LogEntry], *, heading: str = "##") -> str:
         if entry.diff is None:
             lines.append(f"- not compared: {md_inline(entry.problem or '')}")
             continue
+        parent = entry.commit.parents[0][:7] if entry.commit.parents else None
+        if parent and entry.compared_with and entry.compared_with != parent:
+            lines.append(
+                f"- compared with `{entry.compared_with}`, the last version before it whose evidence was valid"
+            )
         lines += _commit_lines(entry.diff)
     return "\n".join(lines) + "\n"
 
