@@ -231,3 +231,14 @@ def test_relation_changed_and_rewritten_links(repo: Path) -> None:
         ("roe-2021-1", "invest-in-skills", "supports", "refines")
     ]
     assert changes.cmocs_changed == ()
+
+
+def test_a_repository_without_commits_says_to_commit_first(tmp_path: Path, runner: CliRunner) -> None:
+    """Right after `git init` there is nothing to compare with: the message says what to do."""
+    from conftest import write_review
+
+    repo = new_repository(tmp_path / "repo")
+    write_review(repo, {})
+    result = runner.invoke(app, ["diff", "--review", str(repo)])
+    assert result.exit_code == 1
+    assert "this repository has no commits yet: commit the review, then `crm diff` compares with it" in result.output

@@ -100,6 +100,13 @@ class ReviewInRepository:
             raise GitFailed(f"{layout.shown(review)} is not inside a git repository (start one with `git init`)")
         return cls(Path(text(folder, "rev-parse", "--show-toplevel")), text(folder, "rev-parse", "--show-prefix"))
 
+    def has_commits(self) -> bool:
+        try:
+            run(self.top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        except GitFailed:
+            return False
+        return True
+
     def commit(self, revision: str) -> str:
         """The full commit id of ``revision``, or a message naming the revision git did not know."""
         try:

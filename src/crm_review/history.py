@@ -34,6 +34,8 @@ class LogEntry:
 def review_log(root: Path, revision: str = "HEAD") -> list[LogEntry]:
     """Every commit up to ``revision`` that changed the review, oldest first, with its changes."""
     repo = ReviewInRepository.of(root)
+    if not repo.has_commits():
+        return []
     repo.commit(revision)  # a revision git does not know is named before anything else
     versions: dict[str, Version | str] = {}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_review.errors import InvalidEvidence, Problem
+from crm_review.errors import GitFailed, InvalidEvidence, Problem
 from crm_review.gitrepo import ReviewInRepository
 from crm_review.model import Review
 
@@ -85,6 +85,8 @@ def compare(root: Path, base: str | None = None, head: str | None = None) -> Rev
     from crm_review.diff import diff_versions
 
     repo = ReviewInRepository.of(root)
+    if not repo.has_commits():
+        raise GitFailed("this repository has no commits yet: commit the review, then `crm diff` compares with it")
     if base is None:
         branch = repo.default_branch()
         commit = repo.merge_base(branch, "HEAD")
