@@ -164,3 +164,35 @@ def test_a_long_report_is_cut_to_what_github_accepts(tmp_path: Path, github: Fak
     runner.invoke(app, ["pr-comment", str(report(tmp_path, "x" * 70_000))], env=env, catch_exceptions=False)
     [comment] = ours(github)
     assert len(comment["body"]) < 65_536 and comment["body"].endswith("the whole report is in the run's summary)\n")
+
+
+def test_the_workflow_step_comments_on_a_simulated_pull_request(tmp_path: Path, github: FakeGitHub) -> None:
+    """The generated workflow's own comment step, run by bash on a pull request's merge commit, posts the diff."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from conftest import source_yaml
+    from crm_review import layout
+    from gitrepos import commit_all, git, review_repository
+
+    workflow = yaml.safe_load(layout.packaged("defaults", "scaffold", "review.yml").read_text(encoding="utf-8"))
+    [step] = [s for s in workflow["jobs"]["check"]["steps"] if "crm pr-comment" in s.get("run", "")]
+    repo = review_repository(tmp_path / "repo", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
+    git(repo, "switch", "--quiet", "-c", "feature")
+    (repo / "evidence" / "roe-2021.yaml").write_text(source_yaml("roe-2021", "roe-2021-1"), encoding="utf-8")
+    commit_all(repo, "Add roe-2021")
+    git(repo, "switch", "--quiet", "main")
+    git(repo, "merge", "--quiet", "--no-ff", "--no-edit", "feature")  # what actions/checkout gives a pull request
+    env = {
+        **os.environ,
+        **actions_env(tmp_path, github, PULL_REQUEST_EVENT),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    for _ in range(2):  # two pushes
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    [comment] = ours(github)
+    assert "- added `roe-2021`" in comment["body"] and comment["body"].startswith(MARKER)
