@@ -242,3 +242,18 @@ def test_a_repository_without_commits_says_to_commit_first(tmp_path: Path, runne
     result = runner.invoke(app, ["diff", "--review", str(repo)])
     assert result.exit_code == 1
     assert "this repository has no commits yet: commit the review, then `crm diff` compares with it" in result.output
+
+
+def test_a_small_edit_is_marked_word_by_word() -> None:
+    """A reworded statement shows its removed and added words in place; a rewrite shows before and after."""
+    from crm_review.diffreport import word_changes
+
+    assert (
+        word_changes(
+            "Share decision-making and governance control with citizens.",
+            "Share decision-making and governance control with citizens and community groups.",
+        )
+        == "Share decision-making and governance control with ~~citizens.~~ **citizens and community groups.**"
+    )
+    assert word_changes("Staff short of time.", "A completely different sentence here.") is None
+    assert word_changes("a *b* c d e", "a *b* c d f") == "a \\*b\\* c d ~~e~~ **f**"

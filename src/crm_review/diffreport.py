@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from difflib import SequenceMatcher
 from typing import Any
 
 from crm_review.diff import Changed, FieldChange, ReviewDiff
@@ -123,7 +124,28 @@ def _field_line(change: FieldChange, bullet: str) -> str:
         return f"{bullet}{name} added: {md_inline(change.after or '')}"
     if change.after is None:
         return f"{bullet}{name} removed (was: {md_inline(change.before)})"
+    marked = word_changes(change.before, change.after)
+    if marked is not None:
+        return f"{bullet}{name}: {marked}"
     return f"{bullet}{name}: {md_inline(change.before)} → {md_inline(change.after)}"
+
+
+def word_changes(before: str, after: str) -> str | None:
+    """An edit of a few words shown in place: ~~removed~~ **added**; ``None`` when most of the text changed."""
+    old, new = before.split(), after.split()
+    matcher = SequenceMatcher(a=old, b=new, autojunk=False)
+    if len(old) < 4 or matcher.ratio() < 0.6:
+        return None
+    parts = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            parts.append(md_inline(" ".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(f"~~{md_inline(' '.join(old[i1:i2]))}~~")
+        if j2 > j1:
+            parts.append(f"**{md_inline(' '.join(new[j1:j2]))}**")
+    return " ".join(parts)
 
 
 def _links(links: dict[str, str]) -> str:
