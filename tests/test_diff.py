@@ -257,3 +257,11 @@ def test_a_small_edit_is_marked_word_by_word() -> None:
     )
     assert word_changes("Staff short of time.", "A completely different sentence here.") is None
     assert word_changes("a *b* c d e", "a *b* c d f") == "a \\*b\\* c d ~~e~~ **f**"
+
+
+def test_without_git_installed_says_so(repo: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a machine without git, the message names what is missing."""
+    monkeypatch.setenv("PATH", str(repo / "no-such-folder"))
+    result = runner.invoke(app, ["diff", "--review", str(repo)])
+    assert result.exit_code == 1
+    assert "this needs the `git` command, which is not installed" in result.output

@@ -21,13 +21,14 @@ from crm_review.errors import GitFailed
 
 # What a review's evidence is made of; templates change the documents, not the findings.
 REVIEW_FOLDERS = (layout.CONFIG_DIR, layout.EVIDENCE_DIR)
+NO_GIT = "this needs the `git` command, which is not installed (https://git-scm.com/downloads)"
 
 
 def run(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
     """``git ARGS`` in ``cwd``; its standard output, or :class:`GitFailed` with git's own message."""
     git = shutil.which("git")
     if git is None:
-        raise GitFailed("this needs the `git` command, which is not installed (https://git-scm.com/downloads)")
+        raise GitFailed(NO_GIT)
     done = subprocess.run([git, *args], cwd=cwd, input=input_bytes, capture_output=True, check=False, env=_quiet_env())
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -50,7 +51,7 @@ def merge_file(base: str, ours: str, theirs: str) -> tuple[str, int]:
     """git's own three-way merge of three texts: the result (with conflict markers) and how many conflicts."""
     git = shutil.which("git")
     if git is None:
-        raise GitFailed("this needs the `git` command, which is not installed (https://git-scm.com/downloads)")
+        raise GitFailed(NO_GIT)
     with tempfile.TemporaryDirectory(prefix="crm-merge-") as folder:
         paths = []
         for name, content in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -96,6 +97,8 @@ class ReviewInRepository:
     @classmethod
     def of(cls, review: Path) -> ReviewInRepository:
         folder = review.resolve()
+        if shutil.which("git") is None:
+            raise GitFailed(NO_GIT)
         if not is_repository(folder):
             raise GitFailed(f"{layout.shown(review)} is not inside a git repository (start one with `git init`)")
         return cls(Path(text(folder, "rev-parse", "--show-toplevel")), text(folder, "rev-parse", "--show-prefix"))
