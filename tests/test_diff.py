@@ -93,7 +93,8 @@ def test_confidence_and_evidence_per_principle(repo: Path) -> None:
     assert skills.confidence_before is not None and skills.confidence_after is None
     wins = by_principle["quick-wins"]
     assert (wins.cmocs_before, wins.cmocs_after, wins.sources_before, wins.sources_after) == (2, 3, 1, 2)
-    assert ("coherence", "no concern", "concern") in [(c.field, c.before, c.after) for c in wins.components]
+    assert [(c.field, c.before, c.after) for c in wins.components] == [("adequacy", "concern", "no concern")]
+    assert wins.confidence_before != wins.confidence_after
 
 
 def test_pattern_appears_when_a_second_source_shares_a_theme(repo: Path) -> None:

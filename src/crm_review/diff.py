@@ -298,11 +298,8 @@ def _concerns(findings: PrincipleFindings | None) -> dict[str, str]:
 
 
 def _patterns(findings: Findings | None) -> dict[tuple[str, str], tuple[str, ...]]:
-    return {
-        (p.id, theme.name): theme.cmoc_ids
-        for p in (findings.principles if findings is not None else ())
-        for theme in p.themes
-    }
+    principles = findings.principles if findings is not None else ()
+    return {(p.id, pattern.theme): pattern.cmoc_ids for p in principles for pattern in p.patterns}
 
 
 def _pattern_changes(base: Findings | None, head: Findings | None) -> tuple[PatternChange, ...]:

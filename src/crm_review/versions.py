@@ -15,7 +15,7 @@ from crm_review.errors import GitFailed, InvalidEvidence, Problem
 from crm_review.gitrepo import ReviewInRepository
 from crm_review.model import Review
 
-if TYPE_CHECKING:  # the analysis pulls in networkx; it is imported when a version is analysed
+if TYPE_CHECKING:  # the analysis is imported when a version is analysed
     from crm_review.analysis import Findings
     from crm_review.diff import ReviewDiff
 
@@ -60,11 +60,10 @@ def load_revision(repo: ReviewInRepository, revision: str, label: str | None = N
 
 def _analysed(label: str, root: Path) -> Version:
     from crm_review.analysis import analyse
-    from crm_review.graph import build_graph
     from crm_review.pipeline import load_valid_review
 
     review = load_valid_review(root)
-    return Version(label, review, analyse(build_graph(review), review.config.confidence))
+    return Version(label, review, analyse(review))
 
 
 def _relabel(problem: Problem, root: Path, short: str) -> Problem:
