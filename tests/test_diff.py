@@ -232,6 +232,8 @@ def test_relation_changed_and_rewritten_links(repo: Path) -> None:
         ("roe-2021-1", "invest-in-skills", "supports", "refines")
     ]
     assert changes.cmocs_changed == ()
+    [skills] = [e for e in changes.evidence if e.principle == "invest-in-skills"]
+    assert [(c.field, c.before, c.after) for c in skills.relations] == [("supports", "1", None), ("refines", None, "1")]
 
 
 def test_a_repository_without_commits_says_to_commit_first(tmp_path: Path, runner: CliRunner) -> None:

@@ -85,6 +85,7 @@ class PrincipleEvidence:
     confidence_before: str | None
     confidence_after: str | None
     components: tuple[FieldChange, ...]
+    relations: tuple[FieldChange, ...] = ()  # how many CMOCs support, refute or refine it, where that moved
 
 
 @dataclass(frozen=True)
@@ -283,12 +284,21 @@ def _evidence(base: Findings | None, head: Findings | None) -> tuple[PrincipleEv
             old.confidence if old else None,
             new.confidence if new else None,
             tuple(components),
+            tuple(_field_changes(_relation_counts(old), _relation_counts(new))),
         )
         if (old and new and (old.cmoc_ids, old.source_ids) != (new.cmoc_ids, new.source_ids)) or (
-            entry.confidence_before != entry.confidence_after or components or (old is None) != (new is None)
+            entry.confidence_before != entry.confidence_after
+            or components
+            or entry.relations
+            or (old is None) != (new is None)
         ):
             moved.append(entry)
     return tuple(moved)
+
+
+def _relation_counts(findings: PrincipleFindings | None) -> dict[str, str]:
+    links = findings.links if findings is not None else {}
+    return {relation: str(len(ids)) for relation, ids in links.items() if ids}
 
 
 def _concerns(findings: PrincipleFindings | None) -> dict[str, str]:

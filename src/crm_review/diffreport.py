@@ -67,11 +67,13 @@ def _body(diff: ReviewDiff, sub: str) -> list[str]:
         lines += _changed_items("reworded", diff.principles_changed)
     if diff.evidence:
         lines += ["", f"{sub} Evidence by principle", ""]
-        lines += ["| principle | CMOCs | sources | confidence | components |", "|---|---|---|---|---|"]
+        lines += ["| principle | CMOCs | links | sources | confidence | components |", "|---|---|---|---|---|---|"]
         for e in diff.evidence:
             components = "; ".join(f"{c.field}: {c.before or '-'} → {c.after or '-'}" for c in e.components)
+            relations = "; ".join(f"{c.field} {c.before or 0} → {c.after or 0}" for c in e.relations)
             lines.append(
-                f"| `{e.principle}` | {_move(e.cmocs_before, e.cmocs_after)} | {_move(e.sources_before, e.sources_after)} "
+                f"| `{e.principle}` | {_move(e.cmocs_before, e.cmocs_after)} | {md_cell(relations) or '-'} "
+                f"| {_move(e.sources_before, e.sources_after)} "
                 f"| {_move(e.confidence_before or '-', e.confidence_after or '-')} | {md_cell(components) or '-'} |"
             )
     if diff.patterns:

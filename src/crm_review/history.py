@@ -123,6 +123,8 @@ def _commit_lines(diff: ReviewDiff) -> list[str]:
         parts = []
         if (e.cmocs_before, e.sources_before) != (e.cmocs_after, e.sources_after):
             parts.append(f"CMOCs {e.cmocs_before} → {e.cmocs_after}, sources {e.sources_before} → {e.sources_after}")
+        if e.relations:
+            parts.append(", ".join(f"{c.field} {c.before or 0} → {c.after or 0}" for c in e.relations))
         if e.confidence_before != e.confidence_after:
             parts.append(f"confidence {e.confidence_before or 'none'} → {e.confidence_after or 'none'}")
         parts += [f"{c.field}: {c.before} → {c.after}" for c in e.components]
