@@ -94,8 +94,9 @@ def _templates(
 ) -> dict[PurePosixPath, Callable[[], str]]:
     """Each scaffold file and how to make its text (made only when it is written)."""
     return {
-        PurePosixPath(layout.CONFIG_DIR, layout.REVIEW_FILE): lambda: dump(
-            {"title": title, "question": question or DEFAULT_QUESTION}
+        PurePosixPath(layout.CONFIG_DIR, layout.REVIEW_FILE): lambda: (
+            dump({"title": title, "question": question or DEFAULT_QUESTION})
+            + _packaged("defaults", "scaffold", "search.yaml")
         ),
         PurePosixPath(layout.CONFIG_DIR, layout.PRINCIPLES_FILE): lambda: (
             "principles: []\n" if blank else _packaged("defaults", layout.PRINCIPLES_FILE)
