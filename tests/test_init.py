@@ -106,7 +106,7 @@ def test_init_in_a_repository_registers_the_merge_driver(tmp_path: Path, runner:
     new_repository(tmp_path)
     result = runner.invoke(app, ["init", str(tmp_path)], catch_exceptions=False)
     driver = git(tmp_path, "config", "merge.crm-evidence.driver").strip()
-    assert driver.endswith("-m crm_review merge-file %O %A %B %P") and sys.executable in driver
+    assert f"{sys.executable} -m crm_review merge-file %O %A %B %P" in driver
     assert "registered the `crm-evidence` merge driver" in result.output
 
 

@@ -187,3 +187,15 @@ def test_renumber_refuses_with_one_line(tmp_path: Path, runner: CliRunner, args:
     result = runner.invoke(app, ["renumber", *args, "--review", str(root)])
     assert result.exit_code == 1 and message in result.output
     assert {k: v for k, v in snapshot(root).items() if k != ".crm.lock"} == before
+
+
+def test_a_driver_whose_crm_is_gone_falls_back_to_git(team: Path, runner: CliRunner) -> None:
+    """A clone whose registered Python was deleted gets git's conflict markers, never our side alone."""
+    from crm_review.scaffold import merge_driver_command
+
+    git(team, "config", "merge.crm-evidence.driver", merge_driver_command("/nonexistent/python3"))
+    two_branches_adding(runner, team)
+    merged = subprocess.run(["git", "merge", "--no-edit", "ben"], cwd=team, capture_output=True, text=True, check=False)
+    assert merged.returncode == 1 and "crm is not installed here" in merged.stderr
+    text = (team / "evidence" / f"{SOURCE}.yaml").read_text(encoding="utf-8")
+    assert "<<<<<<< ours" in text and "Amina's outcome" in text and "Ben's outcome" in text

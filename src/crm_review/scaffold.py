@@ -141,9 +141,19 @@ def _appended(existing: str, lines: list[str]) -> str:
     return body + "# Added by `crm init`\n" + "".join(f"{line}\n" for line in lines)
 
 
-def merge_driver_command() -> str:
-    """The command git runs to merge an evidence file: this Python's crm, so an unactivated venv works too."""
-    return f"{shlex.quote(sys.executable)} -m crm_review merge-file %O %A %B %P"
+def merge_driver_command(python: str | None = None) -> str:
+    """The command git runs (through ``sh``) to merge an evidence file.
+
+    This Python's crm, so an unactivated virtual environment works too. Where that Python or crm is gone
+    (a deleted environment), git's own text merge runs instead, with conflict markers: without the
+    fallback git would take the failed driver's untouched file, our side alone, as the merge result.
+    """
+    py = shlex.quote(python or sys.executable)
+    return (
+        f"if {py} -c 'import crm_review' 2>/dev/null; then {py} -m crm_review merge-file %O %A %B %P; "
+        "else echo 'crm is not installed here: git merges %P as text' >&2; "
+        "git merge-file -L ours -L base -L theirs %A %O %B; fi"
+    )
 
 
 def _register_merge_driver(root: Path) -> list[str]:
