@@ -199,3 +199,27 @@ def test_a_driver_whose_crm_is_gone_falls_back_to_git(team: Path, runner: CliRun
     assert merged.returncode == 1 and "crm is not installed here" in merged.stderr
     text = (team / "evidence" / f"{SOURCE}.yaml").read_text(encoding="utf-8")
     assert "<<<<<<< ours" in text and "Amina's outcome" in text and "Ben's outcome" in text
+
+
+def test_the_same_source_added_on_both_branches(tmp_path: Path, runner: CliRunner) -> None:
+    """Both reviewers import the same paper and code a CMOC each: the add/add merge keeps both CMOCs."""
+    repo = new_repository(tmp_path / "repo")
+    write_review(repo, {})
+    runner.invoke(app, ["init", str(repo)], catch_exceptions=False)
+    commit_all(repo, "Start")
+    stub = source_yaml(SOURCE).replace("cmocs: []\n", "")
+    for branch, outcome in (("amina", "Amina's outcome"), ("ben", "Ben's outcome")):
+        git(repo, "switch", "--quiet", "-c", branch, "main")
+        (repo / "evidence" / f"{SOURCE}.yaml").write_text(stub, encoding="utf-8")
+        add_cmoc(runner, repo, outcome)
+        commit_all(repo, f"{branch} imports and codes")
+    git(repo, "switch", "--quiet", "main")
+    git(repo, "merge", "--quiet", "--no-edit", "amina")
+    merged = subprocess.run(["git", "merge", "--no-edit", "ben"], cwd=repo, capture_output=True, text=True, check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    review = validate(repo).review
+    assert review is not None
+    assert [(c.id, c.outcome) for _, c in review.cmocs()] == [
+        (f"{SOURCE}-1", "Amina's outcome"),
+        (f"{SOURCE}-2", "Ben's outcome"),
+    ]

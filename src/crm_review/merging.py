@@ -35,6 +35,10 @@ def merge_evidence(base: str, ours: str, theirs: str, label: str = "evidence fil
     if conflicts == 0 and not _duplicate_ids(text):
         return MergeResult(text, 0)
     try:
+        if not base.strip():
+            # Both branches created the file (the same paper imported on each): their file without its
+            # CMOCs stands in for the missing ancestor, so that each side's CMOCs count as added.
+            base = _without_cmocs(theirs, label)
         return _merge_added_cmocs(base, ours, theirs, label) or MergeResult(text, max(conflicts, 1))
     except (YamlProblems, MergeFailed):
         return MergeResult(text, max(conflicts, 1))
@@ -76,6 +80,13 @@ def _merge_added_cmocs(base: str, ours: str, theirs: str, label: str) -> MergeRe
     if _duplicate_ids(result):
         return None
     return MergeResult(result, 0, tuple(renumbered))
+
+
+def _without_cmocs(text: str, label: str) -> str:
+    located = parse(text, Path(label))
+    for start, end in reversed([_item_block(text, located, i) for i in range(len(_cmoc_ids(located)))]):
+        text = text[:start] + text[end:]
+    return text
 
 
 def _cmoc_ids(located: Located) -> list[str]:
