@@ -566,9 +566,12 @@ def _print_markdown(text: str) -> None:
 @app.command()
 def diff(
     base: Annotated[
-        str | None, typer.Argument(help="A git revision (default: where this branch left the default branch).")
+        str | None,
+        typer.Argument(metavar="BASE", help="A git revision (default: where this branch left the default branch)."),
     ] = None,
-    head: Annotated[str | None, typer.Argument(help="A git revision (default: the files as they are now).")] = None,
+    head: Annotated[
+        str | None, typer.Argument(metavar="HEAD", help="A git revision (default: the files as they are now).")
+    ] = None,
     review: ReviewDir = Path(),
     output_format: Annotated[
         ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a pull request, json.")
@@ -600,16 +603,18 @@ def diff(
 
 @app.command()
 def log(
-    revision: Annotated[str, typer.Argument(help="Show the history up to this git revision.")] = "HEAD",
+    revision: Annotated[
+        str, typer.Argument(metavar="REVISION", help="Show the history up to this git revision.")
+    ] = "HEAD",
     review: ReviewDir = Path(),
     output_format: Annotated[
         ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for the report, json.")
     ] = ChangeFormat.rich,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
 ) -> None:
-    """Show, commit by commit, how the principles and their evidence changed.
+    """The history of the principles and their evidence.
 
-    Newest first, in Markdown for the review's report (RAMESES item 5: changes in the review process).
+    Commit by commit, newest first, in Markdown for the review's report (RAMESES item 5: changes in the review process).
     """
     from crm_review import history
 
@@ -632,9 +637,9 @@ def log(
 def pr_comment(
     report_file: Annotated[Path, typer.Argument(metavar="FILE", help="The Markdown to post, e.g. from crm diff -o.")],
 ) -> None:
-    """Post a report as the pull request's crm comment, or update it (run by the review workflow).
+    """Post or update the pull request's crm comment (in CI).
 
-    Reads the pull request from GitHub Actions' environment; one comment per pull request, edited on
+    Posts the report as the pull request's crm comment, or edits the one an earlier run posted. Reads the pull request from GitHub Actions' environment; one comment per pull request, edited on
     each push. Where the token may not comment (a fork's pull request), it says so and succeeds.
     """
     import os
@@ -651,13 +656,16 @@ def pr_comment(
 
 @app.command("merge-file")
 def merge_file(
-    base: Annotated[Path, typer.Argument(help="The common ancestor's version (git's %O).")],
-    ours: Annotated[Path, typer.Argument(help="Our version, replaced by the result (git's %A).")],
-    theirs: Annotated[Path, typer.Argument(help="Their version (git's %B).")],
-    path: Annotated[str, typer.Argument(help="The file's path in the repository, for messages (git's %P).")] = "",
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor's version (git's %O).")],
+    ours: Annotated[Path, typer.Argument(metavar="OURS", help="Our version, replaced by the result (git's %A).")],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (git's %B).")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="The file's path in the repository, for messages (git's %P).")
+    ] = "",
 ) -> None:
-    """Merge an evidence file (git runs this as the merge driver `crm init` registers).
+    """Merge an evidence file (git's merge driver).
 
+    Git runs this as the merge driver `crm init` registers.
     Both sides' new CMOCs are kept; one whose id the other side took too gets the next free number.
     Anything else that both sides changed is left with conflict markers, and the exit code is 1.
     """
