@@ -20,10 +20,11 @@ import jinja2
 from crm_review.analysis import Findings, PrincipleFindings
 from crm_review.errors import TemplateFailed
 from crm_review.escape import md_cell, md_inline, mermaid_id, mermaid_label, one_line
+from crm_review.explorer import explorer_page
 from crm_review.model import Cmoc, Review, Source
 
-DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json"}
-TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2"}
+DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json", "explorer": "explorer.html"}
+TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2", "explorer": "explorer.html.j2"}
 
 
 def render_documents(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, str]:
@@ -36,7 +37,10 @@ def render_documents(review: Review, findings: Findings, formats: tuple[str, ...
             documents[DOCUMENTS[fmt]] = json.dumps(review_json(review, findings), indent=2, ensure_ascii=False) + "\n"
             continue
         try:
-            text = environment.get_template(TEMPLATES[fmt]).render(context)
+            if fmt == "explorer":
+                text = environment.get_template(TEMPLATES[fmt]).render(page=explorer_page(review))
+            else:
+                text = environment.get_template(TEMPLATES[fmt]).render(context)
         except jinja2.TemplateError as exc:
             where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else TEMPLATES[fmt]
             raise TemplateFailed(f"{where}: the template cannot be rendered: {exc.message}") from exc

@@ -1,0 +1,142 @@
+"""The evidence explorer's data: every CMOC, source and principle as one JSON document for the page.
+
+``review/explorer.html`` is one self-contained file: the page's script and style are packaged files
+(``assets/explorer.js``, ``assets/explorer.css``) inlined at render time, and the evidence is embedded
+as JSON that the script reads and shows with ``textContent`` only. Evidence text is never markup here:
+the JSON is escaped so that it cannot end its ``<script>`` element, and the only links it carries are
+those :func:`crm_review.escape.href` and :func:`crm_review.escape.doi_url` allow.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from crm_review import layout
+from crm_review.escape import doi_url, href
+from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Review, Source
+
+NOT_APPRAISED = "not appraised"
+NOT_STATED = "not stated"
+
+# Characters that could end the data's <script> element or start markup ("</script>", "<!--"), and the
+# two line separators that old JavaScript parsers refuse in strings: written as JSON escapes instead.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+@dataclass(frozen=True)
+class ExplorerPage:
+    """What the explorer template places in the page: all of it text the template must not escape again."""
+
+    title: str
+    data_json: str
+    script: str
+    style: str
+    content_security_policy: str
+
+
+def explorer_page(review: Review) -> ExplorerPage:
+    """The page's parts: the evidence as script-safe JSON, the packaged script and style, and a policy
+    that lets only that script and style run and the page fetch nothing."""
+    script = _asset("explorer.js")
+    style = _asset("explorer.css")
+    policy = (
+        "default-src 'none'; "
+        f"script-src '{_sha256(script)}'; "
+        f"style-src '{_sha256(style)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    return ExplorerPage(
+        title=review.config.title,
+        data_json=script_safe_json(explorer_data(review)),
+        script=script,
+        style=style,
+        content_security_policy=policy,
+    )
+
+
+def script_safe_json(data: object) -> str:
+    """Compact JSON that may stand inside ``<script type="application/json">`` as it is."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return text.translate(_SCRIPT_SAFE)
+
+
+def explorer_data(review: Review) -> dict[str, Any]:
+    """Everything the explorer shows, in a stable order: principles in the taxonomy's order, sources by
+    citation, CMOCs by source then as written. CMOCs refer to sources and principles by position."""
+    principles = list(review.principles)
+    principle_index = {p.id: i for i, p in enumerate(principles)}
+    sources = sorted(review.sources, key=_source_order)
+    source_index = {s.id: i for i, s in enumerate(sources)}
+    cmocs = []
+    for source in sources:
+        for cmoc in source.cmocs:
+            record: dict[str, Any] = {
+                "id": cmoc.id,
+                "s": source_index[source.id],
+                "context": cmoc.context,
+                "resource": cmoc.mechanism.resource,
+                "response": cmoc.mechanism.response,
+                "outcome": cmoc.outcome,
+                "direction": cmoc.direction,
+                "links": [[principle_index[p], relation] for p, relation in cmoc.links],
+                "quotes": [[q.quote, q.locator] for q in cmoc.evidence],
+                "themes": list(cmoc.themes),
+            }
+            if cmoc.notes is not None:
+                record["notes"] = cmoc.notes
+            cmocs.append(record)
+    return {
+        "title": review.config.title,
+        "question": review.config.question,
+        "vocabulary": {
+            "relations": list(RELATIONS),
+            "directions": list(DIRECTIONS),
+            "ratings": [*RATINGS, NOT_APPRAISED],
+        },
+        "principles": [{"id": p.id, "title": p.title, "statement": p.statement} for p in principles],
+        "sources": [_source(s) for s in sources],
+        "cmocs": cmocs,
+    }
+
+
+def _source(source: Source) -> dict[str, Any]:
+    year = str(source.year) if source.year is not None else "n.d."
+    details = source.journal or ""
+    if source.volume:
+        details += f" {source.volume}" + (f"({source.issue})" if source.issue else "")
+    if source.pages:
+        details += f", {source.pages}" if details else source.pages
+    return {
+        "id": source.id,
+        "cite": f"{source.short_authors() or source.title} ({year})",
+        "authors": "; ".join(source.authors),
+        "year": year,
+        "title": source.title,
+        "details": details.strip(),
+        "doi": source.doi or "",
+        "doiUrl": doi_url(source.doi) if source.doi else "",
+        # A URL that may not be a live link (javascript:, a bare word) is kept as text to show.
+        "url": source.url or "",
+        "urlHref": href(source.url) or "",
+        "design": source.design or NOT_STATED,
+        "countries": list(source.countries) or [NOT_STATED],
+        "setting": source.setting or "",
+        "relevance": source.appraisal.relevance if source.appraisal else NOT_APPRAISED,
+        "rigour": source.appraisal.rigour if source.appraisal else NOT_APPRAISED,
+    }
+
+
+def _source_order(source: Source) -> tuple[str, int, str]:
+    return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
+
+
+def _asset(name: str) -> str:
+    return layout.packaged("assets", name).read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
