@@ -202,7 +202,10 @@
     FILTERS.forEach(function (name) {
       var select = byIdNode("f-" + name), value = state[name] || "";
       select.value = value;
-      if (select.value !== value) select.value = "";  // a value the data does not have: show "Any"
+      if (select.value !== value) {  // a value the data does not have (an old link): drop it, show "Any"
+        select.value = "";
+        delete state[name];
+      }
     });
   }
 

@@ -1,0 +1,135 @@
+"""explorer.html without a browser: its data, the escaping of the embedded JSON, its policy, determinism."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import PRINCIPLES_YAML, REPO, write_review
+from crm_review import layout
+from crm_review.explorer import explorer_data, script_safe_json
+from crm_review.pipeline import load_valid_review, synthesize
+
+SOURCE = """\
+id: ruiz-2019
+title: "Trust </script><script>alert(1)</script> & <!-- power"
+authors: ["Ruiz, Ana", "Soto, Luis", "Vera, Eva"]
+year: 2019
+journal: Health Expectations
+volume: "22"
+issue: "3"
+pages: 10-19
+doi: 10.1000/abc(1)2
+url: "javascript:alert(1)"
+design: interview study
+countries: [Peru, Chile]
+appraisal: {relevance: high, rigour: low}
+cmocs:
+  - id: ruiz-2019-1
+    context: "Line\\u2028separator and paragraph\\u2029separator"
+    mechanism: {resource: Forums, response: Trust grows}
+    outcome: Residents join.
+    direction: mixed
+    principles: {quick-wins: refutes, invest-in-skills: refines}
+    evidence: [{quote: "We met </SCRIPT> weekly", locator: p. 4}]
+    themes: [trust]
+    notes: Checked twice.
+"""
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    return write_review(tmp_path / "review", {"ruiz-2019.yaml": SOURCE}, principles=PRINCIPLES_YAML)
+
+
+def embedded(page: str) -> str:
+    match = re.search(r'<script type="application/json" id="evidence">(.*?)</script>', page, re.S)
+    assert match, "the page embeds its evidence"
+    return match.group(1)
+
+
+def test_json_cannot_end_its_script_element() -> None:
+    """<, >, & and the line separators are written as escapes; the data reads back unchanged."""
+    data = {"text": "</script><script>x</script> <!-- & \u2028\u2029 é"}
+    text = script_safe_json(data)
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(text) == data
+
+
+def test_data_keeps_every_word_and_the_typed_links(review: Path) -> None:
+    """Each CMOC carries its text, quotes, relations by principle and its source's facts unchanged."""
+    data = explorer_data(load_valid_review(review))
+    [source] = data["sources"]
+    [cmoc] = data["cmocs"]
+    assert cmoc["context"] == "Line\u2028separator and paragraph\u2029separator"
+    assert cmoc["quotes"] == [["We met </SCRIPT> weekly", "p. 4"]]
+    assert [(data["principles"][i]["id"], r) for i, r in cmoc["links"]] == [
+        ("quick-wins", "refutes"),
+        ("invest-in-skills", "refines"),
+    ]
+    assert cmoc["notes"] == "Checked twice." and cmoc["themes"] == ["trust"]
+    assert source["cite"] == "Ruiz et al. (2019)" and source["details"] == "Health Expectations 22(3), 10-19"
+    assert source["countries"] == ["Peru", "Chile"] and source["rigour"] == "low"
+
+
+def test_only_http_and_doi_addresses_become_links(review: Path) -> None:
+    """A javascript: URL is kept as text to show, never as an address; the DOI gets its resolver link."""
+    [source] = explorer_data(load_valid_review(review))["sources"]
+    assert source["url"] == "javascript:alert(1)" and source["urlHref"] == ""
+    assert source["doiUrl"] == "https://doi.org/10.1000/abc(1)2"
+
+
+def test_page_embeds_the_data_safely(review: Path) -> None:
+    """The written page holds exactly two scripts: the data (which parses back whole) and the explorer's."""
+    synthesize(review, formats=("explorer",))
+    page = (review / "review" / "explorer.html").read_text(encoding="utf-8")
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert json.loads(embedded(page)) == explorer_data(load_valid_review(review))
+    assert "alert(1)</script>" not in page and "</SCRIPT>" not in page
+
+
+def test_policy_allows_exactly_the_inlined_script_and_style(review: Path) -> None:
+    """The Content-Security-Policy names the hashes of the page's own script and style, and fetches nothing."""
+    synthesize(review, formats=("explorer",))
+    page = (review / "review" / "explorer.html").read_text(encoding="utf-8")
+    script = re.search(r"<script>(.*?)</script>", page, re.S)
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert script and style
+
+    def digest(text: str) -> str:
+        return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert found
+    policy = html.unescape(found.group(1))
+    assert f"script-src '{digest(script.group(1))}'" in policy
+    assert f"style-src '{digest(style.group(1))}'" in policy
+    assert policy.startswith("default-src 'none'")
+
+
+def test_script_builds_the_page_from_text_only() -> None:
+    """The explorer's script has no way to turn evidence into markup or code."""
+    script = layout.packaged("assets", "explorer.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "srcdoc"):
+        assert sink not in script
+
+
+def test_same_evidence_gives_the_same_bytes(review: Path, tmp_path: Path) -> None:
+    """Two runs write byte-identical pages."""
+    synthesize(review, tmp_path / "a", formats=("explorer",))
+    synthesize(review, tmp_path / "b", formats=("explorer",))
+    assert (tmp_path / "a" / "explorer.html").read_bytes() == (tmp_path / "b" / "explorer.html").read_bytes()
+
+
+def test_bundled_review_has_an_up_to_date_explorer() -> None:
+    """review/explorer.html in the repository is what `crm synthesize` makes of evidence/."""
+    data = explorer_data(load_valid_review(REPO))
+    page = (REPO / "review" / "explorer.html").read_text(encoding="utf-8")
+    assert json.loads(embedded(page)) == data
+    assert len(data["cmocs"]) == sum(len(s.cmocs) for s in load_valid_review(REPO).sources)
