@@ -29,12 +29,13 @@ PRINCIPLES = (
 COUNTRIES = ("Chile", "Peru", "Nigeria", "United Kingdom", "India", "Brazil", "Kenya", "Canada", "Ghana", "Nepal")
 DESIGNS = ("qualitative case study", "mixed methods", "ethnography", "realist evaluation", "cross-sectional survey")
 WORDS = (
-    "community members health workers trust funding local groups representation staff clinic meetings "
-    "priorities services decisions volunteers leaders training confidence feedback resources councils "
-    "women young people carers stigma mental health primary care district managers budget transport "
-    "language elders outreach peer support forums partnership accountability listening respect time "
-    "evidence planning delivery rural urban participation ownership credibility turnover workload"
-).split()
+    "community", "members", "health", "workers", "trust", "funding", "local", "groups", "representation", "staff",
+    "clinic", "meetings", "priorities", "services", "decisions", "volunteers", "leaders", "training",
+    "confidence", "feedback", "resources", "councils", "women", "young", "people", "carers", "stigma", "mental",
+    "health", "primary", "care", "district", "managers", "budget", "transport", "language", "elders", "outreach",
+    "peer", "support", "forums", "partnership", "accountability", "listening", "respect", "time", "evidence",
+    "planning", "delivery", "rural", "urban", "participation", "ownership", "credibility", "turnover", "workload",
+)  # fmt: skip
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -83,7 +84,10 @@ def make_review(root: Path, sources: int, per_source: int, seed: int = 15) -> in
             "doi": f"10.1000/bench.{s}",
             "countries": [rng.choice(COUNTRIES)],
             "design": rng.choice(DESIGNS),
-            "appraisal": {"relevance": rng.choice(("high", "moderate", "low")), "rigour": rng.choice(("high", "moderate", "low"))},
+            "appraisal": {
+                "relevance": rng.choice(("high", "moderate", "low")),
+                "rigour": rng.choice(("high", "moderate", "low")),
+            },
             "cmocs": cmocs,
         }
         path = root / "evidence" / f"{source_id}.yaml"
@@ -125,7 +129,11 @@ def browse(page_path: Path, chromium: str) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 900}
+            profile,
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
         )
         for run in range(3):
             page = context.new_page()

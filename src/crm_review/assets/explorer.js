@@ -120,7 +120,8 @@
 
   // --- filtering ----------------------------------------------------------------------------------
 
-  function test(c, i, st, words, ignoreLinks) {
+  // Everything but the principle and relation filters, which renderCounts sets aside to count by them.
+  function test(c, i, st, words) {
     var s = sources[c.s];
     if (st.source && s.id !== st.source) return false;
     if (st.direction && c.direction !== st.direction) return false;
@@ -129,18 +130,20 @@
     if (st.relevance && s.relevance !== st.relevance) return false;
     if (st.rigour && s.rigour !== st.rigour) return false;
     if (st.theme && c.themes.indexOf(st.theme) < 0) return false;
-    if (!ignoreLinks && (st.principle || st.relation)) {
-      var wanted = st.principle ? principleIndex[st.principle] : -1, hit = false;
-      for (var k = 0; k < c.links.length; k++) {
-        if ((wanted < 0 || c.links[k][0] === wanted) && (!st.relation || c.links[k][1] === st.relation)) { hit = true; break; }
-      }
-      if (!hit) return false;
-    }
     if (words.length) {
       var text = index[i];
       for (var w = 0; w < words.length; w++) if (text.indexOf(words[w]) < 0) return false;
     }
     return true;
+  }
+
+  function linked(c, st) {
+    if (!st.principle && !st.relation) return true;
+    var wanted = st.principle ? principleIndex[st.principle] : -1;
+    for (var k = 0; k < c.links.length; k++) {
+      if ((wanted < 0 || c.links[k][0] === wanted) && (!st.relation || c.links[k][1] === st.relation)) return true;
+    }
+    return false;
   }
 
   // --- controls -----------------------------------------------------------------------------------
@@ -323,16 +326,23 @@
     section.hidden = !(s || p);
   }
 
-  function renderCounts(words) {
+  // One pass over the CMOCs: counts by principle and relation under the other filters, and the matches.
+  function tally(words) {
     var rows = principles.map(function () { return { supports: 0, refutes: 0, refines: 0, all: 0 }; });
+    matches = [];
     for (var i = 0; i < cmocs.length; i++) {
       var c = cmocs[i];
-      if (!test(c, i, state, words, true)) continue;
+      if (!test(c, i, state, words)) continue;
       for (var k = 0; k < c.links.length; k++) {
         rows[c.links[k][0]][c.links[k][1]] += 1;
         rows[c.links[k][0]].all += 1;
       }
+      if (linked(c, state)) matches.push(c);
     }
+    return rows;
+  }
+
+  function renderCounts(rows) {
     var body = byIdNode("counts").tBodies[0];
     body.replaceChildren();
     principles.forEach(function (p, i) {
@@ -366,14 +376,13 @@
   function render() {
     var words = state.q ? terms(state.q) : [];
     if (words.length) ensureIndex();
-    matches = [];
-    for (var i = 0; i < cmocs.length; i++) if (test(cmocs[i], i, state, words, false)) matches.push(cmocs[i]);
+    var rows = tally(words);
     byIdNode("status").textContent = plural(matches.length, "CMOC matches", "CMOCs match") + " (of " + cmocs.length.toLocaleString("en") + ", from " + plural(sources.length, "source", "sources") + ").";
     byIdNode("results-heading").textContent = matches.length ? "Matching CMOCs" : "No CMOC matches: loosen a filter or the search";
     byIdNode("results").replaceChildren();
     shown = 0;
     renderMore();
-    renderCounts(words);
+    renderCounts(rows);
     renderFocus();
     renderDetail();
     byIdNode("clear").hidden = Object.keys(state).length === 0;
