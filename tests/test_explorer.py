@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import json
@@ -125,6 +126,13 @@ def test_same_evidence_gives_the_same_bytes(review: Path, tmp_path: Path) -> Non
     synthesize(review, tmp_path / "a", formats=("explorer",))
     synthesize(review, tmp_path / "b", formats=("explorer",))
     assert (tmp_path / "a" / "explorer.html").read_bytes() == (tmp_path / "b" / "explorer.html").read_bytes()
+
+
+def test_file_order_does_not_change_the_page() -> None:
+    """Sources read in another order give the same data: the page depends on the evidence only."""
+    review = load_valid_review(REPO)
+    backwards = dataclasses.replace(review, sources=tuple(reversed(review.sources)))
+    assert script_safe_json(explorer_data(backwards)) == script_safe_json(explorer_data(review))
 
 
 def test_bundled_review_has_an_up_to_date_explorer() -> None:

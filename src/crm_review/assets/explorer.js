@@ -195,7 +195,13 @@
     });
     box.disabled = false;
     byIdNode("filters").addEventListener("submit", function (event) { event.preventDefault(); });
-    byIdNode("more").addEventListener("click", function () { renderMore(); });
+    byIdNode("more").addEventListener("click", function () {
+      var first = shown;
+      renderMore();
+      // Keyboard users continue reading at the first card just added.
+      var added = byIdNode("results").children[first];
+      if (added) added.querySelector("a").focus();
+    });
     byIdNode("question").textContent = data.question;
   }
 
