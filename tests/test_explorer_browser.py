@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PRINCIPLES_YAML, REPO, write_review
+from conftest import PRINCIPLES_YAML, REPO, source_yaml, write_review
 from crm_review.model import Review
 from crm_review.pipeline import load_valid_review, synthesize
 
@@ -322,3 +322,19 @@ def test_hostile_evidence_shows_as_text_and_runs_nothing(page: Page, tmp_path: P
     assert page.locator("script").count() == 2
     assert page.locator("a[href^='javascript' i]").count() == 0
     assert page.locator("#f-country option").all_inner_texts()[1] == "<img src=x onerror=alert('country')> (1)"
+
+
+def test_show_more_adds_the_next_cards_and_moves_focus_to_them(page: Page, tmp_path: Path) -> None:
+    """Long lists come 25 cards at a time; the button, pressed from the keyboard, adds the rest."""
+    ids = [f"doe-2020-{n}" for n in range(1, 31)]
+    root = write_review(tmp_path / "long", {"doe-2020.yaml": source_yaml("doe-2020", *ids)}, principles=PRINCIPLES_YAML)
+    synthesize(root, formats=("explorer",))
+    open_page(page, root / "review" / "explorer.html")
+    assert shown_ids(page) == ids[:25]
+    more = page.locator("#more")
+    expect(more).to_have_text("Show 5 more (5 not shown yet)")
+    more.focus()
+    page.keyboard.press("Enter")
+    assert shown_ids(page) == ids
+    expect(page.locator("#results .card").nth(25).locator("h3 a")).to_be_focused()
+    expect(more).to_be_hidden()
