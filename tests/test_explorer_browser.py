@@ -146,6 +146,7 @@ def test_filters_combine_live_in_the_url_and_go_back(page: Page, bundled: tuple[
     both = [c.id for s, c in review.cmocs() if principle.id in c.principle_ids() and "Chile" in s.countries]
     expect(page.locator("#status")).to_contain_text(f"{len(both)} CMOC")
     assert page.url.endswith(f"#principle={principle.id}&country=Chile")
+    expect(page.locator("#summary")).to_have_text(f"Showing CMOCs with principle: {principle.title}; country: Chile.")
     assert sorted(shown_ids(page)) == sorted(both) and len(both) < len(by_principle)
     assert page.locator("#counts tr[aria-current=true] th").inner_text() == f"{principle.title} (chosen)"
     page.reload()

@@ -379,6 +379,20 @@
     more.textContent = "Show " + Math.min(PAGE_SIZE, matches.length - shown) + " more (" + (matches.length - shown).toLocaleString("en") + " not shown yet)";
   }
 
+  // The view in words, so that a printed or shared page says what it shows.
+  function renderSummary() {
+    var parts = [];
+    if (state.q) parts.push("search \u201c" + state.q + "\u201d");
+    FILTERS.forEach(function (name) {
+      if (!state[name]) return;
+      var label = document.querySelector("label[for='f-" + name + "']").textContent;
+      var value = name === "principle" ? principles[principleIndex[state.principle]].title
+        : name === "source" ? sources[sourceIndex[state.source]].cite : state[name];
+      parts.push(label.toLowerCase() + ": " + value);
+    });
+    byIdNode("summary").textContent = parts.length ? "Showing CMOCs with " + parts.join("; ") + "." : "Showing every CMOC.";
+  }
+
   function render() {
     var words = state.q ? terms(state.q) : [];
     if (words.length) ensureIndex();
@@ -389,6 +403,7 @@
     shown = 0;
     renderMore();
     renderCounts(rows);
+    renderSummary();
     renderFocus();
     renderDetail();
     byIdNode("clear").hidden = Object.keys(state).length === 0;
