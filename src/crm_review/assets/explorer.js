@@ -358,12 +358,12 @@
       var row = el("tr", chosen ? { className: "chosen", "aria-current": "true" } : null, [head]);
       data.vocabulary.relations.forEach(function (r) {
         var n = rows[i][r];
-        var cell = el("td", { className: "num" });
+        var cell = el("td", { className: "num", "data-label": r });
         if (n) cell.appendChild(link(String(n), withChange({ principle: p.id, relation: r, cmoc: "" }), plural(n, "CMOC", "CMOCs") + " " + r + " " + p.title));
         else cell.textContent = "0";
         row.appendChild(cell);
       });
-      row.appendChild(el("td", { className: "num", text: String(rows[i].all) }));
+      row.appendChild(el("td", { className: "num", "data-label": "all", text: String(rows[i].all) }));
       body.appendChild(row);
     });
   }
