@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from conftest import PRINCIPLES_YAML, REPO, write_review
 from crm_review import layout
+from crm_review.cli import app
 from crm_review.explorer import explorer_data, script_safe_json
 from crm_review.pipeline import load_valid_review, synthesize
 
@@ -153,3 +155,11 @@ def test_bundled_review_has_an_up_to_date_explorer() -> None:
     page = (REPO / "review" / "explorer.html").read_text(encoding="utf-8")
     assert json.loads(embedded(page)) == data
     assert len(data["cmocs"]) == sum(len(s.cmocs) for s in load_valid_review(REPO).sources)
+
+
+def test_format_explorer_writes_the_explorer_alone(review: Path, runner: CliRunner) -> None:
+    """`crm synthesize --format explorer` writes review/explorer.html and nothing else."""
+    result = runner.invoke(app, ["synthesize", "--review", str(review), "--format", "explorer"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert [p.name for p in (review / "review").iterdir()] == ["explorer.html"]
+    assert result.output.strip().endswith("explorer.html")
