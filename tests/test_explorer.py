@@ -17,8 +17,10 @@ from typer.testing import CliRunner
 
 from conftest import PRINCIPLES_YAML, REPO, write_review
 from crm_review import layout
+from crm_review.analysis import analyse
 from crm_review.cli import app
 from crm_review.explorer import explorer_data, script_safe_json
+from crm_review.model import Review
 from crm_review.pipeline import load_valid_review, synthesize
 
 SOURCE = """\
@@ -53,6 +55,10 @@ def review(tmp_path: Path) -> Path:
     return write_review(tmp_path / "review", {"ruiz-2019.yaml": SOURCE}, principles=PRINCIPLES_YAML)
 
 
+def data_of(review: Review) -> dict[str, object]:
+    return explorer_data(review, analyse(review))
+
+
 def embedded(page: str) -> str:
     match = re.search(r'<script type="application/json" id="evidence">(.*?)</script>', page, re.S)
     assert match, "the page embeds its evidence"
@@ -79,7 +85,7 @@ def test_any_text_round_trips_and_never_ends_the_script(data: object) -> None:
 
 def test_data_keeps_every_word_and_the_typed_links(review: Path) -> None:
     """Each CMOC carries its text, quotes, relations by principle and its source's facts unchanged."""
-    data = explorer_data(load_valid_review(review))
+    data = data_of(load_valid_review(review))
     [source] = data["sources"]
     [cmoc] = data["cmocs"]
     assert cmoc["context"] == "Line\u2028separator and paragraph\u2029separator"
@@ -93,11 +99,15 @@ def test_data_keeps_every_word_and_the_typed_links(review: Path) -> None:
     assert source["countries"] == ["Peru", "Chile"] and source["rigour"] == "low"
 
 
-def test_only_http_and_doi_addresses_become_links(review: Path) -> None:
-    """A javascript: URL is kept as text to show, never as an address; the DOI gets its resolver link."""
-    [source] = explorer_data(load_valid_review(review))["sources"]
-    assert source["url"] == "javascript:alert(1)" and source["urlHref"] == ""
-    assert source["doiUrl"] == "https://doi.org/10.1000/abc(1)2"
+def test_only_http_and_doi_addresses_become_links(tmp_path: Path) -> None:
+    """A DOI gets its resolver link; a javascript: URL is kept as text to show, never as a link."""
+    no_doi = SOURCE.replace("id: ruiz-2019", "id: ruiz-2019b").replace("doi: 10.1000/abc(1)2\n", "")
+    no_doi = no_doi.replace("ruiz-2019-1", "ruiz-2019b-1")
+    files = {"ruiz-2019.yaml": SOURCE, "ruiz-2019b.yaml": no_doi}
+    root = write_review(tmp_path / "links", files, principles=PRINCIPLES_YAML)
+    with_doi, without = data_of(load_valid_review(root))["sources"]
+    assert with_doi["link"] == "https://doi.org/10.1000/abc(1)2"
+    assert without["link"] == "" and without["shownUrl"] == "javascript:alert(1)"
 
 
 def test_page_embeds_the_data_safely(review: Path) -> None:
@@ -105,7 +115,7 @@ def test_page_embeds_the_data_safely(review: Path) -> None:
     synthesize(review, formats=("explorer",))
     page = (review / "review" / "explorer.html").read_text(encoding="utf-8")
     assert page.count("<script") == 2 and page.count("</script>") == 2
-    assert json.loads(embedded(page)) == explorer_data(load_valid_review(review))
+    assert json.loads(embedded(page)) == data_of(load_valid_review(review))
     assert "alert(1)</script>" not in page and "</SCRIPT>" not in page
 
 
@@ -146,12 +156,12 @@ def test_file_order_does_not_change_the_page() -> None:
     """Sources read in another order give the same data: the page depends on the evidence only."""
     review = load_valid_review(REPO)
     backwards = dataclasses.replace(review, sources=tuple(reversed(review.sources)))
-    assert script_safe_json(explorer_data(backwards)) == script_safe_json(explorer_data(review))
+    assert script_safe_json(data_of(backwards)) == script_safe_json(data_of(review))
 
 
 def test_bundled_review_has_an_up_to_date_explorer() -> None:
     """review/explorer.html in the repository is what `crm synthesize` makes of evidence/."""
-    data = explorer_data(load_valid_review(REPO))
+    data = data_of(load_valid_review(REPO))
     page = (REPO / "review" / "explorer.html").read_text(encoding="utf-8")
     assert json.loads(embedded(page)) == data
     assert len(data["cmocs"]) == sum(len(s.cmocs) for s in load_valid_review(REPO).sources)

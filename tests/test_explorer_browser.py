@@ -339,3 +339,23 @@ def test_show_more_adds_the_next_cards_and_moves_focus_to_them(page: Page, tmp_p
     assert shown_ids(page) == ids
     expect(page.locator("#results .card").nth(25).locator("h3 a")).to_be_focused()
     expect(more).to_be_hidden()
+
+
+def test_a_principle_shows_its_patterns_and_each_leads_to_its_cmocs(page: Page, bundled: tuple[Path, Review]) -> None:
+    """The synthesis's patterns for a principle are listed with outcomes written out; one click filters to one."""
+    path, review = bundled
+    open_page(page, path, "#principle=power-imbalances")
+    patterns = page.locator("#focus .patterns li")
+    expect(patterns).to_have_count(1)
+    assert patterns.first.inner_text() == (
+        "professional-framing: 2 CMOCs from 2 sources (\u2212 1 negative, \u00b1 1 mixed), recurring across sources"
+    )
+    patterns.first.get_by_role("link").click()
+    assert page.url.endswith("#principle=power-imbalances&theme=professional-framing")
+    expected = [
+        c.id
+        for _, c in review.cmocs()
+        if "power-imbalances" in c.principle_ids() and "professional-framing" in c.themes
+    ]
+    expect(page.locator("#status")).to_contain_text(f"{len(expected)} CMOCs match")
+    assert sorted(shown_ids(page)) == sorted(expected)

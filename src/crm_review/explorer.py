@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_review import layout
-from crm_review.escape import doi_url, href
+from crm_review.analysis import Findings
 from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Review, Source
+
+# The documents' own rules for citing, referencing and ordering sources, so that the explorer and
+# review.html never disagree (the reference's link is already limited to a DOI or an http(s) URL).
+from crm_review.view import _reference as reference
+from crm_review.view import _sort_key as source_order
+from crm_review.view import citation
 
 NOT_APPRAISED = "not appraised"
 NOT_STATED = "not stated"
@@ -38,7 +44,7 @@ class ExplorerPage:
     content_security_policy: str
 
 
-def explorer_page(review: Review) -> ExplorerPage:
+def explorer_page(review: Review, findings: Findings) -> ExplorerPage:
     """The page's parts: the evidence as script-safe JSON, the packaged script and style, and a policy
     that lets only that script and style run and the page fetch nothing."""
     script = _asset("explorer.js")
@@ -51,7 +57,7 @@ def explorer_page(review: Review) -> ExplorerPage:
     )
     return ExplorerPage(
         title=review.config.title,
-        data_json=script_safe_json(explorer_data(review)),
+        data_json=script_safe_json(explorer_data(review, findings)),
         script=script,
         style=style,
         content_security_policy=policy,
@@ -66,12 +72,14 @@ def script_safe_json(data: object) -> str:
     return text
 
 
-def explorer_data(review: Review) -> dict[str, Any]:
-    """Everything the explorer shows, in a stable order: principles in the taxonomy's order, sources by
-    citation, CMOCs by source then as written. CMOCs refer to sources and principles by position."""
+def explorer_data(review: Review, findings: Findings) -> dict[str, Any]:
+    """Everything the explorer shows, in a stable order: principles in the taxonomy's order with their
+    patterns, sources as the reference list orders them, CMOCs by source then as written. CMOCs refer
+    to sources and principles by position."""
     principles = list(review.principles)
     principle_index = {p.id: i for i, p in enumerate(principles)}
-    sources = sorted(review.sources, key=_source_order)
+    patterns = {f.id: f.patterns for f in findings.principles}
+    sources = sorted(review.sources, key=source_order)
     source_index = {s.id: i for i, s in enumerate(sources)}
     cmocs = []
     for source in sources:
@@ -99,41 +107,46 @@ def explorer_data(review: Review) -> dict[str, Any]:
             "directions": list(DIRECTIONS),
             "ratings": [*RATINGS, NOT_APPRAISED],
         },
-        "principles": [{"id": p.id, "title": p.title, "statement": p.statement} for p in principles],
+        "principles": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "statement": p.statement,
+                "patterns": [
+                    {
+                        "theme": pattern.theme,
+                        "cmocs": len(pattern.cmoc_ids),
+                        "sources": len(pattern.source_ids),
+                        "outcomes": {d: len(pattern.outcomes.get(d, ())) for d in DIRECTIONS},
+                    }
+                    for pattern in patterns.get(p.id, ())
+                ],
+            }
+            for p in principles
+        ],
         "sources": [_source(s) for s in sources],
         "cmocs": cmocs,
     }
 
 
 def _source(source: Source) -> dict[str, Any]:
-    year = str(source.year) if source.year is not None else "n.d."
-    details = source.journal or ""
-    if source.volume:
-        details += f" {source.volume}" + (f"({source.issue})" if source.issue else "")
-    if source.pages:
-        details += f", {source.pages}" if details else source.pages
+    parts = reference(source)
     return {
         "id": source.id,
-        "cite": f"{source.short_authors() or source.title} ({year})",
-        "authors": "; ".join(source.authors),
-        "year": year,
-        "title": source.title,
-        "details": details.strip(),
-        "doi": source.doi or "",
-        "doiUrl": doi_url(source.doi) if source.doi else "",
+        "cite": citation(source),
+        "authors": parts.authors or "",
+        "year": parts.year,
+        "title": parts.title,
+        "details": parts.details or "",
+        "link": parts.link or "",
         # A URL that may not be a live link (javascript:, a bare word) is kept as text to show.
-        "url": source.url or "",
-        "urlHref": href(source.url) or "",
+        "shownUrl": parts.shown_url or "",
         "design": source.design or NOT_STATED,
         "countries": list(source.countries) or [NOT_STATED],
         "setting": source.setting or "",
         "relevance": source.appraisal.relevance if source.appraisal else NOT_APPRAISED,
         "rigour": source.appraisal.rigour if source.appraisal else NOT_APPRAISED,
     }
-
-
-def _source_order(source: Source) -> tuple[str, int, str]:
-    return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
 
 
 def _asset(name: str) -> str:

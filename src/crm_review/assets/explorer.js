@@ -262,8 +262,8 @@
     if (s.authors) parts.push(s.authors + " ");
     parts.push("(" + s.year + "). ", el("cite", { text: s.title }), ".");
     if (s.details) parts.push(" " + s.details + ".");
-    if (s.doiUrl) parts.push(" ", el("a", { href: safeHref(s.doiUrl), rel: "noopener noreferrer", text: "doi:" + s.doi }));
-    if (s.url) parts.push(" ", s.urlHref ? el("a", { href: safeHref(s.urlHref), rel: "noopener noreferrer", text: s.url }) : el("span", { text: s.url }));
+    if (s.link) parts.push(" ", el("a", { href: safeHref(s.link), rel: "noopener noreferrer", text: s.link }));
+    if (s.shownUrl) parts.push(" ", el("span", { text: s.shownUrl }));
     return el("p", { className: "reference" }, parts);
   }
 
@@ -317,6 +317,22 @@
     section.hidden = false;
   }
 
+  // Each pattern the synthesis found for the principle, with its outcomes by direction written out.
+  function patternList(p) {
+    var list = el("ul", { className: "patterns" });
+    p.patterns.forEach(function (pattern) {
+      var outcomes = data.vocabulary.directions.filter(function (d) { return pattern.outcomes[d]; }).map(function (d) {
+        return SYMBOLS[d] + " " + pattern.outcomes[d] + " " + d;
+      });
+      list.appendChild(el("li", null, [
+        link(pattern.theme, { principle: p.id, theme: pattern.theme }, "Pattern " + pattern.theme + ": its CMOCs under " + p.title),
+        ": " + plural(pattern.cmocs, "CMOC", "CMOCs") + " from " + plural(pattern.sources, "source", "sources") + " (" + outcomes.join(", ") + ")"
+          + (pattern.sources >= 2 ? ", recurring across sources" : "")
+      ]));
+    });
+    return list;
+  }
+
   function renderFocus() {
     var section = byIdNode("focus");
     section.replaceChildren();
@@ -328,6 +344,7 @@
     }
     if (p) {
       section.append(el("h2", { id: "focus-principle", tabindex: "-1", text: "Principle: " + p.title }), el("p", { className: "statement", text: p.statement }));
+      if (p.patterns.length) section.append(el("h3", { text: "Patterns: mechanism themes its CMOCs share" }), patternList(p));
     }
     section.hidden = !(s || p);
   }
