@@ -359,3 +359,12 @@ def test_a_principle_shows_its_patterns_and_each_leads_to_its_cmocs(page: Page, 
     ]
     expect(page.locator("#status")).to_contain_text(f"{len(expected)} CMOCs match")
     assert sorted(shown_ids(page)) == sorted(expected)
+
+
+def test_an_address_with_unknown_values_shows_everything(page: Page, bundled: tuple[Path, Review]) -> None:
+    """An old or mistyped link (unknown ids, names of JavaScript built-ins) falls back to "Any", without errors."""
+    path, review = bundled
+    open_page(page, path, "#cmoc=constructor&principle=__proto__&country=toString&source=nobody-2020")
+    total = len(review.cmocs())
+    expect(page.locator("#status")).to_have_text(f"{total} CMOCs match (of {total}, from 3 sources).")
+    assert page.locator("#detail").is_hidden() and page.locator("#f-country").input_value() == ""

@@ -74,9 +74,10 @@
     principles = data.principles;
     sources = data.sources;
     cmocs = data.cmocs;
-    byId = {};
-    principleIndex = {};
-    sourceIndex = {};
+    // Maps without a prototype: an id or a country such as "constructor" is just a key.
+    byId = Object.create(null);
+    principleIndex = Object.create(null);
+    sourceIndex = Object.create(null);
     principles.forEach(function (p, i) { principleIndex[p.id] = i; });
     sources.forEach(function (s, i) { sourceIndex[s.id] = i; s.count = 0; });
     cmocs.forEach(function (c) {
@@ -155,7 +156,7 @@
   }
 
   function distinct(values) {
-    var seen = {};
+    var seen = Object.create(null);
     values.forEach(function (v) { seen[v] = (seen[v] || 0) + 1; });
     return Object.keys(seen).sort(function (a, b) { return a.localeCompare(b, "en"); }).map(function (v) { return [v, v + " (" + seen[v] + ")"]; });
   }
