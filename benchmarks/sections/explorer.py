@@ -10,6 +10,7 @@ several runs is kept. Returns the Markdown section for benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import statistics
@@ -40,6 +41,8 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+RUNS = 5
+"""Page loads per size; each times three principle and three country filters and four searches."""
 TIME_TO_PAINT = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))"
 
 
@@ -135,7 +138,7 @@ def browse(page_path: Path, chromium: str) -> dict[str, float]:
             args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900},
         )
-        for run in range(3):
+        for run in range(RUNS):
             page = context.new_page()
             page.goto(page_path.as_uri())
             page.wait_for_selector("html[data-ready]")
@@ -162,6 +165,7 @@ def measure(workdir: Path) -> str:
     if chromium is None:
         return "## Evidence explorer\n\nNot measured: chromium is not installed.\n"
     rows = []
+    load_before = os.getloadavg()[0]
     for sources, per_source in SIZES:
         root = workdir / f"explorer-{sources}"
         evidence_bytes = make_review(root, sources, per_source)
@@ -179,6 +183,8 @@ def measure(workdir: Path) -> str:
         "medians, from the event to the next painted frame; the first view is from navigation start until",
         "the list, counts and filters are on screen and usable. Targets at 300 x 20: first view under 1,500 ms,",
         "a filter or search under 150 ms, the file at most 3 x the evidence.",
+        f"Machine load (1-minute average) when the run began and ended: {load_before:.1f} and "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; timings grow with it.",
         "",
         "| sources x CMOCs | evidence (YAML) | explorer.html | ratio | synthesize (s) | first view | "
         "filter: principle | filter: country | search | first search at once | open a CMOC |",
