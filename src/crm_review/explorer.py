@@ -35,7 +35,8 @@ _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028",
 
 @dataclass(frozen=True)
 class ExplorerPage:
-    """What the explorer template places in the page: all of it text the template must not escape again."""
+    """What the explorer template places in the page. ``title`` is text (autoescaped); the JSON, script,
+    style and policy are placed as they are: the JSON is escaped for its element here, the rest is ours."""
 
     title: str
     data_json: str
