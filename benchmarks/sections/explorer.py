@@ -1,8 +1,9 @@
 """The evidence explorer at size: file size against the evidence, and its speed in headless Chromium.
 
-`measure(workdir)` generates reviews of 300 and 1,000 sources with 20 CMOCs each (sentences of
-realistic length drawn from a fixed vocabulary, one to three quotes per CMOC), writes each review's
-explorer.html with `crm synthesize --format explorer`, opens it in Debian's Chromium through Playwright
+`measure(workdir)` takes the reviews of 300 and 1,000 sources with 20 CMOCs each that bench.py
+generated in `workdir` (run alone, it generates its own: sentences of realistic length drawn from a
+fixed vocabulary, one to three quotes per CMOC), writes each review's explorer.html with
+`crm synthesize --format explorer`, opens it in Debian's Chromium through Playwright
 and times what a reader waits for: the first filterable view, a filter, a search, opening a CMOC.
 Each interaction is timed inside the page from the event to the next painted frame; the median of
 several runs is kept. Returns the Markdown section for benchmarks/RESULTS.md.
@@ -167,18 +168,22 @@ def measure(workdir: Path) -> str:
     rows = []
     load_before = os.getloadavg()[0]
     for sources, per_source in SIZES:
-        root = workdir / f"explorer-{sources}"
-        evidence_bytes = make_review(root, sources, per_source)
+        # bench.py leaves its generated reviews in workdir as review-<sources>x<cmocs>; alone, make one.
+        root = workdir / f"review-{sources}x{per_source}"
+        if not (root / "evidence").is_dir():
+            make_review(root, sources, per_source)
+        evidence_bytes = sum(path.stat().st_size for path in (root / "evidence").iterdir())
+        out = workdir / f"explorer-{sources}x{per_source}"
         start = time.perf_counter()
-        synthesize(root, formats=("explorer",))
+        synthesize(root, out, formats=("explorer",))
         seconds = time.perf_counter() - start
-        page = root / "review" / "explorer.html"
+        page = out / "explorer.html"
         timings = browse(page, chromium)
         rows.append((sources, per_source, evidence_bytes, page.stat().st_size, seconds, timings))
     lines = [
         "## Evidence explorer",
         "",
-        "`review/explorer.html` for generated reviews (sentences of realistic length, 1-3 quotes per CMOC),",
+        "`review/explorer.html` for the generated reviews (realistic text lengths, several quotes per CMOC),",
         "opened from disk in headless Chromium (Debian's, driven by Playwright). Times in milliseconds are",
         "medians, from the event to the next painted frame; the first view is from navigation start until",
         "the list, counts and filters are on screen and usable. Targets at 300 x 20: first view under 1,500 ms,",
