@@ -368,3 +368,20 @@ def test_an_address_with_unknown_values_shows_everything(page: Page, bundled: tu
     total = len(review.cmocs())
     expect(page.locator("#status")).to_have_text(f"{total} CMOCs match (of {total}, from 3 sources).")
     assert page.locator("#detail").is_hidden() and page.locator("#f-country").input_value() == ""
+
+
+def test_search_ignores_case_and_accents_and_reads_phrases(page: Page, tmp_path: Path) -> None:
+    """`peru` finds Perú, a quoted phrase must occur as written, and the quotes are searched too."""
+    text = source_yaml("doe-2020", "doe-2020-1", "doe-2020-2").replace(
+        "context: Staff short of time.", "context: Clinics in rural Perú.", 1
+    )
+    root = write_review(tmp_path / "accents", {"doe-2020.yaml": text}, principles=PRINCIPLES_YAML)
+    synthesize(root, formats=("explorer",))
+    open_page(page, root / "review" / "explorer.html")
+    box = page.locator("#q")
+    for query, expected in (("PERU", ["doe-2020-1"]), ('"rural perú"', ["doe-2020-1"]), ('"perú rural"', [])):
+        box.fill(query)
+        expect(page.locator("#status")).to_contain_text(f"{len(expected)} CMOC")
+        assert shown_ids(page) == expected
+    box.fill("learnt")  # in the quote of both
+    expect(page.locator("#status")).to_contain_text("2 CMOCs match")

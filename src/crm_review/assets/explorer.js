@@ -86,8 +86,11 @@
     });
   }
 
+  // Lower case without accents, so that "peru" finds "Perú"; plain ASCII text (most of it) skips the
+  // costly decomposition.
   function normalise(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    var lower = text.toLowerCase();
+    return /[^\u0000-\u007f]/.test(lower) ? lower.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : lower;
   }
 
   function searchText(c) {
@@ -96,21 +99,25 @@
     return normalise(parts.join("\n"));
   }
 
-  // The search index is built after the first view is on screen, in slices, so opening stays quick.
+  // The search index is built after the first view is on screen, in slices, so opening stays quick;
+  // a search that comes sooner finishes it at once.
+  var built = [];
+  function buildIndex(limit) {
+    var stop = Math.min(cmocs.length, built.length + limit);
+    while (built.length < stop) built.push(searchText(cmocs[built.length]));
+    if (built.length === cmocs.length) index = built;
+  }
+
   function buildIndexSoon() {
-    var built = new Array(cmocs.length), next = 0;
-    function slice() {
+    setTimeout(function slice() {
       if (index) return;
-      var stop = Math.min(cmocs.length, next + 2000);
-      for (; next < stop; next++) built[next] = searchText(cmocs[next]);
-      if (next < cmocs.length) setTimeout(slice, 0);
-      else index = built;
-    }
-    setTimeout(slice, 0);
+      buildIndex(2000);
+      if (!index) setTimeout(slice, 0);
+    }, 0);
   }
 
   function ensureIndex() {
-    if (!index) index = cmocs.map(searchText);
+    if (!index) buildIndex(cmocs.length);
   }
 
   function terms(query) {
