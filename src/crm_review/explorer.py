@@ -18,6 +18,7 @@ from typing import Any
 from crm_review import layout
 from crm_review.analysis import Findings
 from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Review, Source
+from crm_review.palette import DIRECTION_COLOURS, DIRECTION_SYMBOLS, RELATION_COLOURS, RELATION_SYMBOLS
 
 # The documents' own rules for citing, referencing and ordering sources, so that the explorer and
 # review.html never disagree (the reference's link is already limited to a DOI or an http(s) URL).
@@ -49,7 +50,7 @@ def explorer_page(review: Review, findings: Findings) -> ExplorerPage:
     """The page's parts: the evidence as script-safe JSON, the packaged script and style, and a policy
     that lets only that script and style run and the page fetch nothing."""
     script = _asset("explorer.js")
-    style = _asset("explorer.css")
+    style = _palette_css() + _asset("explorer.css")
     policy = (
         "default-src 'none'; "
         f"script-src '{_sha256(script)}'; "
@@ -103,6 +104,7 @@ def explorer_data(review: Review, findings: Findings) -> dict[str, Any]:
     return {
         "title": review.config.title,
         "question": review.config.question,
+        "symbols": {"directions": dict(DIRECTION_SYMBOLS), "relations": dict(RELATION_SYMBOLS)},
         "vocabulary": {
             "relations": list(RELATIONS),
             "directions": list(DIRECTIONS),
@@ -148,6 +150,12 @@ def _source(source: Source) -> dict[str, Any]:
         "relevance": source.appraisal.relevance if source.appraisal else NOT_APPRAISED,
         "rigour": source.appraisal.rigour if source.appraisal else NOT_APPRAISED,
     }
+
+
+def _palette_css() -> str:
+    """The palette's colours as CSS variables, so the explorer colours relations as the documents do."""
+    colours = [*DIRECTION_COLOURS.items(), *RELATION_COLOURS.items()]
+    return ":root { " + " ".join(f"--{name}: {colour};" for name, colour in colours) + " }\n"
 
 
 def _asset(name: str) -> str:

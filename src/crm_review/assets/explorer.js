@@ -7,7 +7,6 @@
   var PAGE_SIZE = 25;
   var FILTERS = ["principle", "relation", "direction", "source", "country", "design", "relevance", "rigour", "theme"];
   var KEYS = ["q"].concat(FILTERS, ["cmoc"]);
-  var SYMBOLS = { positive: "+", negative: "\u2212", mixed: "\u00b1" };
 
   var data, sources, principles, cmocs, byId, principleIndex, sourceIndex, index = null;
   var state = {}, shown = 0, matches = [], moveFocus = false;
@@ -235,7 +234,7 @@
   }
 
   function direction(d) {
-    return el("span", { className: "direction " + d, text: SYMBOLS[d] + " " + d });
+    return el("span", { className: "direction " + d, text: data.symbols.directions[d] + " " + d });
   }
 
   function principleLinks(c) {
@@ -243,7 +242,7 @@
     c.links.forEach(function (l) {
       var p = principles[l[0]];
       list.appendChild(el("li", { className: "relation " + l[1] }, [
-        el("span", { className: "relation-word", text: l[1] }), " ", link(p.title, { principle: p.id })
+        el("span", { className: "relation-word", text: data.symbols.relations[l[1]] + " " + l[1] }), " ", link(p.title, { principle: p.id })
       ]));
     });
     return list;
@@ -330,7 +329,7 @@
     var list = el("ul", { className: "patterns" });
     p.patterns.forEach(function (pattern) {
       var outcomes = data.vocabulary.directions.filter(function (d) { return pattern.outcomes[d]; }).map(function (d) {
-        return SYMBOLS[d] + " " + pattern.outcomes[d] + " " + d;
+        return data.symbols.directions[d] + " " + pattern.outcomes[d] + " " + d;
       });
       list.appendChild(el("li", null, [
         link(pattern.theme, { principle: p.id, theme: pattern.theme }, "Pattern " + pattern.theme + ": its CMOCs under " + p.title),
