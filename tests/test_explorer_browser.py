@@ -231,9 +231,10 @@ def test_print_leaves_out_the_controls(page: Page, bundled: tuple[Path, Review])
 
 
 @pytest.fixture(scope="session")
-def axe_script(request: pytest.FixtureRequest) -> str:
+def axe_script(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """axe.min.js of the pinned axe-core release, fetched from the npm registry once and cached."""
-    cache = Path(request.config.cache.mkdir(f"axe-core-{AXE_VERSION}"))
+    store = getattr(request.config, "cache", None)  # none under `-p no:cacheprovider`: fetched for this run
+    cache = Path(store.mkdir(f"axe-core-{AXE_VERSION}")) if store is not None else tmp_path_factory.mktemp("axe")
     script = cache / "axe.min.js"
     if not script.is_file():
         npm = shutil.which("npm")
