@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import test_escaping
 from conftest import PRINCIPLES_YAML, REPO, source_yaml, write_review
 from crm_review.model import Review
 from crm_review.pipeline import load_valid_review, synthesize
@@ -389,3 +390,17 @@ def test_search_ignores_case_and_accents_and_reads_phrases(page: Page, tmp_path:
         assert shown_ids(page) == expected
     box.fill("learnt")  # in the quote of both
     expect(page.locator("#status")).to_contain_text("2 CMOCs match")
+
+
+def test_the_escaping_suites_hostile_evidence_renders_literally(page: Page, tmp_path: Path) -> None:
+    """The hostile source of test_escaping.py: each field shows exactly as written in the opened CMOC."""
+    root = write_review(tmp_path / "escaping", {"evil-2020.yaml": test_escaping.SOURCE}, principles=PRINCIPLES_YAML)
+    synthesize(root, formats=("explorer",))
+    open_page(page, root / "review" / "explorer.html", "#cmoc=evil-2020-1")
+    fields = page.locator("#detail dd").all_text_contents()
+    for name in ("context", "resource", "outcome"):
+        assert test_escaping.HOSTILE[name] in fields
+    assert test_escaping.HOSTILE["response"] in [field.rstrip("\n") for field in fields]
+    assert page.locator("#detail blockquote").text_content() == test_escaping.HOSTILE["quote"]
+    assert test_escaping.HOSTILE["locator"] in page.locator("#detail .locator").text_content()
+    assert page.locator("script").count() == 2 and page.locator("b, i").count() == 0
