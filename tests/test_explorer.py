@@ -173,3 +173,16 @@ def test_format_explorer_writes_the_explorer_alone(review: Path, runner: CliRunn
     assert result.exit_code == 0
     assert [p.name for p in (review / "review").iterdir()] == ["explorer.html"]
     assert result.output.strip().endswith("explorer.html")
+
+
+def test_team_template_can_replace_the_masthead(review: Path) -> None:
+    """A team's templates/explorer.html.j2 extends the packaged page and replaces one block; the rest stays."""
+    (review / "templates").mkdir()
+    (review / "templates" / "explorer.html.j2").write_text(
+        '{% extends "crm/explorer.html.j2" %}{% block masthead %}<h1>Team {{ view.title }}</h1>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    synthesize(review, formats=("explorer",))
+    page = (review / "review" / "explorer.html").read_text(encoding="utf-8")
+    assert "<h1>Team A test review</h1>" in page and "Evidence explorer</p>" not in page
+    assert json.loads(embedded(page)) == data_of(load_valid_review(review))
