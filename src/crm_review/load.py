@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 
 from crm_review import layout
 from crm_review.errors import Problem, ReviewNotFound
-from crm_review.model import LINK_FORMS, ReviewConfig, Source, Taxonomy
+from crm_review.model import LINK_FORMS, Assessment, ReviewConfig, Source, Taxonomy
 from crm_review.suggest import nearest
 from crm_review.yamltext import Loc, Located, YamlProblems, decode, parse
 
@@ -43,6 +43,7 @@ class ReviewFiles:
     taxonomy: LoadedFile[Taxonomy] | None
     sources: tuple[LoadedFile[Source], ...]
     problems: tuple[Problem, ...]
+    assessments: tuple[LoadedFile[Assessment], ...] = ()
 
 
 def read_text(path: Path, shown_as: Path) -> str:
@@ -104,12 +105,14 @@ def load_review_files(root: Path) -> ReviewFiles:
         taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
     sources = [keep(load_file(path, Source)) for path in layout.evidence_files(root)]
     problems.extend(_stray_files(root))
+    assessments = [keep(load_file(path, Assessment)) for path in layout.assessment_files(root)]
     return ReviewFiles(
         root=root,
         config=config,
         taxonomy=taxonomy,
         sources=tuple(s for s in sources if s is not None),
         problems=tuple(problems),
+        assessments=tuple(a for a in assessments if a is not None),
     )
 
 
@@ -134,6 +137,7 @@ def with_changes(files: ReviewFiles, changes: Mapping[Path, str]) -> ReviewFiles
         taxonomy=files.taxonomy,
         sources=tuple(sorted(kept, key=lambda f: f.path.name)),
         problems=tuple(problems),
+        assessments=files.assessments,
     )
 
 

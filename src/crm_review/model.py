@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints
@@ -216,6 +217,53 @@ class Source(Record):
         return " & ".join(families)
 
 
+Concern = Literal["no or very minor", "minor", "moderate", "serious"]
+CONCERNS: tuple[Concern, ...] = ("no or very minor", "minor", "moderate", "serious")
+"""GRADE-CERQual's levels of concern about one component of confidence, least first."""
+Confidence = Literal["high", "moderate", "low", "very low"]
+CONFIDENCE_LEVELS: tuple[Confidence, ...] = ("high", "moderate", "low", "very low")
+"""GRADE-CERQual's levels of confidence in a review finding, highest first."""
+COMPONENTS = ("methodological_limitations", "coherence", "adequacy", "relevance")
+"""The four components of GRADE-CERQual, as keys of an assessment's ``components:``."""
+
+
+class Judgement(Record):
+    """The team's concern about one component, and why.
+
+    ``explanation`` may be left out here so that the check across files can say, located, which
+    judgement lacks one: CERQual asks for every judgement to be explained.
+    """
+
+    concern: Concern
+    explanation: Text | None = None
+
+
+class Components(Record):
+    """The four GRADE-CERQual components, each judged by the review team."""
+
+    methodological_limitations: Judgement
+    coherence: Judgement
+    adequacy: Judgement
+    relevance: Judgement
+
+    def items(self) -> tuple[tuple[str, Judgement], ...]:
+        return tuple((name, getattr(self, name)) for name in COMPONENTS)
+
+
+class Assessment(Record):
+    """The review team's GRADE-CERQual judgement of one finding (``assessments/<principle-id>.yaml``)."""
+
+    principle: Slug
+    finding: Text
+    components: Components
+    confidence: Confidence
+    explanation: Text | None = None
+    assessed_by: Annotated[list[Text], Field(min_length=1)]
+    assessed_on: Annotated[date, Field(strict=False)]
+    cmocs: list[Slug] = Field(default_factory=list)
+    notes: Text | None = None
+
+
 @dataclass(frozen=True)
 class Review:
     """A whole review, valid across files: what graph, analysis and rendering start from."""
@@ -223,6 +271,8 @@ class Review:
     config: ReviewConfig
     principles: tuple[Principle, ...]
     sources: tuple[Source, ...]
+    assessments: tuple[Assessment, ...] = ()
+    """The team's confidence judgements, one per assessed principle."""
 
     def cmocs(self) -> tuple[tuple[Source, Cmoc], ...]:
         """Every CMOC with its source, in source then file order."""
