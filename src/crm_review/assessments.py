@@ -7,7 +7,7 @@ CMOCs linked now, so that the team looks again. Returns problems; never prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -103,7 +103,7 @@ def assessment_problems(files: ReviewFiles) -> list[Problem]:
     seen: dict[str, LoadedFile[Assessment]] = {}
     known = [p.id for p in files.taxonomy.record.principles] if files.taxonomy else []
     linked = _linked_by_principle(files)
-    all_cmocs = sorted({cmoc.id for loaded in files.sources for cmoc in loaded.record.cmocs})
+    all_cmocs = {cmoc.id for loaded in files.sources for cmoc in loaded.record.cmocs}
     for loaded in files.assessments:
         record = loaded.record
         problems += _unexplained(loaded)
@@ -173,15 +173,16 @@ def _repeated_cmocs(loaded: LoadedFile[Assessment]) -> list[Problem]:
     return problems
 
 
-def _stale(loaded: LoadedFile[Assessment], linked: Sequence[str], all_cmocs: Sequence[str]) -> list[Problem]:
+def _stale(loaded: LoadedFile[Assessment], linked: Sequence[str], all_cmocs: Collection[str]) -> list[Problem]:
     """A warning when the judgement no longer covers what is linked: it may be out of date."""
     found = coverage(loaded.record, linked)
     if not found.stale:
         return []
     line, col = loaded.at(("cmocs",), key=True)
     message = f"assessment of `{loaded.record.principle}` {found.sentence()}"
+    # A mistyped id in `cmocs:` shows as one "no longer linked" and its true id as one "added".
     missing = [c for c in found.dropped if c not in all_cmocs]
-    hints = [f"`{c}` -> `{hint}`" for c in missing if (hint := nearest(c, all_cmocs))]
+    hints = [f"`{c}` -> `{hint}`" for c in missing if (hint := nearest(c, found.added))]
     if hints:
         message += f" (did you mean {', '.join(hints)}?)"
     message += f": it may be out of date; review it with `crm assess {loaded.record.principle}`"
