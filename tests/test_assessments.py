@@ -20,6 +20,7 @@ from conftest import FIXTURES, REPO, snapshot, source_yaml, write_review
 from crm_review.assess import resolve_concern, resolve_confidence
 from crm_review.assessments import all_references
 from crm_review.cli import app
+from crm_review.confidence import ConfidenceView, confidence_view
 from crm_review.errors import UnknownId
 from crm_review.load import load_review_files
 from crm_review.pipeline import load_valid_review, validate
@@ -386,3 +387,40 @@ def test_readme_example_assessment_is_valid(tmp_path: Path) -> None:
     )
     assess_file(root, example.group(1))
     assert not [p for p in validate(root).problems if "assessments" in str(p.path)]
+
+
+# --- what documents show -------------------------------------------------------------------------
+
+
+def _principle_view(review_root: Path, principle_id: str) -> ConfidenceView:
+    from crm_review.analysis import analyse
+    from crm_review.graph import build_graph
+
+    loaded = load_valid_review(review_root)
+    finding = next(f for f in analyse(build_graph(loaded), loaded.config.confidence).principles if f.id == principle_id)
+    assessment = next((a for a in loaded.assessments if a.principle == principle_id), None)
+    return confidence_view(finding.statement, finding.cmoc_ids, finding.components, finding.confidence, assessment)
+
+
+def test_unassessed_principle_shows_no_confidence_only_a_labelled_suggestion(review: Path) -> None:
+    """Without the team's judgement the confidence is empty; the rule's levels sit apart, as suggestions."""
+    shown = _principle_view(review, "quick-wins")
+    assert shown.judged_by == "not assessed"
+    assert shown.confidence is None
+    assert shown.suggested_confidence == "moderate"
+    adequacy = next(c for c in shown.components if c.key == "adequacy")
+    assert (adequacy.concern, adequacy.explanation) == (None, None)
+    assert adequacy.suggested == "moderate"
+    assert adequacy.reason is not None and "1 source(s) and 2 CMOC(s)" in adequacy.reason
+
+
+def test_assessed_principle_shows_the_team_judgement_and_whether_it_is_stale(review: Path) -> None:
+    """The team's words are shown as written; a judgement covering other CMOCs says so."""
+    assess_file(review, VALID.replace("[doe-2020-1, doe-2020-2]", "[doe-2020-1]"))
+    shown = _principle_view(review, "quick-wins")
+    assert shown.judged_by == "review team"
+    assert shown.confidence == "low"
+    assert shown.explanation == "Serious concerns about adequacy."
+    assert [c.concern for c in shown.components] == ["minor", "no or very minor", "serious", "minor"]
+    assert shown.stale
+    assert shown.changes == "covers 1 of the 2 CMOCs now linked: 1 added since (doe-2020-2)"

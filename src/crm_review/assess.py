@@ -81,6 +81,7 @@ class Brief:
 def brief(review: Review, principle_id: str) -> Brief:
     """The principle's evidence in numbers and the rule's suggestion for each component."""
     from crm_review.analysis import analyse
+    from crm_review.confidence import component_key, suggested_concern
     from crm_review.graph import build_graph
 
     principle = next(p for p in review.principles if p.id == principle_id)
@@ -92,9 +93,9 @@ def brief(review: Review, principle_id: str) -> Brief:
     )
     existing = assessment_of(review, principle_id)
     linked = linked_cmocs(review, principle_id)
-    by_name = {c.name.replace(" ", "_"): c for c in findings.components}
+    by_name = {component_key(c): c for c in findings.components}
     suggested = tuple(
-        Suggested(name, "moderate" if by_name[name].concern else "no or very minor", by_name[name].reason)
+        Suggested(name, suggested_concern(by_name[name]), by_name[name].reason)
         for name in COMPONENTS
         if name in by_name
     )
