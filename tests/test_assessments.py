@@ -349,7 +349,7 @@ def test_assess_at_a_terminal_shows_suggestions_and_takes_them_as_defaults(revie
     assert components.methodological_limitations.explanation == "Moderate rigour, from abstracts."
     assert components.coherence.concern == "minor"
     assert components.coherence.explanation is not None
-    assert components.coherence.explanation.startswith("0 contrast(s)")
+    assert components.coherence.explanation.startswith("0 refuting and 0 refining CMOC(s)")
     assert components.adequacy.concern == "serious"
     assert assessment.confidence == "low"
     assert assessment.explanation == (
@@ -394,12 +394,13 @@ def test_readme_example_assessment_is_valid(tmp_path: Path) -> None:
 
 def _principle_view(review_root: Path, principle_id: str) -> ConfidenceView:
     from crm_review.analysis import analyse
-    from crm_review.graph import build_graph
 
     loaded = load_valid_review(review_root)
-    finding = next(f for f in analyse(build_graph(loaded), loaded.config.confidence).principles if f.id == principle_id)
+    finding = next(f for f in analyse(loaded).principles if f.id == principle_id)
     assessment = next((a for a in loaded.assessments if a.principle == principle_id), None)
-    return confidence_view(finding.statement, finding.cmoc_ids, finding.components, finding.confidence, assessment)
+    return confidence_view(
+        finding.statement, finding.cmoc_ids, finding.suggestion, finding.suggested_confidence, assessment
+    )
 
 
 def test_unassessed_principle_shows_no_confidence_only_a_labelled_suggestion(review: Path) -> None:
@@ -424,3 +425,14 @@ def test_assessed_principle_shows_the_team_judgement_and_whether_it_is_stale(rev
     assert [c.concern for c in shown.components] == ["minor", "no or very minor", "serious", "minor"]
     assert shown.stale
     assert shown.changes == "covers 1 of the 2 CMOCs now linked: 1 added since (doe-2020-2)"
+
+
+def test_former_name_of_the_rule_still_works_with_a_warning(review: Path) -> None:
+    """Reviews written before the rename keep their thresholds and are told the new name, at its line."""
+    config = review / "configs" / "review.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "confidence: {min_cmocs: 1}\n", encoding="utf-8")
+    result = validate(review)
+    assert result.review is not None and result.review.config.rule.min_cmocs == 1
+    (warning,) = result.warnings
+    assert (warning.line, warning.col) == (3, 1)
+    assert warning.message.startswith("rename `confidence:` to `suggestion:`")

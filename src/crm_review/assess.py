@@ -7,7 +7,6 @@ never written as the team's judgement without the team seeing and accepting it.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,7 +70,7 @@ class Brief:
     rigour: dict[str, int]
     relevance: dict[str, int]
     patterns: tuple[tuple[str, int, int], ...]
-    """Mechanism themes carried by CMOCs of two or more sources: (theme, CMOCs, sources)."""
+    """Mechanism themes carried by two or more of the principle's CMOCs: (theme, CMOCs, sources)."""
     suggested: tuple[Suggested, ...]
     suggested_confidence: Confidence | None
     existing: Assessment | None
@@ -82,18 +81,12 @@ def brief(review: Review, principle_id: str) -> Brief:
     """The principle's evidence in numbers and the rule's suggestion for each component."""
     from crm_review.analysis import analyse
     from crm_review.confidence import component_key, suggested_concern
-    from crm_review.graph import build_graph
 
     principle = next(p for p in review.principles if p.id == principle_id)
-    findings = next(
-        f for f in analyse(build_graph(review), review.config.confidence).principles if f.id == principle_id
-    )
-    relations: Counter[Relation] = Counter(
-        relation for _, cmoc in review.cmocs() for linked, relation in cmoc.links if linked == principle_id
-    )
+    findings = next(f for f in analyse(review).principles if f.id == principle_id)
     existing = assessment_of(review, principle_id)
     linked = linked_cmocs(review, principle_id)
-    by_name = {component_key(c): c for c in findings.components}
+    by_name = {component_key(c): c for c in findings.suggestion}
     suggested = tuple(
         Suggested(name, suggested_concern(by_name[name]), by_name[name].reason)
         for name in COMPONENTS
@@ -103,13 +96,13 @@ def brief(review: Review, principle_id: str) -> Brief:
         principle=principle,
         source_ids=findings.source_ids,
         cmoc_ids=linked,
-        relations={r: relations.get(r, 0) for r in RELATIONS},
-        directions=dict(findings.directions),
+        relations={r: len(findings.links[r]) for r in RELATIONS},
+        directions=dict(findings.directions.items()),
         rigour=dict(findings.rigour),
         relevance=dict(findings.relevance),
-        patterns=tuple((t.name, len(t.cmoc_ids), len(t.source_ids)) for t in findings.themes),
+        patterns=tuple((p.theme, len(p.cmoc_ids), len(p.source_ids)) for p in findings.patterns),
         suggested=suggested,
-        suggested_confidence=findings.confidence,  # type: ignore[arg-type]
+        suggested_confidence=next((c for c in CONFIDENCE_LEVELS if c == findings.suggested_confidence), None),
         existing=existing,
         coverage=coverage(existing, linked) if existing else None,
     )

@@ -131,7 +131,23 @@ def assessment_problems(files: ReviewFiles) -> list[Problem]:
             continue
         problems += _stale(loaded, linked.get(record.principle, ()), all_cmocs)
     problems += _stray_files(files.root)
+    problems += _former_rule_name(files)
     return problems
+
+
+def _former_rule_name(files: ReviewFiles) -> list[Problem]:
+    """`confidence:` in configs/review.yaml was the rule's former name: still read, but it misnames a suggestion."""
+    if files.config is None or files.config.record.confidence is None:
+        return []
+    line, col = files.config.at(("confidence",), key=True)
+    if "suggestion" in files.config.record.model_fields_set:
+        message = "`confidence:` and `suggestion:` both set the rule's thresholds: keep `suggestion:` only"
+        return [Problem(files.config.path, line, col, message)]
+    message = (
+        "rename `confidence:` to `suggestion:`: its thresholds only suggest levels; the confidence is the "
+        "review team's judgement, in assessments/ (`crm assess`)"
+    )
+    return [Problem(files.config.path, line, col, message, "warning")]
 
 
 def _linked_by_principle(files: ReviewFiles) -> dict[str, list[str]]:

@@ -106,8 +106,12 @@ class SearchCounts(Record):
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
-class ConfidenceRule(Record):
-    """Thresholds of the confidence rule; each component with a concern lowers confidence one level."""
+class SuggestionRule(Record):
+    """Thresholds of the rule that suggests GRADE-CERQual levels from the evidence in numbers.
+
+    A suggestion only: ``crm assess`` offers it as a default, and documents show it labelled so. The
+    confidence is the review team's judgement (:class:`Assessment`).
+    """
 
     min_sources: Annotated[int, Field(ge=0)] = 2
     min_cmocs: Annotated[int, Field(ge=0)] = 3
@@ -133,7 +137,16 @@ class ReviewConfig(Record):
     question: Text
     authors: list[Text] = Field(default_factory=list)
     search: SearchCounts | None = None
-    confidence: ConfidenceRule = Field(default_factory=ConfidenceRule)
+    suggestion: SuggestionRule = Field(default_factory=SuggestionRule)
+    confidence: SuggestionRule | None = None
+    """The former name of ``suggestion:``, still read so that older reviews load; ``crm validate`` warns."""
+
+    @property
+    def rule(self) -> SuggestionRule:
+        """The suggestion's thresholds, under their new name or their former one."""
+        if self.confidence is not None and "suggestion" not in self.model_fields_set:
+            return self.confidence
+        return self.suggestion
 
 
 class Appraisal(Record):

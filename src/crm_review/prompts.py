@@ -136,7 +136,7 @@ def show_brief(brief: Brief, console: Console) -> None:
         patterns = "; ".join(f"{escape(t)} ({c} CMOCs, {s} sources)" for t, c, s in brief.patterns)
         console.print(f"  Patterns: {patterns}", soft_wrap=False)
     else:
-        console.print("  Patterns: no mechanism theme is shared by CMOCs of two or more sources", soft_wrap=False)
+        console.print("  Patterns: no mechanism theme is shared by two or more of its CMOCs", soft_wrap=False)
     if brief.existing is not None and brief.coverage is not None:
         existing = brief.existing
         console.print(
