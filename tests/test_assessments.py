@@ -436,3 +436,25 @@ def test_former_name_of_the_rule_still_works_with_a_warning(review: Path) -> Non
     (warning,) = result.warnings
     assert (warning.line, warning.col) == (3, 1)
     assert warning.message.startswith("rename `confidence:` to `suggestion:`")
+
+
+def test_replacing_an_assessment_keeps_its_notes_and_comments(review: Path, runner: CliRunner, in_dir: Path) -> None:
+    """Judging again replaces the judgement, never the team's notes or the comments above them."""
+    path = assess_file(review, "# Our team's own comment.\n" + VALID + "notes: Discussed on 12 May.\n")
+    result = runner.invoke(app, ["assess", "quick-wins", "--review", "review", "--no-input", "--replace", *FLAGS])
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Our team's own comment.\nprinciple: quick-wins\n")
+    assert load_valid_review(review).assessments[0].notes == "Discussed on 12 May."
+
+
+def test_long_explanations_are_written_as_readable_folded_text(review: Path, runner: CliRunner, in_dir: Path) -> None:
+    """A long explanation is folded into lines a person can edit, and reads back word for word."""
+    long = "Two studies of moderate rigour, coded from abstracts only; " * 4
+    flags = [long.strip() if value == "One small study." else value for value in FLAGS]
+    assert runner.invoke(app, ["assess", "quick-wins", "--review", "review", "--no-input", *flags]).exit_code == 0
+    text = (review / "assessments" / "quick-wins.yaml").read_text(encoding="utf-8")
+    assert "    explanation: >-\n      Two studies of moderate rigour" in text
+    assert max(len(line) for line in text.splitlines()) <= 110
+    judged = load_valid_review(review).assessments[0].components.methodological_limitations
+    assert judged.explanation == long.strip()

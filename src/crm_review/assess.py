@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from crm_review import layout
 from crm_review.assessments import Coverage, assessment_of, assessment_problems, coverage, linked_cmocs
 from crm_review.errors import InvalidEvidence, MissingFields, Problem, RefusedOverwrite, UnknownId
-from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_files
+from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_files, read_text
 from crm_review.model import (
     COMPONENTS,
     CONCERNS,
@@ -121,6 +121,8 @@ class AssessmentInput:
     assessed_on: datetime.date | None = None
     cmocs: tuple[str, ...] | None = None
     """The CMOCs the team saw while judging; by default those linked when the file is written."""
+    notes: str | None = None
+    """Free text; when an assessment is replaced without new notes, its notes are kept."""
 
     def missing(self) -> list[str]:
         """The fields not given, by their flag names."""
@@ -206,6 +208,7 @@ def record(principle_id: str, given: AssessmentInput, covered: tuple[str, ...], 
         "assessed_by": list(given.assessed_by),
         "assessed_on": given.assessed_on or today,
         "cmocs": list(covered),
+        **({"notes": given.notes} if given.notes else {}),
     }
 
 
@@ -239,7 +242,13 @@ def write_assessment(
                 f"`{principle_id}` is already assessed in {existing[0].path}: add --replace to judge it again"
             )
         covered = given.cmocs if given.cmocs is not None else linked_cmocs(review, principle_id)
-        text = HEADER + dump(record(principle_id, given, covered, datetime.date.today()))
+        header = HEADER
+        if existing:  # a replaced judgement keeps the team's notes and the comments above it
+            if given.notes is None:
+                given = replace(given, notes=existing[0].record.notes)
+            old_text = read_text(layout.assessments_dir(root) / existing[0].path.name, existing[0].path)
+            header = _leading_comments(old_text) or HEADER
+        text = header + dump(record(principle_id, given, covered, datetime.date.today()), fold=True)
         shown = layout.shown(path)
         loaded = load_record(text, shown, Assessment)
         if isinstance(loaded, list):
@@ -247,6 +256,16 @@ def write_assessment(
         _refuse_errors(files, loaded)
         write_atomic(path, text)
     return Written(shown, principle_id, len(covered))
+
+
+def _leading_comments(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        kept.append(line if line.endswith("\n") else line + "\n")
+    return "".join(kept)
 
 
 def _refuse_errors(files: ReviewFiles, loaded: LoadedFile[Assessment]) -> None:

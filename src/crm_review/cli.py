@@ -488,6 +488,9 @@ def assess(
         list[str] | None, typer.Option("--by", metavar="NAME", help="Who judged; repeat for each person.")
     ] = None,
     assessed_on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="When (default: today).")] = None,
+    notes: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Free text (kept from before if not given).")
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace an existing assessment.")] = False,
     suggest_only: Annotated[
         bool, typer.Option("--suggest", help="Only show the evidence and the rule's suggestion; write nothing.")
@@ -521,6 +524,7 @@ def assess(
         explanation=confidence_why,
         assessed_by=tuple(assessed_by or ()),
         assessed_on=_date(assessed_on),
+        notes=notes,
     )
     with reported():
         loaded = load_valid_review(review)
