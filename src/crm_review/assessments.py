@@ -40,21 +40,32 @@ class Coverage:
         text = f"covers {still} of the {len(self.linked)} CMOC{'' if len(self.linked) == 1 else 's'} now linked"
         changes = []
         if self.added:
-            changes.append(f"{len(self.added)} added since ({', '.join(self.added)})")
+            changes.append(f"{len(self.added)} added since ({_some(self.added)})")
         if self.dropped:
-            changes.append(f"{len(self.dropped)} it covered no longer linked ({', '.join(self.dropped)})")
+            changes.append(f"{len(self.dropped)} it covered no longer linked ({_some(self.dropped)})")
         return text + (": " + "; ".join(changes) if changes else "")
+
+
+LISTED_IDS = 5
+"""How many changed ids a message names before it says how many more there are."""
+
+
+def _some(ids: tuple[str, ...]) -> str:
+    more = len(ids) - LISTED_IDS
+    return ", ".join(ids[:LISTED_IDS]) + (f" and {more} more" if more > 0 else "")
 
 
 def coverage(assessment: Assessment, linked: Iterable[str]) -> Coverage:
     """Compare an assessment's covered CMOC ids with the ids linked to its principle now."""
-    now = tuple(sorted(set(linked)))
+    now_set = set(linked)
+    now = tuple(sorted(now_set))
     covered = tuple(dict.fromkeys(assessment.cmocs))
+    covered_set = set(covered)
     return Coverage(
         covered=covered,
         linked=now,
-        added=tuple(c for c in now if c not in covered),
-        dropped=tuple(sorted(c for c in covered if c not in now)),
+        added=tuple(c for c in now if c not in covered_set),
+        dropped=tuple(sorted(c for c in covered if c not in now_set)),
     )
 
 
@@ -182,8 +193,11 @@ def _unexplained(loaded: LoadedFile[Assessment]) -> list[Problem]:
 
 def _repeated_cmocs(loaded: LoadedFile[Assessment]) -> list[Problem]:
     problems = []
+    seen: set[str] = set()
     for index, cmoc_id in enumerate(loaded.record.cmocs):
-        if cmoc_id in loaded.record.cmocs[:index]:
+        if cmoc_id not in seen:
+            seen.add(cmoc_id)
+        else:
             line, col = loaded.at(("cmocs", index))
             problems.append(Problem(loaded.path, line, col, f"CMOC `{cmoc_id}` is listed twice: remove one"))
     return problems
@@ -198,7 +212,8 @@ def _stale(loaded: LoadedFile[Assessment], linked: Sequence[str], all_cmocs: Col
     message = f"assessment of `{loaded.record.principle}` {found.sentence()}"
     # A mistyped id in `cmocs:` shows as one "no longer linked" and its true id as one "added".
     missing = [c for c in found.dropped if c not in all_cmocs]
-    hints = [f"`{c}` -> `{hint}`" for c in missing if (hint := nearest(c, found.added))]
+    typos = missing if len(missing) <= LISTED_IDS else []  # many missing ids are removals, not typos
+    hints = [f"`{c}` -> `{hint}`" for c in typos if (hint := nearest(c, found.added))]
     if hints:
         message += f" (did you mean {', '.join(hints)}?)"
     message += f": it may be out of date; review it with `crm assess {loaded.record.principle}`"
