@@ -458,3 +458,12 @@ def test_long_explanations_are_written_as_readable_folded_text(review: Path, run
     assert max(len(line) for line in text.splitlines()) <= 110
     judged = load_valid_review(review).assessments[0].components.methodological_limitations
     assert judged.explanation == long.strip()
+
+
+def test_a_principle_without_evidence_cannot_be_assessed(tmp_path: Path, runner: CliRunner, in_dir: Path) -> None:
+    """With no CMOC linked there is no finding to judge: one line saying so, nothing written."""
+    write_review(tmp_path / "r", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
+    result = runner.invoke(app, ["assess", "invest", "--review", "r", "--no-input", *FLAGS])
+    assert result.exit_code == 1
+    assert "no CMOC links to `invest-in-skills` yet: there is no finding to judge" in result.output
+    assert not (tmp_path / "r" / "assessments").exists()

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from crm_review import layout
 from crm_review.assessments import Coverage, assessment_of, assessment_problems, coverage, linked_cmocs
-from crm_review.errors import InvalidEvidence, MissingFields, Problem, RefusedOverwrite, UnknownId
+from crm_review.errors import InvalidEvidence, MissingFields, NothingToAssess, Problem, RefusedOverwrite, UnknownId
 from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_files, read_text
 from crm_review.model import (
     COMPONENTS,
@@ -242,6 +242,8 @@ def write_assessment(
                 f"`{principle_id}` is already assessed in {existing[0].path}: add --replace to judge it again"
             )
         covered = given.cmocs if given.cmocs is not None else linked_cmocs(review, principle_id)
+        if not covered:
+            raise nothing_to_assess(principle_id)
         header = HEADER
         if existing:  # a replaced judgement keeps the team's notes and the comments above it
             if given.notes is None:
@@ -256,6 +258,12 @@ def write_assessment(
         _refuse_errors(files, loaded)
         write_atomic(path, text)
     return Written(shown, principle_id, len(covered))
+
+
+def nothing_to_assess(principle_id: str) -> NothingToAssess:
+    return NothingToAssess(
+        f"no CMOC links to `{principle_id}` yet: there is no finding to judge (add evidence with `crm add cmoc`)"
+    )
 
 
 def _leading_comments(text: str) -> str:

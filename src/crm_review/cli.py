@@ -503,7 +503,7 @@ def assess(
     Shows the evidence in numbers and the rule's suggestion for each component, then asks for the
     team's judgements and explanations, and writes assessments/PRINCIPLE.yaml.
     """
-    from crm_review.assess import AssessmentInput, brief, principle_for, write_assessment
+    from crm_review.assess import AssessmentInput, brief, nothing_to_assess, principle_for, write_assessment
     from crm_review.pipeline import load_valid_review
 
     given = AssessmentInput(
@@ -532,6 +532,8 @@ def assess(
         if suggest_only:
             _print_brief(shown, as_json)
             return
+        if not shown.cmoc_ids:
+            raise nothing_to_assess(shown.principle.id)
         interactive = bool(given.missing()) and _may_ask(no_input)
         if interactive:
             from crm_review.prompts import ask_assessment, show_brief
