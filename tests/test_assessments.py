@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -314,10 +315,27 @@ class Terminal:
         os.close(self.fd)
         return code
 
+    def kill(self) -> None:
+        """Stop crm if a test failed half-way, so that no process is left waiting for input."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=20)
 
-def test_assess_at_a_terminal_shows_suggestions_and_takes_them_as_defaults(review: Path) -> None:
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    started: list[Terminal] = []
+    yield started
+    for terminal in started:
+        terminal.kill()
+
+
+def test_assess_at_a_terminal_shows_suggestions_and_takes_them_as_defaults(
+    review: Path, terminals: list[Terminal]
+) -> None:
     """At a terminal: evidence, each suggestion with its reason, Enter takes it, typed text replaces it."""
     terminal = Terminal(["assess", "quick", "--review", str(review)], review.parent)
+    terminals.append(terminal)
     terminal.expect("Evidence: 1 source(s), 2 CMOC(s): 2 supports, 0 refutes, 0 refines")
     terminal.expect("Finding (the summary statement")
     terminal.type("Quick wins keep people engaged.")
