@@ -91,7 +91,7 @@ def test_html_shows_both_tables_and_the_stale_note(documents: dict[str, str]) ->
     assert '<h2 id="summary-of-qualitative-findings">Summary of qualitative findings</h2>' in html
     assert '<h2 id="evidence-profile">Evidence profile</h2>' in html
     assert '<p class="stale"><strong>May be out of date:</strong> this assessment covers 1 of the 2 CMOCs' in html
-    assert "<td>not yet assessed</td>" in html
+    assert '<td data-label="GRADE-CERQual assessment of confidence">not yet assessed</td>' in html
 
 
 def test_json_assessment_per_principle(documents: dict[str, str]) -> None:
