@@ -140,6 +140,7 @@ class ReviewConfig(Record):
     suggestion: SuggestionRule = Field(default_factory=SuggestionRule)
     confidence: SuggestionRule | None = None
     """The former name of ``suggestion:``, still read so that older reviews load; ``crm validate`` warns."""
+    fulltext: Text | None = None  # a folder of full texts, e.g. one outside the repository
 
     @property
     def rule(self) -> SuggestionRule:
@@ -230,6 +231,8 @@ class Source(Record):
     abstract: Text | None = None
     keywords: list[Text] = Field(default_factory=list)
     notes: Text | None = None
+    fulltext: Text | None = None  # the full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)
+    first_page: Annotated[int, Field(ge=1)] | None = None  # the printed number of a PDF's first page
     cmocs: list[Cmoc] = Field(default_factory=list)
 
     def short_authors(self) -> str:
