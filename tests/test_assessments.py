@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, REPO, snapshot, source_yaml, write_review
+from crm_review import layout
 from crm_review.assess import resolve_concern, resolve_confidence
 from crm_review.assessments import all_references
 from crm_review.cli import app
@@ -485,3 +486,14 @@ def test_a_principle_without_evidence_cannot_be_assessed(tmp_path: Path, runner:
     assert result.exit_code == 1
     assert "no CMOC links to `invest-in-skills` yet: there is no finding to judge" in result.output
     assert not (tmp_path / "r" / "assessments").exists()
+
+
+def test_renumbering_a_covered_cmoc_updates_the_assessment(review: Path) -> None:
+    """`crm renumber` renames, it adds no evidence: the judgement covers the new id and stays current."""
+    from crm_review.merging import renumber
+
+    path = assess_file(review)
+    done = renumber(review, "doe-2020-2", "doe-2020-7")
+    assert "cmocs: [doe-2020-1, doe-2020-7]" in path.read_text(encoding="utf-8")
+    assert (layout.shown(path), 12) in done.mentions
+    assert not validate(review).problems

@@ -90,13 +90,20 @@ class Reference:
     path: Path
     line: int
     col: int
+    index: int
+    """Where the value starts in the file's text (0-based): at the id itself unless it is quoted."""
 
 
 def references(loaded: LoadedFile[Assessment]) -> tuple[Reference, ...]:
     """The principle id and every covered CMOC id one assessment file holds, each with its location."""
-    found = [Reference("principle", loaded.record.principle, loaded.path, *loaded.at(("principle",)))]
+
+    def at(loc: tuple[str | int, ...]) -> tuple[int, int, int]:
+        mark = loaded.located.mark(loc)
+        return mark.line, mark.col, mark.index
+
+    found = [Reference("principle", loaded.record.principle, loaded.path, *at(("principle",)))]
     for index, cmoc_id in enumerate(loaded.record.cmocs):
-        found.append(Reference("cmoc", cmoc_id, loaded.path, *loaded.at(("cmocs", index))))
+        found.append(Reference("cmoc", cmoc_id, loaded.path, *at(("cmocs", index))))
     return tuple(found)
 
 
