@@ -365,12 +365,18 @@ def list_(
     relation: Annotated[
         RelationChoice | None, typer.Option(help="Only CMOCs that support, refute or refine (a principle).")
     ] = None,
+    all_fields: Annotated[
+        bool,
+        typer.Option("--all-fields", help="cmocs: every field, one row per quote with its locator (as in evidence.xlsx)."),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """List sources, CMOCs or principles.
 
     A table in a terminal, tab-separated text when piped, JSON with --json.
     """
+    if all_fields and what is not ListWhat.cmocs:
+        raise typer.BadParameter("only `crm list cmocs` has more fields to show", param_hint="--all-fields")
     from crm_review import queries
     from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
@@ -383,7 +389,7 @@ def list_(
         )
         rows = {
             ListWhat.sources: queries.source_rows,
-            ListWhat.cmocs: queries.cmoc_rows,
+            ListWhat.cmocs: queries.cmoc_rows_all_fields if all_fields else queries.cmoc_rows,
             ListWhat.principles: queries.principle_rows,
         }[what](loaded, where)
     if as_json:
@@ -451,7 +457,7 @@ def show(
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from crm_review.pipeline import OUTPUT_FORMATS
+    from crm_review.outputs import OUTPUT_FORMATS
 
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [f for f in chosen if f not in OUTPUT_FORMATS]
@@ -465,16 +471,17 @@ def synthesize(
     review: ReviewDir = Path(),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Any of md, html, json, comma-separated.")
-    ] = "md,html,json",
+        str, typer.Option("--format", "-f", help="Any of md, html, json, docx, xlsx, csv, comma-separated.")
+    ] = "md,html,json,docx,xlsx",
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
 ) -> None:
     """Render the review document.
 
-    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html
-    and review.json (by default into review/).
+    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html,
+    review.json, review.docx and evidence.xlsx (by default into review/); csv adds cmocs.csv,
+    sources.csv and principles.csv.
     """
     from crm_review.pipeline import synthesize as run_synthesis
 

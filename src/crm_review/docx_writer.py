@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -27,7 +28,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Cm, Emu, Pt, RGBColor
+from lxml import etree
+
+from crm_review import layout
+from crm_review.errors import TemplateFailed
 
 from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.ooxml import FIXED_MOMENT, reproducible
@@ -80,7 +86,13 @@ def _start(reference: Path | None) -> Document:
         section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, as most journals outside the US ask
         section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
     else:
-        document = docx.Document(str(reference))
+        try:
+            document = docx.Document(str(reference))
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+            raise TemplateFailed(
+                f"{layout.shown(reference)}: not a Word document that crm can take styles from ({exc}); "
+                "save it from Word as .docx, or remove it to use the built-in styles"
+            ) from exc
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):

@@ -1,0 +1,60 @@
+"""Every format ``crm synthesize`` writes, the files of each, and what renders it: the one place a format is added.
+
+Text documents come from the Jinja templates (``render.py``); the Word document, the workbook and
+the CSV tables from their own writers, each imported only when its format is asked for, so that
+rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render load it
+    from crm_review.analysis import Findings
+    from crm_review.model import Review
+
+OUTPUT_FORMATS = ("md", "html", "json", "docx", "xlsx", "csv")
+"""In the order their files are written and reported."""
+DEFAULT_FORMATS = ("md", "html", "json", "docx", "xlsx")
+"""What ``crm synthesize`` writes when no ``--format`` is given: the CSV files repeat the workbook."""
+FILES = {
+    "md": ("REVIEW.md",),
+    "html": ("review.html",),
+    "json": ("review.json",),
+    "docx": ("review.docx",),
+    "xlsx": ("evidence.xlsx",),
+    "csv": ("cmocs.csv", "sources.csv", "principles.csv"),
+}
+TEXT_FORMATS = ("md", "html", "json")
+REFERENCE_DOCX = "reference.docx"
+"""A Word file in the review's ``templates/`` whose styles and page setup the Word document takes."""
+
+
+def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, bytes]:
+    """The requested files by name, rendered in memory, in the order of ``OUTPUT_FORMATS``."""
+    outputs: dict[str, bytes] = {}
+    text = tuple(f for f in OUTPUT_FORMATS if f in formats and f in TEXT_FORMATS)
+    if text:
+        from crm_review.render import render_documents
+
+        outputs |= {name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()}
+    if "docx" in formats:
+        from crm_review.docx_writer import document_bytes
+        from crm_review.manuscript import build_manuscript
+
+        reference = templates / REFERENCE_DOCX
+        outputs[FILES["docx"][0]] = document_bytes(
+            build_manuscript(review, findings), reference if reference.is_file() else None
+        )
+    if "xlsx" in formats or "csv" in formats:
+        from crm_review.tables import appendix_tables, csv_bytes
+
+        tables = appendix_tables(review, findings)
+        if "xlsx" in formats:
+            from crm_review.xlsx_writer import workbook_bytes
+
+            outputs[FILES["xlsx"][0]] = workbook_bytes(tables, review.config.title)
+        if "csv" in formats:
+            outputs |= {name: csv_bytes(table) for name, table in zip(FILES["csv"], tables, strict=True)}
+    return outputs
