@@ -146,7 +146,8 @@ def _default_look(style: docx.styles.style.ParagraphStyle, key: str) -> None:  #
         fmt.left_indent, fmt.first_line_indent = Cm(1), Cm(-1)
         fmt.space_after = Pt(4)
     elif key == "figure":
-        fmt.keep_with_next = True
+        fmt.keep_with_next = True  # the picture stays on the page of its caption
+        fmt.space_before, fmt.space_after = Pt(12), Pt(4)
     else:
         fmt.space_after = Pt(6)
 
@@ -266,6 +267,7 @@ class _BodyWriter:
             "<w:tbl><w:tblPr>"
             f'<w:tblStyle w:val="{self.styles[TABLE_STYLE]}"/><w:tblW w:w="5000" w:type="pct"/>'
             '<w:tblLayout w:type="fixed"/>'
+            '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
             '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
             'w:noHBand="0" w:noVBand="1"/>'
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"

@@ -40,13 +40,14 @@ def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...],
 
         outputs |= {name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()}
     if "docx" in formats:
+        from crm_review import figure_png
         from crm_review.docx_writer import document_bytes
         from crm_review.manuscript import build_manuscript
+        from crm_review.view import build_view
 
         reference = templates / REFERENCE_DOCX
-        outputs[FILES["docx"][0]] = document_bytes(
-            build_manuscript(review, findings), reference if reference.is_file() else None
-        )
+        manuscript = build_manuscript(build_view(review, findings), figure_png)
+        outputs[FILES["docx"][0]] = document_bytes(manuscript, reference if reference.is_file() else None)
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
