@@ -19,7 +19,6 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import docx
 from docx.document import Document
@@ -35,7 +34,7 @@ from lxml import etree
 from crm_review import layout
 from crm_review.errors import TemplateFailed
 
-from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
+from crm_review.manuscript import Block, Cell, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.ooxml import FIXED_MOMENT, reproducible
 
 PARAGRAPH_STYLES = {
@@ -63,8 +62,8 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     """The manuscript as .docx bytes, styled by ``reference`` (a .docx whose styles and page setup are kept)."""
     document = _start(reference)
     styles = _style_ids(document)
-    writer = _BodyWriter(document, styles, _bookmarks(manuscript.blocks))
-    writer.write(manuscript)
+    body = _BodyWriter(document, styles, _bookmarks(manuscript.blocks)).body(manuscript).encode("utf-8")
+    document.add_paragraph(_PLACEHOLDER_TEXT)
     _page_numbers(document)
     properties = document.core_properties
     properties.title = manuscript.title
@@ -75,7 +74,13 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     properties.created = properties.modified = properties.last_printed = FIXED_MOMENT.replace(tzinfo=None)
     buffer = io.BytesIO()
     document.save(buffer)
-    return reproducible(buffer.getvalue())
+    return reproducible(buffer.getvalue(), {"word/document.xml": lambda xml: _put_body(xml, body)})
+
+
+def _put_body(document_xml: bytes, body: bytes) -> bytes:
+    if document_xml.count(_PLACEHOLDER) != 1:
+        raise AssertionError("the body's placeholder paragraph is missing from word/document.xml")
+    return document_xml.replace(_PLACEHOLDER, body)
 
 
 def _start(reference: Path | None) -> Document:
@@ -153,27 +158,40 @@ def _default_look(style: docx.styles.style.ParagraphStyle, key: str) -> None:  #
 
 
 # --- the body ---------------------------------------------------------------------------------------
+#
+# The body is built as WordprocessingML text and put into word/document.xml in place of one placeholder
+# paragraph when the package is written: python-docx never parses or serialises the thousands of
+# tables of a large review. Every prefix used below other than ``w`` is declared where it is used, so
+# the text is valid whatever a reference.docx declares on its root.
+
+_PLACEHOLDER_TEXT = "crm-review: the body goes here"
+_PLACEHOLDER = f"<w:p><w:r><w:t>{_PLACEHOLDER_TEXT}</w:t></w:r></w:p>".encode()
+_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
-def _bookmarks(blocks: Iterable[Block]) -> dict[str, str]:
-    """A Word bookmark name for each anchor: hidden (leading ``_``), short, and unique."""
+def _bookmarks(blocks: Iterable[Block]) -> dict[str, tuple[int, str]]:
+    """A Word bookmark (id, name) for each anchor: hidden (leading ``_``), short, and unique."""
     anchors = [b.anchor for b in blocks if isinstance(b, Heading | Paragraph) and b.anchor]
-    return {anchor: f"_crm{number}" for number, anchor in enumerate(dict.fromkeys(anchors), start=1)}
+    return {anchor: (number, f"_crm{number}") for number, anchor in enumerate(dict.fromkeys(anchors), start=1)}
 
 
 def clean(text: str) -> str:
     """Text as XML character data: escaped, and without the control characters XML cannot hold."""
-    return xml_escape(_INVALID_XML.sub("\ufffd", text))
+    if _INVALID_XML.search(text):
+        text = _INVALID_XML.sub("\ufffd", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _BodyWriter:
-    def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, str]) -> None:
+    def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
         self.styles = styles
         self.bookmarks = bookmarks
         self.links: dict[str, str] = {}
         self.tables = 0
         self.figures = 0
+        self.cell_style = styles[PARAGRAPH_STYLES["cell"]]
+        self.link_props = f'<w:rPr><w:rStyle w:val="{styles[LINK_STYLE]}"/></w:rPr>'
         section = document.sections[0]
         assert section.page_width is not None and section.left_margin is not None and section.right_margin is not None
         self.text_width = Emu(section.page_width - section.left_margin - section.right_margin)
@@ -181,32 +199,16 @@ class _BodyWriter:
         assert section.bottom_margin is not None
         self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
 
-    def write(self, manuscript: Manuscript) -> None:
-        pending: list[str] = [self._paragraph(Paragraph((Span(manuscript.title),), "title"))]
+    def body(self, manuscript: Manuscript) -> str:
+        parts: list[str] = [self._paragraph(Paragraph((Span(manuscript.title),), "title"))]
         if manuscript.authors:
-            pending.append(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")))
+            parts.append(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")))
         blocks = manuscript.blocks
         for index, block in enumerate(blocks):
-            if isinstance(block, Figure):
-                self._flush(pending)
-                self._figure(block)
-                continue
-            pending.append(self._block(block))
+            parts.append(self._block(block))
             if isinstance(block, Table) and index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
-                pending.append("<w:p/>")  # Word merges two tables that touch
-        self._flush(pending)
-
-    def _flush(self, pending: list[str]) -> None:
-        if not pending:
-            return
-        fragment = parse_xml(f"<w:body {nsdecls('w', 'r')}>{''.join(pending)}</w:body>")
-        anchor = self.document.element.body.find(qn("w:sectPr"))
-        for element in list(fragment):
-            if anchor is not None:
-                anchor.addprevious(element)
-            else:
-                self.document.element.body.append(element)
-        pending.clear()
+                parts.append("<w:p/>")  # Word merges two tables that touch
+        return "".join(parts)
 
     def _block(self, block: Block) -> str:
         if isinstance(block, Heading):
@@ -216,6 +218,8 @@ class _BodyWriter:
             return self._paragraph(block)
         if isinstance(block, Table):
             return self._table(block)
+        if isinstance(block, Figure):
+            return self._figure(block)
         if isinstance(block, PageBreak):
             return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
         raise TypeError(f"no Word form for {type(block).__name__}")
@@ -224,34 +228,34 @@ class _BodyWriter:
         return self._p(self.styles[PARAGRAPH_STYLES[paragraph.style]], paragraph.spans, paragraph.anchor)
 
     def _p(self, style_id: str, spans: Inline, anchor: str | None = None, extra: str = "") -> str:
-        props = f'<w:pPr><w:pStyle w:val="{style_id}"/>{extra}</w:pPr>'
-        runs = "".join(self._span(span) for span in spans)
+        runs = "".join([self._span(span) for span in spans])
         if anchor and anchor in self.bookmarks:
-            number = list(self.bookmarks).index(anchor) + 1
-            name = self.bookmarks[anchor]
+            number, name = self.bookmarks[anchor]
             runs = f'<w:bookmarkStart w:id="{number}" w:name="{name}"/>{runs}<w:bookmarkEnd w:id="{number}"/>'
-        return f"<w:p>{props}{runs}</w:p>"
+        return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{extra}</w:pPr>{runs}</w:p>'
 
     def _span(self, span: Span) -> str:
+        if not (span.bold or span.italic or span.link):
+            return f"<w:r>{_text(span.text)}</w:r>"
         props = ("<w:b/>" if span.bold else "") + ("<w:i/>" if span.italic else "")
         target = self._link(span.link)
         if target:
-            props = f'<w:rStyle w:val="{self.styles[LINK_STYLE]}"/>' + props
-        run = f"<w:r>{f'<w:rPr>{props}</w:rPr>' if props else ''}{_text(span.text)}</w:r>"
-        return f"<w:hyperlink {target}>{run}</w:hyperlink>" if target else run
+            run = f'<w:r><w:rPr><w:rStyle w:val="{self.styles[LINK_STYLE]}"/>{props}</w:rPr>{_text(span.text)}</w:r>'
+            return f"<w:hyperlink {target}>{run}</w:hyperlink>"
+        return f"<w:r><w:rPr>{props}</w:rPr>{_text(span.text)}</w:r>"
 
     def _link(self, link: str | None) -> str | None:
-        """The hyperlink's attribute: an internal bookmark, or a relationship to an http(s) address."""
+        """The hyperlink's attributes: an internal bookmark, or a relationship to an http(s) address."""
         if link is None:
             return None
         if link.startswith("#"):
-            name = self.bookmarks.get(link[1:])
-            return f'w:anchor="{name}" w:history="1"' if name else None
+            bookmark = self.bookmarks.get(link[1:])
+            return f'w:anchor="{bookmark[1]}" w:history="1"' if bookmark else None
         if not link.lower().startswith(("http://", "https://")):
             return None  # anything else stays plain text, never a live link
         if link not in self.links:
             self.links[link] = self.document.part.relate_to(link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-        return f'r:id="{self.links[link]}" w:history="1"'
+        return f'{_R} r:id="{self.links[link]}" w:history="1"'
 
     def _table(self, table: Table) -> str:
         parts = []
@@ -272,43 +276,69 @@ class _BodyWriter:
             'w:noHBand="0" w:noVBand="1"/>'
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
         )
-        header_cells = "".join(
-            self._cell(columns[i], (Span(text, bold=True),), i in table.numeric, header=True)
+        fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>'
+        header = "".join(
+            self._cell(columns[i], i in table.numeric, fill) + self._span(Span(text, bold=True)) + "</w:p></w:tc>"
             for i, text in enumerate(table.headers)
         )
         # tblHeader repeats this row at the top of every page the table runs onto.
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header_cells}</w:tr>")
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:tr>")
+        openings = [self._cell(columns[i], i in table.numeric) for i in range(len(columns))]
+        runs = self._runs
         for row in table.rows:
-            cells = "".join(self._cell(columns[i], spans, i in table.numeric) for i, spans in enumerate(row))
+            cells = "".join([openings[i] + runs(cell) + "</w:p></w:tc>" for i, cell in enumerate(row)])
             parts.append(f"<w:tr>{cells}</w:tr>")
         parts.append("</w:tbl>")
         return "".join(parts)
 
-    def _cell(self, width: int, spans: Inline, numeric: bool, header: bool = False) -> str:
-        shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>' if header else ""
-        align = '<w:jc w:val="right"/>' if numeric else ""
-        paragraph = self._p(self.styles[PARAGRAPH_STYLES["cell"]], spans, extra=align)
-        return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{paragraph}</w:tc>'
+    def _runs(self, cell: Cell) -> str:
+        if isinstance(cell, str):
+            return f"<w:r>{_text(cell)}</w:r>"
+        return "".join([self._span(span) for span in cell])
 
-    def _figure(self, figure: Figure) -> None:
+    def _cell(self, width: int, numeric: bool, shade: str = "") -> str:
+        """A cell up to the start of its paragraph's runs."""
+        align = '<w:jc w:val="right"/>' if numeric else ""
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{self.cell_style}"/>{align}</w:pPr>'
+        )
+
+    def _figure(self, figure: Figure) -> str:
         """The picture as large as the text area allows, keeping its proportions, then its caption."""
         scale = min(self.text_width / figure.width_px, self.text_height * 0.85 / figure.height_px)
         width, height = int(figure.width_px * scale), int(figure.height_px * scale)
-        inline = self.document.part.new_pic_inline(io.BytesIO(figure.png), Emu(width), Emu(height))
-        inline.docPr.set("descr", figure.alt)
-        inline.docPr.set("name", f"Figure {self.figures + 1}")
+        relation, _ = self.document.part.get_or_add_image(io.BytesIO(figure.png))
         self.figures += 1
-        paragraph = self.document.add_paragraph(style=self.document.styles[PARAGRAPH_STYLES["figure"]])
-        drawing = parse_xml(f"<w:drawing {nsdecls('w')}/>")
-        drawing.append(inline)
-        run = paragraph.add_run()
-        run._r.append(drawing)
-        caption = (Span(f"Figure {self.figures}. ", bold=True), Span(figure.caption))
-        self._flush([self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption)])
+        number, alt = self.figures, _attribute(figure.alt)
+        drawing = (
+            '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
+            'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            f'<wp:extent cx="{width}" cy="{height}"/><wp:docPr id="{10_000 + number}" name="Figure {number}" descr="{alt}"/>'
+            '<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+            'noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            f'<pic:nvPicPr><pic:cNvPr id="{number}" name="figure-{number}.png" descr="{alt}"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:blipFill><a:blip {_R} r:embed="{relation}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+            f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{width}" cy="{height}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+            "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+        )
+        picture = f'<w:p><w:pPr><w:pStyle w:val="{self.styles[PARAGRAPH_STYLES["figure"]]}"/></w:pPr>{drawing}</w:p>'
+        caption = (Span(f"Figure {number}. ", bold=True), Span(figure.caption))
+        return picture + self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption)
+
+
+def _attribute(text: str) -> str:
+    return clean(" ".join(text.split())).replace('"', "&quot;")
 
 
 def _text(text: str) -> str:
     """A run's text: line breaks as Word breaks, tabs as Word tabs, spaces kept."""
+    if "\n" not in text and "\t" not in text:
+        return f'<w:t xml:space="preserve">{clean(text)}</w:t>'
     pieces: list[str] = []
     for number, line in enumerate(text.split("\n")):
         if number:

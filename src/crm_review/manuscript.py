@@ -7,7 +7,7 @@ only module that knows WordprocessingML and this one needs no outside library.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from crm_review.model import RELATIONS, Relation
 
@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     )
 
 
-@dataclass(frozen=True)
-class Span:
-    """A piece of text in a paragraph or cell; ``link`` is an http(s) address or ``#anchor`` inside the document."""
+class Span(NamedTuple):
+    """A piece of text in a paragraph or cell; ``link`` is an http(s) address or ``#anchor`` inside the document.
+
+    A named tuple rather than a dataclass: a large review has hundreds of thousands, made in a hurry.
+    """
 
     text: str
     bold: bool = False
@@ -34,6 +36,8 @@ class Span:
 
 
 Inline = tuple[Span, ...]
+Cell = str | Inline
+"""A table cell: plain text, or spans when part of it is bold, italic or a link."""
 
 
 def plain(text: str) -> Inline:
@@ -63,7 +67,7 @@ class Table:
     """A table with one header row (repeated on every page) and columns sharing the text width by ``weights``."""
 
     headers: tuple[str, ...]
-    rows: tuple[tuple[Inline, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     weights: tuple[float, ...]
     caption: str | None = None
     numeric: frozenset[int] = field(default_factory=frozenset)
@@ -215,7 +219,7 @@ def _method(view: ReviewView, figures: Figures) -> list[Block]:
         blocks.append(
             Table(
                 ("Stage", "Documents"),
-                tuple((plain(stage.label), plain(str(stage.count))) for stage in view.flow_stages),
+                tuple((stage.label, str(stage.count)) for stage in view.flow_stages),
                 (4, 1),
                 caption="The document flow, from the search counts in configs/review.yaml.",
                 numeric=frozenset({1}),
@@ -273,11 +277,11 @@ def _summary(view: ReviewView) -> list[Block]:
     rows = tuple(
         (
             (Span(p.finding.title, link=f"#principle-{p.id}"),),
-            plain(str(len(p.finding.cmoc_ids))),
-            plain(str(len(p.finding.source_ids))),
-            *(plain(str(len(p.finding.links[r]))) for r in RELATIONS),
-            plain(str(len(p.patterns))),
-            plain(p.finding.confidence or "no evidence"),
+            str(len(p.finding.cmoc_ids)),
+            str(len(p.finding.source_ids)),
+            *(str(len(p.finding.links[r])) for r in RELATIONS),
+            str(len(p.patterns)),
+            p.finding.confidence or "no evidence",
         )
         for p in view.principles
     )
@@ -293,9 +297,8 @@ def _summary(view: ReviewView) -> list[Block]:
     ]
 
 
-def _counts(cell: dict[Relation, int], view: ReviewView) -> Inline:
-    text = " ".join(f"{view.relation_symbols[r]}{n}" for r, n in cell.items() if n)
-    return plain(text)
+def _counts(cell: dict[Relation, int], view: ReviewView) -> Cell:
+    return " ".join(f"{view.relation_symbols[r]}{n}" for r, n in cell.items() if n)
 
 
 def _evidence_map(view: ReviewView, figures: Figures) -> list[Block]:
@@ -358,10 +361,10 @@ def _cmoc_rows(rows: tuple[CmocRow, ...], view: ReviewView, caption: str) -> Tab
                         f"\n{view.relation_symbols[row.relation]} {row.relation}"
                     ),
                 ),
-                plain(row.cmoc.record.context),
-                plain(row.cmoc.record.mechanism.resource),
-                plain(row.cmoc.record.mechanism.response),
-                plain(row.cmoc.record.outcome),
+                row.cmoc.record.context,
+                row.cmoc.record.mechanism.resource,
+                row.cmoc.record.mechanism.response,
+                row.cmoc.record.outcome,
             )
             for row in rows
         ),
@@ -438,7 +441,7 @@ def _cooccurrence(view: ReviewView) -> list[Block]:
         return [*blocks, Paragraph(plain("No CMOC is linked to more than one principle."))]
     table = Table(
         ("Principle", "Principle", "Shared CMOCs"),
-        tuple((plain(pair.first), plain(pair.second), plain(str(pair.cmocs))) for pair in view.cooccurrence),
+        tuple((pair.first, pair.second, str(pair.cmocs)) for pair in view.cooccurrence),
         (3, 3, 1),
         caption="Principles linked to the same CMOCs, most shared first.",
         numeric=frozenset({2}),
@@ -454,12 +457,12 @@ def _characteristics(view: ReviewView) -> list[Block]:
     rows = tuple(
         (
             (Span(s.citation, link=f"#source-{s.id}"),),
-            plain(s.record.design or "not stated"),
-            plain(", ".join(s.record.countries) or "not stated"),
-            plain(s.record.setting or "not stated"),
-            plain(appraisal(s, "relevance")),
-            plain(appraisal(s, "rigour")),
-            plain(str(len(s.record.cmocs))),
+            s.record.design or "not stated",
+            ", ".join(s.record.countries) or "not stated",
+            s.record.setting or "not stated",
+            appraisal(s, "relevance"),
+            appraisal(s, "rigour"),
+            str(len(s.record.cmocs)),
         )
         for s in view.sources
     )
@@ -493,21 +496,21 @@ def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
     links: list[Span] = []
     for index, link in enumerate(cmoc.links):
         links += [Span(f"{'; ' if index else ''}{link.relation} "), Span(link.title, link=f"#principle-{link.principle_id}")]
-    rows: list[tuple[Inline, Inline]] = [
-        (plain("Context"), plain(record.context)),
-        (plain("Mechanism (resource)"), plain(record.mechanism.resource)),
-        (plain("Mechanism (response)"), plain(record.mechanism.response)),
-        (plain("Outcome"), plain(f"{record.outcome} ({record.direction} {view.direction_symbols[record.direction]})")),
-        (plain("Principles"), tuple(links)),
+    rows: list[tuple[Cell, Cell]] = [
+        ("Context", record.context),
+        ("Mechanism (resource)", record.mechanism.resource),
+        ("Mechanism (response)", record.mechanism.response),
+        ("Outcome", f"{record.outcome} ({record.direction} {view.direction_symbols[record.direction]})"),
+        ("Principles", tuple(links)),
     ]
     if record.themes:
-        rows.append((plain("Themes"), plain(", ".join(record.themes))))
+        rows.append(("Themes", ", ".join(record.themes)))
     rows += [
-        (plain("Quote"), (Span(f"“{quote.quote}”", italic=True), Span(f" ({cmoc.source.in_text}, {quote.locator})")))
+        ("Quote", (Span(f"“{quote.quote}”", italic=True), Span(f" ({cmoc.source.in_text}, {quote.locator})")))
         for quote in record.evidence
     ]
     if record.notes:
-        rows.append((plain("Notes"), plain(record.notes)))
+        rows.append(("Notes", record.notes))
     return Table(("CMOC", cmoc.id), tuple(rows), (1, 4))
 
 
@@ -541,10 +544,10 @@ def _rameses(view: ReviewView) -> list[Block]:
     sections = dict(_SECTIONS, principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-findings")
     rows = tuple(
         (
-            plain(str(item.item)),
-            plain(item.name),
-            plain(item.status),
-            (Span(item.note, link=f"#{sections[item.section]}"),) if item.section in sections else plain(item.note),
+            str(item.item),
+            item.name,
+            item.status,
+            (Span(item.note, link=f"#{sections[item.section]}"),) if item.section in sections else item.note,
         )
         for item in view.rameses
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 FIXED_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -24,8 +25,12 @@ _CORE_DATES = re.compile(
 )
 
 
-def reproducible(package: bytes) -> bytes:
-    """The same package with fixed timestamps, modes and compression, entries in their original order."""
+def reproducible(package: bytes, rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    """The same package with fixed timestamps, modes and compression, entries in their original order.
+
+    ``rewrite`` changes named parts on the way (a writer splices in XML it built as text).
+    """
+    rewrite = rewrite or {}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(package)) as source,
@@ -35,6 +40,8 @@ def reproducible(package: bytes) -> bytes:
             data = source.read(entry)
             if entry.filename == "docProps/core.xml":
                 data = _fixed_core_dates(data)
+            if entry.filename in rewrite:
+                data = rewrite[entry.filename](data)
             info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # the same bytes whichever system writes the file
