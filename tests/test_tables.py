@@ -102,7 +102,9 @@ def test_column_widths_fit_their_text_within_limits(tricky: Path, runner: CliRun
     """Short columns are narrow, long text columns stop at a readable width and wrap."""
     synth(runner, tricky, "--format", "xlsx")
     sheet = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")["CMOCs"]
-    widths = {sheet.cell(1, c).value: sheet.column_dimensions[sheet.cell(1, c).column_letter].width for c in range(1, 18)}
+    widths = {
+        sheet.cell(1, c).value: sheet.column_dimensions[sheet.cell(1, c).column_letter].width for c in range(1, 18)
+    }
     assert widths["direction"] < 15
     assert 30 < widths["quote"] <= 63
     assert sheet["P2"].alignment.wrap_text

@@ -55,7 +55,10 @@ def make_review(root: Path) -> None:
                     "direction": ("positive", "negative", "mixed")[(s + c) % 3],
                     "principles": links,
                     "evidence": [
-                        {"quote": f"Quote {c} of source {s}, verbatim, as the participants said it.", "locator": f"p. {c + 1}"},
+                        {
+                            "quote": f"Quote {c} of source {s}, verbatim, as the participants said it.",
+                            "locator": f"p. {c + 1}",
+                        },
                         {"quote": f"A second passage of source {s} on the same point.", "locator": f"p. {c + 2}"},
                     ],
                     "themes": [f"theme-{(s + c) % 12}"],

@@ -367,7 +367,9 @@ def list_(
     ] = None,
     all_fields: Annotated[
         bool,
-        typer.Option("--all-fields", help="cmocs: every field, one row per quote with its locator (as in evidence.xlsx)."),
+        typer.Option(
+            "--all-fields", help="cmocs: every field, one row per quote with its locator (as in evidence.xlsx)."
+        ),
     ] = False,
     as_json: AsJson = False,
 ) -> None:

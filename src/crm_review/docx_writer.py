@@ -25,15 +25,14 @@ from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Cm, Emu, Pt, RGBColor
 from lxml import etree
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
-
 from crm_review.manuscript import Block, Cell, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.ooxml import FIXED_MOMENT, reproducible
 
@@ -182,6 +181,14 @@ def clean(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _plain_run(text: str) -> str:
+    """A run of plain text; the common case of a table cell, kept to one call."""
+    if "\n" in text or "\t" in text or _INVALID_XML.search(text):
+        return f"<w:r>{_text(text)}</w:r>"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
 class _BodyWriter:
     def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
@@ -236,7 +243,7 @@ class _BodyWriter:
 
     def _span(self, span: Span) -> str:
         if not (span.bold or span.italic or span.link):
-            return f"<w:r>{_text(span.text)}</w:r>"
+            return _plain_run(span.text)
         props = ("<w:b/>" if span.bold else "") + ("<w:i/>" if span.italic else "")
         target = self._link(span.link)
         if target:
@@ -284,16 +291,21 @@ class _BodyWriter:
         # tblHeader repeats this row at the top of every page the table runs onto.
         parts.append(f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:tr>")
         openings = [self._cell(columns[i], i in table.numeric) for i in range(len(columns))]
-        runs = self._runs
+        runs, plain_run = self._runs, _plain_run
         for row in table.rows:
-            cells = "".join([openings[i] + runs(cell) + "</w:p></w:tc>" for i, cell in enumerate(row)])
+            cells = "".join(
+                [
+                    openings[i] + (plain_run(cell) if isinstance(cell, str) else runs(cell)) + "</w:p></w:tc>"
+                    for i, cell in enumerate(row)
+                ]
+            )
             parts.append(f"<w:tr>{cells}</w:tr>")
         parts.append("</w:tbl>")
         return "".join(parts)
 
     def _runs(self, cell: Cell) -> str:
         if isinstance(cell, str):
-            return f"<w:r>{_text(cell)}</w:r>"
+            return _plain_run(cell)
         return "".join([self._span(span) for span in cell])
 
     def _cell(self, width: int, numeric: bool, shade: str = "") -> str:

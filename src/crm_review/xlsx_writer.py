@@ -87,6 +87,7 @@ def _sheet(
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
     sheet.repeat_rows(0)  # the header on every printed page too
+    sheet.set_landscape()
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -111,7 +112,9 @@ def _put_rows(sheet_xml: bytes, table: Table) -> bytes:
             if isinstance(value, int):
                 cells.append(f'<c r="{where}" s="{s}"><v>{value}</v></c>')
             else:
-                cells.append(f'<c r="{where}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
+                cells.append(
+                    f'<c r="{where}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                )
         parts.append(f'<row r="{number}">{"".join(cells)}</row>')
     return sheet_xml[: match.start()] + "".join(parts).encode("utf-8") + sheet_xml[match.end() :]
 
