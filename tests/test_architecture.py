@@ -21,7 +21,6 @@ OWNERS = {
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},
     "docx": {"docx_writer.py"},
-    "lxml": {"docx_writer.py"},
     "xlsxwriter": {"xlsx_writer.py"},
     "PIL": {"figure_png.py"},
 }

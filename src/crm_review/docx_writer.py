@@ -29,7 +29,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt, RGBColor
-from lxml import etree
+from docx.styles.style import ParagraphStyle
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
@@ -92,7 +92,13 @@ def _start(reference: Path | None) -> Document:
     else:
         try:
             document = docx.Document(str(reference))
-        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        except (
+            PackageNotFoundError,
+            zipfile.BadZipFile,
+            KeyError,
+            ValueError,
+            SyntaxError,
+        ) as exc:  # lxml's XMLSyntaxError is a SyntaxError
             raise TemplateFailed(
                 f"{layout.shown(reference)}: not a Word document that crm can take styles from ({exc}); "
                 "save it from Word as .docx, or remove it to use the built-in styles"
@@ -141,7 +147,7 @@ def _style_ids(document: Document) -> dict[str, str]:
     return {style.name: style.style_id for style in styles if style.name is not None}
 
 
-def _default_look(style: docx.styles.style.ParagraphStyle, key: str) -> None:  # type: ignore[name-defined]
+def _default_look(style: ParagraphStyle, key: str) -> None:
     fmt = style.paragraph_format
     if key == "cell":
         style.font.size = Pt(9)

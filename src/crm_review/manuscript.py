@@ -274,7 +274,7 @@ def _bullet(label: str, text: str) -> Paragraph:
 
 
 def _summary(view: ReviewView) -> list[Block]:
-    rows = tuple(
+    rows: tuple[tuple[Cell, ...], ...] = tuple(
         (
             (Span(p.finding.title, link=f"#principle-{p.id}"),),
             str(len(p.finding.cmoc_ids)),
@@ -360,14 +360,14 @@ def _cmoc_rows(rows: tuple[CmocRow, ...], view: ReviewView, caption: str) -> Tab
                     Span(row.cmoc.id, bold=True, link=f"#cmoc-{row.cmoc.id}"),
                     Span(
                         f"\n{row.cmoc.source.in_text}"
-                        f"\n{view.direction_symbols[row.cmoc.record.direction]} {row.cmoc.record.direction}"
-                        f"\n{view.relation_symbols[row.relation]} {row.relation}"
+                        f"\n{row.cmoc.direction_symbol} {row.cmoc.direction}"
+                        f"\n{row.relation_symbol} {row.relation}"
                     ),
                 ),
-                row.cmoc.record.context,
-                row.cmoc.record.mechanism.resource,
-                row.cmoc.record.mechanism.response,
-                row.cmoc.record.outcome,
+                row.cmoc.context,
+                row.cmoc.resource,
+                row.cmoc.response,
+                row.cmoc.outcome,
             )
             for row in rows
         ),
@@ -490,12 +490,11 @@ def _appendix(view: ReviewView) -> list[Block]:
         source = entries.source
         blocks += [Heading(2, source.citation, f"source-{source.id}"), Paragraph(plain(source.record.title), "note")]
         for cmoc in entries.cmocs:
-            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc, view)]
+            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc)]
     return blocks
 
 
-def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
-    record = cmoc.record
+def _cmoc_table(cmoc: CmocView) -> Table:
     links: list[Span] = []
     for index, link in enumerate(cmoc.links):
         links += [
@@ -503,20 +502,21 @@ def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
             Span(link.title, link=f"#principle-{link.principle_id}"),
         ]
     rows: list[tuple[Cell, Cell]] = [
-        ("Context", record.context),
-        ("Mechanism (resource)", record.mechanism.resource),
-        ("Mechanism (response)", record.mechanism.response),
-        ("Outcome", f"{record.outcome} ({record.direction} {view.direction_symbols[record.direction]})"),
+        ("Context", cmoc.context),
+        ("Mechanism (resource)", cmoc.resource),
+        ("Mechanism (response)", cmoc.response),
+        ("Outcome", f"{cmoc.outcome} ({cmoc.direction} {cmoc.direction_symbol})"),
         ("Principles", tuple(links)),
     ]
-    if record.themes:
-        rows.append(("Themes", ", ".join(record.themes)))
+    if cmoc.themes:
+        rows.append(("Themes", ", ".join(cmoc.themes)))
+    in_text = cmoc.source.in_text
     rows += [
-        ("Quote", (Span(f"“{quote.quote}”", italic=True), Span(f" ({cmoc.source.in_text}, {quote.locator})")))
-        for quote in record.evidence
+        ("Quote", (Span(f"“{quote.quote}”", italic=True), Span(f" ({in_text}, {quote.locator})")))
+        for quote in cmoc.evidence
     ]
-    if record.notes:
-        rows.append(("Notes", record.notes))
+    if cmoc.notes:
+        rows.append(("Notes", cmoc.notes))
     return Table(("CMOC", cmoc.id), tuple(rows), (1, 4))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from crm_review.analysis import Findings
 from crm_review.model import DIRECTIONS, RELATIONS, Cmoc, Review, Source
+from crm_review.view import citation
 
 Cell = str | int | None
 
@@ -95,12 +96,6 @@ PRINCIPLE_COLUMNS = (
 )
 
 
-def citation(source: Source) -> str:
-    """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
-    year = source.year if source.year is not None else "n.d."
-    return f"{source.short_authors() or source.title} ({year})"
-
-
 def _joined(values: Iterable[str]) -> str | None:
     text = "; ".join(values)
     return text or None
@@ -164,12 +159,11 @@ def source_table(review: Review) -> Table:
 
 
 def principle_table(review: Review, findings: Findings) -> Table:
-    """Counts from the records (relations) and from the analysis (directions, confidence and its reasons)."""
+    """Counts by relation and direction, confidence and its reasons: the analysis's findings, as a table."""
     by_id = {f.id: f for f in findings.principles}
     rows = []
     for principle in review.principles:
         finding = by_id[principle.id]
-        relations = [r for _, c in review.cmocs() for p, r in c.links if p == principle.id]
         rows.append(
             (
                 principle.id,
@@ -177,7 +171,7 @@ def principle_table(review: Review, findings: Findings) -> Table:
                 principle.statement,
                 len(finding.cmoc_ids),
                 len(finding.source_ids),
-                *(relations.count(relation) for relation in RELATIONS),
+                *(len(finding.links[relation]) for relation in RELATIONS),
                 *(finding.directions.get(direction, 0) for direction in DIRECTIONS),
                 finding.confidence or "no evidence",
                 _joined(finding.confidence_reasons),
