@@ -14,7 +14,7 @@ import pytest
 from docx.shared import RGBColor
 from typer.testing import CliRunner
 
-from conftest import REPO, snapshot, write_review
+from conftest import FIXTURES, REPO, snapshot, write_review
 from crm_review.cli import app
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -212,3 +212,13 @@ def test_libreoffice_renders_every_heading_cmoc_and_quote(bundled: Path, tmp_pat
     assert document.core_properties.title in flat
     # The footer's page number is filled in: the last page ends with its own number.
     assert pages[-2].strip().splitlines()[-1].strip() == str(len(pages) - 1)
+
+
+def test_search_counts_give_a_document_flow_figure(runner: CliRunner, tmp_path: Path) -> None:
+    """With search: counts in configs/review.yaml, the flow is a picture too, before the network figure."""
+    path = synth_docx(runner, FIXTURES / "small-review", tmp_path)
+    with zipfile.ZipFile(path) as package:
+        body = package.read("word/document.xml").decode()
+        pictures = sorted(name for name in package.namelist() if name.startswith("word/media/"))
+    assert pictures == ["word/media/image1.png", "word/media/image2.png"]
+    assert body.index('descr="Document flow') < body.index('descr="Network of principles')

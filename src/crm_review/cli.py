@@ -402,6 +402,10 @@ def list_(
         _stderr().print(f"no {what.value} match" if filtered else f"no {what.value} yet")
         return
     console = Console(soft_wrap=False, highlight=False)
+    if console.is_terminal and all_fields:
+        for row in rows:  # seventeen columns side by side would be unreadable: one field a line instead
+            console.print(_record(row))
+        return
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
@@ -428,6 +432,18 @@ def _table(title: str, rows: list[dict[str, object]]) -> object:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(escape(_cell(value)) for value in row.values()))
+    return table
+
+
+def _record(row: dict[str, object]) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"{row['id']}, quote {row['quote_number']}", title_justify="left", show_header=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for field, value in row.items():
+        if value is not None and field not in ("id", "quote_number"):
+            table.add_row(field, escape(str(value)))
     return table
 
 
