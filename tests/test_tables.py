@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -155,3 +156,14 @@ def test_all_fields_is_only_for_cmocs(tricky: Path, runner: CliRunner) -> None:
     """`crm list sources --all-fields` is a usage error that says why."""
     result = runner.invoke(app, ["list", "sources", "--all-fields", "--review", str(tricky)])
     assert result.exit_code == 2 and "only `crm list cmocs`" in result.output
+
+
+def test_list_all_fields_in_a_terminal_shows_one_field_a_line(tricky: Path, runner: CliRunner) -> None:
+    """At a terminal each quote's row is a block, one field a line, rather than seventeen squeezed columns."""
+    env = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "100"}
+    result = runner.invoke(app, ["list", "cmocs", "--all-fields", "--review", str(tricky)], env=env)
+    assert result.exit_code == 0
+    plain_text = re.sub(r"\x1b\[[0-9;]*m", "", result.output)  # NO_COLOR keeps bold, which is not colour
+    lines = [line for line in plain_text.splitlines() if re.match(r"\W*locator\b", line)]
+    assert "acme-2020-1, quote 2" in plain_text
+    assert len(lines) == 2 and "p. 4, ¶ 2" in lines[1]
