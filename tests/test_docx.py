@@ -222,3 +222,19 @@ def test_search_counts_give_a_document_flow_figure(runner: CliRunner, tmp_path: 
         pictures = sorted(name for name in package.namelist() if name.startswith("word/media/"))
     assert pictures == ["word/media/image1.png", "word/media/image2.png"]
     assert body.index('descr="Document flow') < body.index('descr="Network of principles')
+
+
+def test_word_and_excel_made_on_a_second_core_are_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large review the Word document is built in a forked process; what comes back is byte for byte the same."""
+    from crm_review import layout, render
+    from crm_review.analysis import analyse
+    from crm_review.outputs import render_outputs
+    from crm_review.pipeline import load_valid_review
+
+    review = load_valid_review(REPO)
+    findings = analyse(review)
+    templates = REPO / layout.TEMPLATES_DIR
+    alone = render_outputs(review, findings, ("docx", "xlsx"), templates)
+    monkeypatch.setattr(render, "PARALLEL_FROM_CMOCS", 1)
+    forked = render_outputs(review, findings, ("docx", "xlsx"), templates)
+    assert forked == alone and list(forked) == ["review.docx", "evidence.xlsx"]

@@ -7,6 +7,8 @@ rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,15 +43,9 @@ def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...],
         outputs |= {
             name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()
         }
+    office: dict[str, Callable[[], bytes]] = {}
     if "docx" in formats:
-        from crm_review import figure_png
-        from crm_review.docx_writer import document_bytes
-        from crm_review.manuscript import build_manuscript
-        from crm_review.view import build_view
-
-        reference = templates / REFERENCE_DOCX
-        manuscript = build_manuscript(build_view(review, findings), figure_png)
-        outputs[FILES["docx"][0]] = document_bytes(manuscript, reference if reference.is_file() else None)
+        office[FILES["docx"][0]] = partial(_docx, review, findings, templates / REFERENCE_DOCX)
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
@@ -57,7 +53,29 @@ def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...],
         if "xlsx" in formats:
             from crm_review.xlsx_writer import workbook_bytes
 
-            outputs[FILES["xlsx"][0]] = workbook_bytes(tables, review.config.title)
+            office[FILES["xlsx"][0]] = partial(workbook_bytes, tables, review.config.title)
         if "csv" in formats:
-            outputs |= {name: csv_bytes(table) for name, table in zip(FILES["csv"], tables, strict=True)}
+            office |= {name: partial(csv_bytes, table) for name, table in zip(FILES["csv"], tables, strict=True)}
+    if office:
+        from crm_review.render import PARALLEL_FROM_CMOCS, run_jobs
+
+        # On a large review the Word document, the largest, goes to a second core as the HTML page does.
+        # run_jobs carries text; Latin-1 maps each byte to one character and back, so bytes travel intact.
+        as_text: dict[str, Callable[[], str]] = {name: partial(_latin1, job) for name, job in office.items()}
+        texts = run_jobs(as_text, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
+        outputs |= {name: texts[name].encode("latin-1") for name in office}
     return outputs
+
+
+def _latin1(job: Callable[[], bytes]) -> str:
+    return job().decode("latin-1")
+
+
+def _docx(review: Review, findings: Findings, reference: Path) -> bytes:
+    from crm_review import figure_png
+    from crm_review.docx_writer import document_bytes
+    from crm_review.manuscript import build_manuscript
+    from crm_review.view import build_view
+
+    manuscript = build_manuscript(build_view(review, findings), figure_png)
+    return document_bytes(manuscript, reference if reference.is_file() else None)
