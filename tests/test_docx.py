@@ -116,6 +116,14 @@ EVIL = (
     "    principles: [quick-wins]\n"
     "    evidence:\n"
     '      - {quote: "</w:t></w:r><w:r><w:t>injected", locator: p. 3}\n'
+    "  - id: evil-2020-2\n"
+    '    context: "A bell \\a that XML cannot hold"\n'
+    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    "    outcome: More people take part.\n"
+    "    direction: positive\n"
+    "    principles: [quick-wins]\n"
+    "    evidence:\n"
+    '      - {quote: "Plain.", locator: p. 4}\n'
 )
 
 
@@ -131,6 +139,7 @@ def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> 
     assert "“</w:t></w:r><w:r><w:t>injected”" in text
     assert "Tabs\there and {{ 7*7 }}" in text
     assert "javascript:alert(1)" in text
+    assert "A bell \ufffd that XML cannot hold" in text  # a control character XML forbids, shown as �
     rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
     assert "javascript" not in rels
 
