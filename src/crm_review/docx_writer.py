@@ -186,8 +186,8 @@ def clean(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _xml_safe(body: str) -> str:
-    return _INVALID_XML.sub("\ufffd", body) if _INVALID_XML.search(body) else body
+def _xml_safe(text: str) -> str:
+    return _INVALID_XML.sub("\ufffd", text) if _INVALID_XML.search(text) else text
 
 
 def _plain_run(text: str) -> str:
