@@ -16,6 +16,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/crm validate --strict
 	$(BIN)/crm synthesize --check
+	$(BIN)/crm verify --strict
 	$(MAKE) --no-print-directory lint
 
 validate: $(STAMP)

@@ -67,3 +67,4 @@ def test_pre_commit_hooks_run_crm() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     assert hooks["crm-validate"]["entry"] == "crm validate"
     assert hooks["crm-synthesize-check"]["entry"] == "crm synthesize --check"
+    assert hooks["crm-verify"]["entry"] == "crm verify"

@@ -247,3 +247,27 @@ def test_word_and_excel_made_on_a_second_core_are_the_same_bytes(monkeypatch: py
     monkeypatch.setattr(render, "PARALLEL_FROM_CMOCS", 1)
     forked = render_outputs(review, findings, ("docx", "xlsx"), templates)
     assert forked == alone and list(forked) == ["review.docx", "evidence.xlsx"]
+
+
+def test_word_marks_quotes_as_the_markdown_does(runner: CliRunner, review: Path) -> None:
+    """A quote crm verify did not find, or found on another page, carries the same note as in REVIEW.md."""
+    from crm_review import figure_png
+    from crm_review.analysis import analyse
+    from crm_review.manuscript import Paragraph, Table, build_manuscript
+    from crm_review.pipeline import load_valid_review
+    from crm_review.verify import QuoteVerification
+    from crm_review.view import build_view
+
+    loaded = load_valid_review(review)
+    verification = QuoteVerification(
+        quotes=3, verified=1, approximate=0, not_found=1, unchecked=1, sources_with_fulltext=1,
+        sources_without_fulltext=1, statuses={("doe-2020-1", 1): "not-found", ("doe-2020-2", 1): "verified"},
+        elsewhere={("doe-2020-2", 1): "p. 230"},
+    )  # fmt: skip
+    manuscript = build_manuscript(build_view(loaded, analyse(loaded), verification), figure_png)
+    cells = ["".join(span.text for span in cell) for b in manuscript.blocks if isinstance(b, Table) for row in b.rows
+             for cell in row if not isinstance(cell, str)]  # fmt: skip
+    assert any(text.endswith("(not found in the full text)") for text in cells)
+    assert any(text.endswith("(on p. 230 of the full text)") for text in cells)
+    method = " ".join("".join(s.text for s in b.spans) for b in manuscript.blocks if isinstance(b, Paragraph))
+    assert "1 of the 3 quotes were found verbatim, 1 not at all." in method

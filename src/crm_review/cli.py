@@ -116,6 +116,54 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def verify(
+    review: ReviewDir = Path(),
+    fulltext: Annotated[
+        Path | None,
+        typer.Option(
+            "--fulltext",
+            help="A folder of full texts named <source-id>.pdf (or .html, .md, .txt), e.g. outside the repository.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
+    ] = ProblemFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check every quote against the full text it quotes.
+
+    Full texts are fulltext/<source-id>.pdf (or .html, .md, .txt), or the source's fulltext: path.
+    A quote not found is an error; one found only approximately, or on another page than its
+    locator says, is a warning.
+    """
+    from crm_review.verify import verify_review
+
+    console = _stderr()
+
+    def reading(path: Path) -> None:  # a first run over many PDFs takes minutes: show it is working
+        console.print(f"reading {escape(str(path))} (once: its text is cached)", style="dim")
+
+    with reported():
+        result = verify_review(review, fulltext, reading if console.is_terminal else None)
+    if output_format is ProblemFormat.json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        lines = (
+            report.as_github(result.problems)
+            if output_format is ProblemFormat.github
+            else report.as_text(result.problems)
+        )
+        for line in lines:
+            typer.echo(line)
+    if output_format is ProblemFormat.text:
+        _stderr().print(escape(result.summary()))
+    if result.failed(strict=strict):
+        raise typer.Exit(1)
+
+
 # --- getting evidence in -----------------------------------------------------------------------
 
 

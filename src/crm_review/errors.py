@@ -93,3 +93,7 @@ class ReviewBusy(CrmError):
 
 class UnsupportedLayout(CrmError):
     """Raised when ``crm add`` cannot place a CMOC in a file written in an unusual YAML layout."""
+
+
+class FulltextUnreadable(CrmError):
+    """Raised when a source's full text exists but cannot be read (a damaged or protected PDF, bad encoding)."""

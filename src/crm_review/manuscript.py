@@ -205,6 +205,7 @@ def _method(view: ReviewView, figures: Figures) -> list[Block]:
                 Span(", which the tables link to."),
             )
         ),
+        *_verification(view),
         Heading(2, "Document flow", "document-flow"),
     ]
     if view.flow is not None:
@@ -267,6 +268,42 @@ def _method(view: ReviewView, figures: Figures) -> list[Block]:
         ),
     ]
     return blocks
+
+
+def _verification(view: ReviewView) -> list[Block]:
+    """What REVIEW.md says of `crm verify`: how many quotes were found in the full texts."""
+    v = view.verification
+    if v is None or not v.quotes:
+        return []
+    if v.unchecked == v.quotes:
+        text = "The quotes were not checked against the full texts of their sources: none was available to crm verify."
+        return [Paragraph(plain(text))]
+    found = f"{v.verified} of the {v.quotes} quotes were found verbatim"
+    if v.approximate:
+        found += f", {v.approximate} only approximately"
+    if v.not_found:
+        found += f", {v.not_found} not at all"
+    text = (
+        f" crm verify looked for every quote in the full text of its source ({v.sources_with_fulltext} of "
+        f"{v.sources_with_fulltext + v.sources_without_fulltext} sources have one), after undoing what text "
+        f"extraction changes (ligatures, line breaks, hyphenation, quote marks): {found}."
+    )
+    if v.unchecked:
+        text += f" {v.unchecked} could not be checked (their source has no full text, or one without a text layer)."
+    return [Paragraph((_b("Quotes checked against the full texts."), Span(text)))]
+
+
+def _quote_mark(view: ReviewView, cmoc_id: str, number: int) -> str:
+    """The note REVIEW.md puts after a quote that differs from, or is elsewhere in, the full text."""
+    v = view.verification
+    if v is None:
+        return ""
+    status = v.status(cmoc_id, number)
+    mark = {"approximate": " (differs from the full text)", "not-found": " (not found in the full text)"}.get(
+        status, ""
+    )
+    page = v.found_on(cmoc_id, number)
+    return mark + (f" (on {page} of the full text)" if page else "")
 
 
 def _bullet(label: str, text: str) -> Paragraph:
@@ -490,11 +527,11 @@ def _appendix(view: ReviewView) -> list[Block]:
         source = entries.source
         blocks += [Heading(2, source.citation, f"source-{source.id}"), Paragraph(plain(source.record.title), "note")]
         for cmoc in entries.cmocs:
-            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc)]
+            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc, view)]
     return blocks
 
 
-def _cmoc_table(cmoc: CmocView) -> Table:
+def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
     links: list[Span] = []
     for index, link in enumerate(cmoc.links):
         links += [
@@ -511,10 +548,12 @@ def _cmoc_table(cmoc: CmocView) -> Table:
     if cmoc.themes:
         rows.append(("Themes", ", ".join(cmoc.themes)))
     in_text = cmoc.source.in_text
-    rows += [
-        ("Quote", (Span(f"“{quote.quote}”", italic=True), Span(f" ({in_text}, {quote.locator})")))
-        for quote in cmoc.evidence
-    ]
+    for number, quote in enumerate(cmoc.evidence, start=1):
+        mark = _quote_mark(view, cmoc.id, number)
+        spans = [Span(f"“{quote.quote}”", italic=True), Span(f" ({in_text}, {quote.locator})")]
+        if mark:
+            spans.append(Span(mark, italic=True))
+        rows.append(("Quote", tuple(spans)))
     if cmoc.notes:
         rows.append(("Notes", cmoc.notes))
     return Table(("CMOC", cmoc.id), tuple(rows), (1, 4))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render load it
     from crm_review.analysis import Findings
     from crm_review.model import Review
+    from crm_review.verify import QuoteVerification
 
 OUTPUT_FORMATS = ("md", "html", "json", "docx", "xlsx", "csv")
 """In the order their files are written and reported."""
@@ -33,7 +34,13 @@ REFERENCE_DOCX = "reference.docx"
 """A Word file in the review's ``templates/`` whose styles and page setup the Word document takes."""
 
 
-def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, bytes]:
+def render_outputs(
+    review: Review,
+    findings: Findings,
+    formats: tuple[str, ...],
+    templates: Path,
+    verification: QuoteVerification | None = None,
+) -> dict[str, bytes]:
     """The requested files by name, rendered in memory, in the order of ``OUTPUT_FORMATS``."""
     outputs: dict[str, bytes] = {}
     text = tuple(f for f in OUTPUT_FORMATS if f in formats and f in TEXT_FORMATS)
@@ -41,11 +48,12 @@ def render_outputs(review: Review, findings: Findings, formats: tuple[str, ...],
         from crm_review.render import render_documents
 
         outputs |= {
-            name: doc.encode("utf-8") for name, doc in render_documents(review, findings, text, templates).items()
+            name: doc.encode("utf-8")
+            for name, doc in render_documents(review, findings, text, templates, verification).items()
         }
     office: dict[str, Callable[[], bytes]] = {}
     if "docx" in formats:
-        office[FILES["docx"][0]] = partial(_docx, review, findings, templates / REFERENCE_DOCX)
+        office[FILES["docx"][0]] = partial(_docx, review, findings, templates / REFERENCE_DOCX, verification)
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
@@ -71,11 +79,11 @@ def _latin1(job: Callable[[], bytes]) -> str:
     return job().decode("latin-1")
 
 
-def _docx(review: Review, findings: Findings, reference: Path) -> bytes:
+def _docx(review: Review, findings: Findings, reference: Path, verification: QuoteVerification | None) -> bytes:
     from crm_review import figure_png
     from crm_review.docx_writer import document_bytes
     from crm_review.manuscript import build_manuscript
     from crm_review.view import build_view
 
-    manuscript = build_manuscript(build_view(review, findings), figure_png)
+    manuscript = build_manuscript(build_view(review, findings, verification), figure_png)
     return document_bytes(manuscript, reference if reference.is_file() else None)

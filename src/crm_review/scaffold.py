@@ -10,6 +10,11 @@ from crm_review.files import write_all_atomic
 from crm_review.yamltext import dump
 
 DEFAULT_QUESTION = "What works, for whom, in what circumstances and why?"
+FULLTEXT_SETTING = """
+# `crm verify` checks quotes against fulltext/<source-id>.pdf (or .html, .md, .txt). To keep the PDFs
+# in a folder outside the repository, name it here (the path from this review's folder):
+# fulltext: ../review-pdfs
+"""
 
 
 def default_install() -> str:
@@ -23,7 +28,7 @@ def scaffold_files(
     """Every file of a new review, by path."""
     title = title or root.resolve().name.replace("-", " ").replace("_", " ").capitalize() or "Realist review"
     config = dump({"title": title, "question": question or DEFAULT_QUESTION})
-    config += _packaged("defaults", "scaffold", "search.yaml")
+    config += _packaged("defaults", "scaffold", "search.yaml") + FULLTEXT_SETTING
     taxonomy = "principles: []\n" if blank else _packaged("defaults", layout.PRINCIPLES_FILE)
     workflow = _packaged("defaults", "scaffold", "review.yml").replace("@INSTALL@", f'"{install or default_install()}"')
     return {
