@@ -26,13 +26,13 @@ def synth(runner: CliRunner, root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_writes_the_five_documents(review: Path, runner: CliRunner) -> None:
-    """By default REVIEW.md, review.html, review.json, review.docx and evidence.xlsx land in review/."""
+def test_writes_the_six_documents(review: Path, runner: CliRunner) -> None:
+    """By default REVIEW.md, review.html, review.json, the explorer, review.docx and evidence.xlsx land in review/."""
     code, output = synth(runner, review)
     assert code == 0
     names = sorted(p.name for p in (review / "review").iterdir())
-    assert names == ["REVIEW.md", "evidence.xlsx", "review.docx", "review.html", "review.json"]
-    assert output.count("wrote ") == 5
+    assert names == ["REVIEW.md", "evidence.xlsx", "explorer.html", "review.docx", "review.html", "review.json"]
+    assert output.count("wrote ") == 6
 
 
 def test_csv_format_writes_the_three_tables(review: Path, runner: CliRunner, tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_unknown_format_is_a_usage_error(review: Path, runner: CliRunner) -> Non
     """A format that does not exist is exit 2, naming the choices."""
     code, output = synth(runner, review, "--format", "pdf")
     assert code == 2
-    assert "choose from md, html, json, docx, xlsx, csv" in output
+    assert "choose from md, html, json, explorer, docx, xlsx, csv" in output
 
 
 def test_running_twice_changes_no_byte(review: Path, runner: CliRunner) -> None:

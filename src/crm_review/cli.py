@@ -567,8 +567,8 @@ def synthesize(
     review: ReviewDir = Path(),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Any of md, html, json, docx, xlsx, csv, comma-separated.")
-    ] = "md,html,json,docx,xlsx",
+        str, typer.Option("--format", "-f", help="Any of md, html, json, explorer, docx, xlsx, csv, comma-separated.")
+    ] = "md,html,json,explorer,docx,xlsx",
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
@@ -576,8 +576,8 @@ def synthesize(
     """Render the review document.
 
     Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html,
-    review.json, review.docx and evidence.xlsx (by default into review/); csv adds cmocs.csv,
-    sources.csv and principles.csv.
+    review.json, the evidence explorer explorer.html, review.docx and evidence.xlsx (by default into
+    review/); csv adds cmocs.csv, sources.csv and principles.csv.
     """
     from crm_review.pipeline import synthesize as run_synthesis
 

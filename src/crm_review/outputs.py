@@ -17,19 +17,20 @@ if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render
     from crm_review.model import Review
     from crm_review.verify import QuoteVerification
 
-OUTPUT_FORMATS = ("md", "html", "json", "docx", "xlsx", "csv")
+OUTPUT_FORMATS = ("md", "html", "json", "explorer", "docx", "xlsx", "csv")
 """In the order their files are written and reported."""
-DEFAULT_FORMATS = ("md", "html", "json", "docx", "xlsx")
+DEFAULT_FORMATS = ("md", "html", "json", "explorer", "docx", "xlsx")
 """What ``crm synthesize`` writes when no ``--format`` is given: the CSV files repeat the workbook."""
 FILES = {
     "md": ("REVIEW.md",),
     "html": ("review.html",),
     "json": ("review.json",),
+    "explorer": ("explorer.html",),
     "docx": ("review.docx",),
     "xlsx": ("evidence.xlsx",),
     "csv": ("cmocs.csv", "sources.csv", "principles.csv"),
 }
-TEXT_FORMATS = ("md", "html", "json")
+TEXT_FORMATS = ("md", "html", "json", "explorer")
 REFERENCE_DOCX = "reference.docx"
 """A Word file in the review's ``templates/`` whose styles and page setup the Word document takes."""
 
