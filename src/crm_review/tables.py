@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from crm_review.analysis import Findings
 from crm_review.confidence import confidence_view
 from crm_review.model import DIRECTIONS, RELATIONS, Cmoc, Review, Source
-from crm_review.view import citation
 
 Cell = str | int | None
 
@@ -114,7 +113,7 @@ def cmoc_rows(pairs: Iterable[tuple[Source, Cmoc]]) -> tuple[tuple[Cell, ...], .
         shared: tuple[Cell, ...] = (
             cmoc.id,
             source.id,
-            citation(source),
+            source.citation(),
             cmoc.context,
             cmoc.mechanism.resource,
             cmoc.mechanism.response,
@@ -138,7 +137,7 @@ def source_table(review: Review) -> Table:
     rows = tuple(
         (
             s.id,
-            citation(s),
+            s.citation(),
             _joined(s.authors),
             s.year,
             s.title,
