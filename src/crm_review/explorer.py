@@ -22,8 +22,8 @@ from crm_review.palette import DIRECTION_COLOURS, DIRECTION_SYMBOLS, RELATION_CO
 
 # The documents' own rules for citing, referencing and ordering sources, so that the explorer and
 # review.html never disagree (the reference's link is already limited to a DOI or an http(s) URL).
-from crm_review.view import _reference as reference
-from crm_review.view import _sort_key as source_order
+from crm_review.view import reference_of as reference
+from crm_review.view import reference_order as source_order
 
 NOT_APPRAISED = "not appraised"
 NOT_STATED = "not stated"

@@ -292,7 +292,8 @@ class ReviewView:
 
 
 
-def _reference(source: Source) -> Reference:
+def reference_of(source: Source) -> Reference:
+    """A source's entry in the reference list, its link decided by ``escape.href`` and ``escape.doi_url``."""
     details = source.journal or ""
     if source.volume:
         details += f" {source.volume}" + (f"({source.issue})" if source.issue else "")
@@ -309,7 +310,8 @@ def _reference(source: Source) -> Reference:
     )
 
 
-def _sort_key(source: Source) -> tuple[str, int, str]:
+def reference_order(source: Source) -> tuple[str, int, str]:
+    """The order of the reference list: first author, then year, then id."""
     return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
 
 
@@ -317,8 +319,8 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     """Everything the document templates show, computed once, in a stable order."""
     number = {f.id: i for i, f in enumerate(findings.principles, start=1)}
     titles = {f.id: f.title for f in findings.principles}
-    sources = {s.id: SourceView(s, s.citation(), s.in_text(), _reference(s)) for s in review.sources}
-    ordered = tuple(sorted(sources.values(), key=lambda v: _sort_key(v.record)))
+    sources = {s.id: SourceView(s, s.citation(), s.in_text(), reference_of(s)) for s in review.sources}
+    ordered = tuple(sorted(sources.values(), key=lambda v: reference_order(v.record)))
     cmocs = {
         cmoc.id: CmocView(
             id=cmoc.id,
