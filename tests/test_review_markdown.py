@@ -74,4 +74,6 @@ def test_every_quote_is_in_the_document_once() -> None:
         for quote in cmoc.evidence:
             # A sentence that grounds several CMOCs is quoted once under each of them, nowhere else.
             assert REVIEW_MD.count(md_inline(quote.quote)) == quoted[quote.quote]
-            assert f"“{md_inline(quote.quote)}” ({md_inline(source.in_text())}, {md_inline(quote.locator)})" in REVIEW_MD
+            assert (
+                f"“{md_inline(quote.quote)}” ({md_inline(source.in_text())}, {md_inline(quote.locator)})" in REVIEW_MD
+            )
