@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, source_yaml, write_review
+from conftest import FIXTURES, REPO, source_yaml, write_review
 from crm_review.cli import app
 
 
@@ -64,7 +64,7 @@ def test_folder_that_is_not_a_review(tmp_path: Path, runner: CliRunner) -> None:
 def test_invalid_config_is_located(tmp_path: Path, runner: CliRunner, in_dir: Path) -> None:
     """Config files get the same located messages as evidence."""
     root = write_review(tmp_path / "r", {"a.yaml": source_yaml("a", "a-1")})
-    (root / "configs" / "review.yaml").write_text("title: T\nquestion: Q\nconfidence: {min_sorces: 2}\n")
+    (root / "configs" / "review.yaml").write_text("title: T\nquestion: Q\nsuggestion: {min_sorces: 2}\n")
     result = runner.invoke(app, ["validate", "--review", "r"])
     assert result.exit_code == 1
     assert "r/configs/review.yaml:3:14: error: unknown key `min_sorces`: did you mean `min_sources`?" in result.output
@@ -76,10 +76,14 @@ def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
 
 
 def test_version(runner: CliRunner) -> None:
-    """`crm --version` names the package version."""
-    from crm_review import __version__
+    """`crm --version` names the version the package was built and installed as (its one home is __init__.py)."""
+    import re
+    from importlib.metadata import version
 
-    assert runner.invoke(app, ["--version"]).output.strip() == f"crm-review {__version__}"
+    written = re.search(r'^__version__ = "([^"]+)"$', (REPO / "src" / "crm_review" / "__init__.py").read_text(), re.M)
+    assert written is not None
+    assert version("crm-review") == written.group(1)  # the installed metadata, not the module compared with itself
+    assert runner.invoke(app, ["--version"]).output.strip() == f"crm-review {written.group(1)}"
 
 
 def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path, runner: CliRunner) -> None:

@@ -71,9 +71,16 @@ def rendered(tmp_path: Path, runner: CliRunner) -> Path:
 
 
 def fresh_render(root: Path, tmp_path: Path, runner: CliRunner) -> dict[str, bytes]:
+    """A clean render of the same evidence elsewhere; the documents whose bytes do not depend on the folder."""
     out = tmp_path / "clean"
     runner.invoke(app, ["synthesize", "--review", str(root), "--out", str(out)], catch_exceptions=False)
     return snapshot(out)
+
+
+def same_set(folder: Path, clean: dict[str, bytes]) -> bool:
+    """The folder holds exactly the clean render's files (nothing left over), md, html and json byte-equal."""
+    found = snapshot(folder)
+    return sorted(found) == sorted(clean) and all(found[name] == clean[name] for name in DOCUMENTS)
 
 
 def test_killed_between_renames_is_detected_then_finished_by_the_next_run(
@@ -90,7 +97,7 @@ def test_killed_between_renames_is_detected_then_finished_by_the_next_run(
     assert check.exit_code == 1 and "out of date" in check.output
 
     runner.invoke(app, ["synthesize", "--review", str(rendered)], catch_exceptions=False)
-    assert snapshot(rendered / "review") == fresh_render(rendered, tmp_path, runner)
+    assert same_set(rendered / "review", fresh_render(rendered, tmp_path, runner))
 
 
 def test_journal_finishes_the_interrupted_set_without_rendering_again(tmp_path: Path) -> None:
@@ -125,11 +132,11 @@ def test_killed_while_writing_leaves_the_old_set_and_the_next_run_tidies_up(
     killed = subprocess.run([sys.executable, "-c", KILL_AT_SECOND_TEMPORARY, "synthesize", "--review", str(rendered)])
     assert killed.returncode == -signal.SIGKILL
     after = snapshot(rendered / "review")
-    assert {k: v for k, v in after.items() if k in DOCUMENTS} == old
+    assert {k: v for k, v in after.items() if not k.endswith(".crm.tmp")} == old
     assert any(name.endswith(".crm.tmp") for name in after)
 
     runner.invoke(app, ["synthesize", "--review", str(rendered)], catch_exceptions=False)
-    assert snapshot(rendered / "review") == fresh_render(rendered, tmp_path, runner)
+    assert same_set(rendered / "review", fresh_render(rendered, tmp_path, runner))
 
 
 def test_folder_where_a_document_goes_stops_the_run_before_any_rename(rendered: Path, runner: CliRunner) -> None:
@@ -145,7 +152,8 @@ def test_folder_where_a_document_goes_stops_the_run_before_any_rename(rendered: 
         f"error: {rendered}/review/review.html: a folder stands where this file is written: move or rename the folder"
     ]
     assert snapshot(rendered / "review") == before
-    assert sorted(p.name for p in (rendered / "review").iterdir()) == ["REVIEW.md", "review.html", "review.json"]
+    assert (rendered / "review" / "review.html").is_dir()
+    assert not [p.name for p in (rendered / "review").iterdir() if p.name.endswith(".crm.tmp")]
 
 
 def test_graph_output_through_a_symlink_keeps_the_link(tmp_path: Path, runner: CliRunner) -> None:

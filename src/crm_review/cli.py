@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +23,7 @@ from crm_review.errors import CrmError, InvalidEvidence
 from crm_review.escape import json_text, visible
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
+    from crm_review.assess import Brief
     from crm_review.edit import Added
 
 app = typer.Typer(
@@ -482,12 +485,20 @@ def list_(
     relation: Annotated[
         RelationChoice | None, typer.Option(help="Only CMOCs that support, refute or refine (a principle).")
     ] = None,
+    all_fields: Annotated[
+        bool,
+        typer.Option(
+            "--all-fields", help="cmocs: every field, one row per quote with its locator (as in evidence.xlsx)."
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """List sources, CMOCs or principles.
 
     A table in a terminal, tab-separated text when piped, JSON with --json.
     """
+    if all_fields and what is not ListWhat.cmocs:
+        raise typer.BadParameter("only `crm list cmocs` has more fields to show", param_hint="--all-fields")
     from crm_review import queries
     from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
@@ -500,7 +511,7 @@ def list_(
         )
         rows = {
             ListWhat.sources: queries.source_rows,
-            ListWhat.cmocs: queries.cmoc_rows,
+            ListWhat.cmocs: queries.cmoc_rows_all_fields if all_fields else queries.cmoc_rows,
             ListWhat.principles: queries.principle_rows,
         }[what](loaded, where)
     if as_json:
@@ -511,6 +522,10 @@ def list_(
         _stderr().print(f"no {what.value} match" if filtered else f"no {what.value} yet")
         return
     console = Console(soft_wrap=False, highlight=False)
+    if console.is_terminal and all_fields:
+        for row in rows:  # seventeen columns side by side would be unreadable: one field a line instead
+            console.print(_record(row))
+        return
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
@@ -539,6 +554,18 @@ def _table(title: str, rows: list[dict[str, object]]) -> object:
     return table
 
 
+def _record(row: dict[str, object]) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"{row['id']}, quote {row['quote_number']}", title_justify="left", show_header=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for field, value in row.items():
+        if value is not None and field not in ("id", "quote_number"):
+            table.add_row(field, escape(str(value)))
+    return table
+
+
 @app.command()
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="A source, CMOC or principle id.")],
@@ -563,11 +590,141 @@ def show(
     _echo(dump(data), nl=False)
 
 
+# --- judging confidence ------------------------------------------------------------------------
+
+Level = Annotated[str | None, typer.Option(metavar="LEVEL", help="no, minor, moderate or serious (concerns).")]
+Why = Annotated[str | None, typer.Option(metavar="TEXT", help="Why: the explanation of that judgement.")]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"`{value}` is not a date: write it as YYYY-MM-DD", param_hint="--on") from None
+
+
+@app.command()
+def assess(
+    principle: Annotated[
+        str, typer.Argument(metavar="PRINCIPLE", help="A principle id or an unambiguous start of it.")
+    ],
+    review: ReviewDir = Path(),
+    finding: Annotated[str | None, typer.Option(metavar="TEXT", help="The finding's summary statement.")] = None,
+    limitations: Level = None,
+    limitations_why: Why = None,
+    coherence: Level = None,
+    coherence_why: Why = None,
+    adequacy: Level = None,
+    adequacy_why: Why = None,
+    relevance: Level = None,
+    relevance_why: Why = None,
+    confidence: Annotated[
+        str | None, typer.Option(metavar="LEVEL", help="Overall: high, moderate, low or very low.")
+    ] = None,
+    confidence_why: Why = None,
+    assessed_by: Annotated[
+        list[str] | None, typer.Option("--by", metavar="NAME", help="Who judged; repeat for each person.")
+    ] = None,
+    assessed_on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="When (default: today).")] = None,
+    notes: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Free text (kept from before if not given).")
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an existing assessment.")] = False,
+    suggest_only: Annotated[
+        bool, typer.Option("--suggest", help="Only show the evidence and the rule's suggestion; write nothing.")
+    ] = False,
+    no_input: NoInput = False,
+    as_json: AsJson = False,
+) -> None:
+    """Judge confidence in a principle's finding, GRADE-CERQual style.
+
+    Shows the evidence in numbers and the rule's suggestion for each component, then asks for the
+    team's judgements and explanations, and writes assessments/PRINCIPLE.yaml.
+    """
+    from crm_review.assess import AssessmentInput, brief, nothing_to_assess, principle_for, write_assessment
+    from crm_review.pipeline import load_valid_review
+
+    given = AssessmentInput(
+        finding=finding,
+        concerns={
+            "methodological_limitations": limitations,
+            "coherence": coherence,
+            "adequacy": adequacy,
+            "relevance": relevance,
+        },
+        explanations={
+            "methodological_limitations": limitations_why,
+            "coherence": coherence_why,
+            "adequacy": adequacy_why,
+            "relevance": relevance_why,
+        },
+        confidence=confidence,
+        explanation=confidence_why,
+        assessed_by=tuple(assessed_by or ()),
+        assessed_on=_date(assessed_on),
+        notes=notes,
+    )
+    with reported():
+        loaded = load_valid_review(review)
+        shown = brief(loaded, principle_for(loaded, principle))
+        if suggest_only:
+            _print_brief(shown, as_json)
+            return
+        if not shown.cmoc_ids:
+            raise nothing_to_assess(shown.principle.id)
+        interactive = bool(given.missing()) and _may_ask(no_input)
+        if interactive:
+            from crm_review.prompts import ask_assessment, show_brief
+
+            console = _stderr()
+            show_brief(shown, console)
+            given = ask_assessment(shown, given, console)
+            replace = replace or shown.existing is not None
+        given = dataclasses.replace(given, cmocs=shown.cmoc_ids)
+        written = write_assessment(review, shown.principle.id, given, replace_existing=replace)
+    if as_json:
+        _write(
+            json_text(json.dumps({"principle": written.principle, "file": str(written.path), "cmocs": written.covered}))
+        )
+    else:
+        _echo(f"wrote {written.path} (covers {written.covered} CMOC(s) of `{written.principle}`)")
+
+
+def _print_brief(shown: Brief, as_json: bool) -> None:
+    data = {
+        "principle": shown.principle.id,
+        "sources": list(shown.source_ids),
+        "cmocs": list(shown.cmoc_ids),
+        "relations": shown.relations,
+        "directions": shown.directions,
+        "rigour": shown.rigour,
+        "relevance": shown.relevance,
+        "patterns": [{"theme": t, "cmocs": c, "sources": s} for t, c, s in shown.patterns],
+        "suggestion": {
+            "components": {s.component: {"concern": s.concern, "reason": s.reason} for s in shown.suggested},
+            "confidence": shown.suggested_confidence,
+        },
+        "assessed": shown.existing is not None,
+        "stale": bool(shown.coverage and shown.coverage.stale),
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    from crm_review.prompts import show_brief
+
+    show_brief(shown, Console(soft_wrap=True, highlight=False))
+    for s in shown.suggested:
+        _echo(f"suggestion: {s.label}: {s.concern} concerns ({s.reason})")
+    _echo(f"suggestion: overall confidence: {shown.suggested_confidence or 'none (no evidence)'}")
+
+
 # --- synthesis --------------------------------------------------------------------------------
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from crm_review.pipeline import OUTPUT_FORMATS
+    from crm_review.outputs import OUTPUT_FORMATS
 
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [f for f in chosen if f not in OUTPUT_FORMATS]
@@ -581,16 +738,17 @@ def synthesize(
     review: ReviewDir = Path(),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Any of md, html, json, comma-separated.")
-    ] = "md,html,json",
+        str, typer.Option("--format", "-f", help="Any of md, html, json, explorer, docx, xlsx, csv, comma-separated.")
+    ] = "md,html,json,explorer,docx,xlsx",
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
 ) -> None:
     """Render the review document.
 
-    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html
-    and review.json (by default into review/).
+    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html,
+    review.json, the evidence explorer explorer.html, review.docx and evidence.xlsx (by default into
+    review/); csv adds cmocs.csv, sources.csv and principles.csv.
     """
     from crm_review.pipeline import synthesize as run_synthesis
 

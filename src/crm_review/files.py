@@ -30,7 +30,7 @@ TEMPORARY_SUFFIX = ".crm.tmp"
 JOURNAL = ".replacing" + TEMPORARY_SUFFIX
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` in one step; on any failure the old file stays as it was.
 
     A symbolic link is written through (the file it points to is replaced, the link stays), and a special
@@ -39,15 +39,15 @@ def write_atomic(path: Path, text: str) -> None:
     target = _through_links(path)
     if _is_special(target):
         try:
-            with target.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            with target.open("wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         return
     write_all_atomic({path: text})
 
 
-def write_all_atomic(files: Mapping[Path, str]) -> None:
+def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
     """Write every file to a temporary beside it first, then rename them all, journalled (see above).
 
     Every target is checked before anything is written, so a folder standing where a document goes fails
@@ -56,7 +56,7 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
     targets = {_through_links(path): (path, text) for path, text in files.items()}
     for target, (shown, _) in targets.items():
         _check_target(target, shown)
-    by_folder: dict[Path, list[tuple[Path, str]]] = {}
+    by_folder: dict[Path, list[tuple[Path, str | bytes]]] = {}
     for target, (_, text) in targets.items():
         by_folder.setdefault(target.parent, []).append((target, text))
     for folder in by_folder:
@@ -167,7 +167,7 @@ def _write_journal(folder: Path, renames: list[tuple[Path, Path]]) -> None:
     _sync_folder(folder)
 
 
-def _temporary_with(path: Path, text: str) -> Path:
+def _temporary_with(path: Path, content: str | bytes) -> Path:
     mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
@@ -175,8 +175,9 @@ def _temporary_with(path: Path, text: str) -> Path:
         raise OSError(exc.errno, f"cannot write a file beside it ({exc.strerror})", str(path)) from exc
     temporary = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         temporary.chmod(mode)

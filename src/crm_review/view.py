@@ -11,8 +11,19 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
+from crm_review.confidence import ConfidenceView, confidence_view
 from crm_review.escape import doi_url, href
-from crm_review.model import RELATIONS, ConfidenceRule, Direction, Quote, Relation, Review, ReviewConfig, Source
+from crm_review.model import (
+    RELATIONS,
+    Assessment,
+    Direction,
+    Quote,
+    Relation,
+    Review,
+    ReviewConfig,
+    Source,
+    SuggestionRule,
+)
 from crm_review.palette import (
     DIRECTION_COLOURS,
     DIRECTION_SYMBOLS,
@@ -115,6 +126,10 @@ class PrincipleView:
     others: tuple[CmocRow, ...]
     countries: str
     designs: str
+    confidence: ConfidenceView
+    """The review team's GRADE-CERQual judgement, or "not assessed" with the rule's suggestion apart."""
+    contributing: str
+    """The sources contributing to the finding, cited in text: ``De Weger et al. 2018; Montenegro & Mercado 2020``."""
 
     @property
     def id(self) -> str:
@@ -250,7 +265,7 @@ class Summary:
 @dataclass(frozen=True)
 class ReviewView:
     config: ReviewConfig
-    rule: ConfidenceRule
+    rule: SuggestionRule
     summary: Summary
     principles: tuple[PrincipleView, ...]
     sources: tuple[SourceView, ...]
@@ -275,21 +290,8 @@ class ReviewView:
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
 
-def citation(source: Source) -> str:
-    """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
-    return f"{source.short_authors() or source.title} ({_year(source)})"
-
-
-def in_text(source: Source) -> str:
-    """``Montenegro & Mercado 2020``, for inside parentheses: (Montenegro & Mercado 2020, p. 3)."""
-    return f"{source.short_authors() or source.title} {_year(source)}"
-
-
-def _year(source: Source) -> str:
-    return str(source.year) if source.year is not None else "n.d."
-
-
-def _reference(source: Source) -> Reference:
+def reference_of(source: Source) -> Reference:
+    """A source's entry in the reference list, its link decided by ``escape.href`` and ``escape.doi_url``."""
     details = source.journal or ""
     if source.volume:
         details += f" {source.volume}" + (f"({source.issue})" if source.issue else "")
@@ -298,7 +300,7 @@ def _reference(source: Source) -> Reference:
     link = doi_url(source.doi) if source.doi else href(source.url)
     return Reference(
         authors="; ".join(source.authors) if source.authors else None,
-        year=_year(source),
+        year=source.year_label(),
         title=source.title,
         details=details.strip() or None,
         link=link,
@@ -306,7 +308,8 @@ def _reference(source: Source) -> Reference:
     )
 
 
-def _sort_key(source: Source) -> tuple[str, int, str]:
+def reference_order(source: Source) -> tuple[str, int, str]:
+    """The order of the reference list: first author, then year, then id."""
     return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
 
 
@@ -314,8 +317,8 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     """Everything the document templates show, computed once, in a stable order."""
     number = {f.id: i for i, f in enumerate(findings.principles, start=1)}
     titles = {f.id: f.title for f in findings.principles}
-    sources = {s.id: SourceView(s, citation(s), in_text(s), _reference(s)) for s in review.sources}
-    ordered = tuple(sorted(sources.values(), key=lambda v: _sort_key(v.record)))
+    sources = {s.id: SourceView(s, s.citation(), s.in_text(), reference_of(s)) for s in review.sources}
+    ordered = tuple(sorted(sources.values(), key=lambda v: reference_order(v.record)))
     cmocs = {
         cmoc.id: CmocView(
             id=cmoc.id,
@@ -333,7 +336,10 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
         )
         for source, cmoc in review.cmocs()
     }
-    principles = tuple(_principle_view(f, number[f.id], cmocs) for f in findings.principles)
+    assessments = {a.principle: a for a in review.assessments}
+    principles = tuple(
+        _principle_view(f, number[f.id], cmocs, ordered, assessments.get(f.id)) for f in findings.principles
+    )
     by_id = {p.id: p for p in principles}
     stages = flow_stages(review.config)
     appendix = tuple(
@@ -341,7 +347,7 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     )
     return ReviewView(
         config=review.config,
-        rule=review.config.confidence,
+        rule=review.config.rule,
         summary=Summary(
             sources=len(review.sources),
             cmocs=len(cmocs),
@@ -370,7 +376,13 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     )
 
 
-def _principle_view(finding: PrincipleFindings, number: int, cmocs: dict[str, CmocView]) -> PrincipleView:
+def _principle_view(
+    finding: PrincipleFindings,
+    number: int,
+    cmocs: dict[str, CmocView],
+    sources: tuple[SourceView, ...],
+    assessment: Assessment | None,
+) -> PrincipleView:
     def rows(ids: tuple[str, ...]) -> tuple[CmocRow, ...]:
         return tuple(CmocRow(cmocs[i], finding.relations[i], RELATION_SYMBOLS[finding.relations[i]]) for i in ids)
 
@@ -381,6 +393,10 @@ def _principle_view(finding: PrincipleFindings, number: int, cmocs: dict[str, Cm
         others=rows(finding.unpatterned),
         countries=", ".join(finding.countries) or "not stated",
         designs="; ".join(finding.designs) or "not stated",
+        confidence=confidence_view(
+            finding.statement, finding.cmoc_ids, finding.suggestion, finding.suggested_confidence, assessment
+        ),
+        contributing="; ".join(s.in_text for s in sources if s.id in finding.source_ids),
     )
 
 
@@ -543,6 +559,16 @@ RAMESES_ITEMS = (
 )
 
 
+def _summary_item(review: Review, findings: Findings) -> tuple[str, str | None, str]:
+    """Item 15 is covered by the Summary of Qualitative Findings once the team has judged every finding."""
+    with_evidence = [f.id for f in findings.principles if f.cmoc_ids]
+    assessed = {a.principle for a in review.assessments} & set(with_evidence)
+    note = "the Summary of Qualitative Findings: the review team's GRADE-CERQual confidence in each finding, and why"
+    if with_evidence and len(assessed) == len(with_evidence):
+        return ("covered", "summary", note)
+    return ("partly", "summary", f"{note} ({len(assessed)} of {len(with_evidence)} findings with evidence assessed)")
+
+
 def _verified(verification: QuoteVerification | None) -> str:
     """RAMESES item 10's word on verification: how many quotes were checked against the full texts."""
     if verification is None or not verification.quotes:
@@ -570,7 +596,7 @@ def rameses_checklist(
         12: ("covered" if has_search else "not covered", "flow", "the document flow"),
         13: ("covered", "characteristics", "design, countries, setting, appraisal"),
         14: ("covered", first_principle, "one section per principle, with its recurring patterns"),
-        15: ("covered", "summary", "confidence in each principle"),
+        15: _summary_item(review, findings),
         16: ("partly", "gaps", "principles with missing or thin evidence"),
     }  # fmt: skip
     items = []
