@@ -92,13 +92,15 @@ def href(url: str | None) -> str | None:
 
 
 def doi_url(doi: str) -> str:
-    """The resolver link of a DOI: every character but letters, digits, ``-._~`` and ``/`` percent-encoded.
+    """The resolver link of a DOI: all but letters, digits, ``-._~`` and ``/:;()`` percent-encoded.
 
-    doi.org decodes them again, and the link cannot end a Markdown link (``)``) or an HTML attribute.
+    doi.org decodes them again. ``<``, ``>``, quotes and spaces are encoded, so the link cannot end a
+    Markdown autolink (``<...>``, which the documents use) or an HTML attribute; parentheses and
+    colons, common in DOIs and harmless there, stay readable.
     """
     from urllib.parse import quote
 
-    return "https://doi.org/" + quote(doi.strip(), safe="/")
+    return "https://doi.org/" + quote(doi.strip(), safe="/:;()")
 
 
 # Characters that act on a terminal or a parser instead of being shown: C0 and C1 controls, lone
