@@ -837,6 +837,11 @@ def diff(
             from crm_review.files import write_atomic
 
             write_atomic(output, text)
+    _show_changes(text, output_format, output)
+
+
+def _show_changes(text: str, output_format: ChangeFormat, output: Path | None) -> None:
+    """What `crm diff` and `crm log` print: where the report went, or the report itself in its format."""
     if output is not None:
         _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
@@ -871,14 +876,7 @@ def log(
             from crm_review.files import write_atomic
 
             write_atomic(output, text)
-    if output is not None:
-        _echo(f"wrote {output}")
-    elif output_format is ChangeFormat.rich:
-        _print_markdown(text)
-    elif output_format is ChangeFormat.json:
-        _write(json_text(text), nl=False)
-    else:
-        _echo(text, nl=False)
+    _show_changes(text, output_format, output)
 
 
 @app.command("pr-comment")

@@ -11,29 +11,18 @@ from pathlib import Path
 from crm_review import layout
 from crm_review.assessments import assessment_problems
 from crm_review.checks import cross_file_problems
-from crm_review.errors import InvalidEvidence, Problem, StaleOutput
+from crm_review.errors import HasProblems, InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
 from crm_review.outputs import DEFAULT_FORMATS
 
 
 @dataclass(frozen=True)
-class Validation:
+class Validation(HasProblems):
     """What ``crm validate`` found: the review (when it has no errors) and every problem, sorted."""
 
     review: Review | None
     problems: tuple[Problem, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-    def failed(self, *, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings))
 
 
 def validate(root: Path) -> Validation:
