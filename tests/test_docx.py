@@ -39,7 +39,8 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sections_are_word_headings_for_the_navigation_pane(bundled: Path) -> None:
     """Chapters are Heading 1 paragraphs (what Word's navigation pane lists), CMOCs Heading 3."""
     document = docx.Document(str(bundled))
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    styled = [(p.style.name if p.style is not None else "", p.text) for p in document.paragraphs]
+    headings = [(style, text) for style, text in styled if style and style.startswith("Heading")]
     level_one = [text for style, text in headings if style == "Heading 1"]
     assert level_one[:3] == ["Method", "Summary of qualitative findings", "Evidence map"]
     assert "Evidence profile" in level_one
