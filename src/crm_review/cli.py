@@ -959,8 +959,3 @@ def renumber(
 
 def main() -> None:
     app(prog_name="crm")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-    sys.exit(0)
