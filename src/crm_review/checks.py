@@ -90,9 +90,12 @@ def _known_principles(files: ReviewFiles) -> list[Problem]:
     problems = []
     for loaded in files.sources:
         for c_index, cmoc in enumerate(loaded.record.cmocs):
-            for p_index, principle_id in enumerate(cmoc.principles):
-                line, col = loaded.at(("cmocs", c_index, "principles", p_index))
-                if principle_id in cmoc.principles[:p_index]:
+            ids = cmoc.principle_ids()
+            for p_index, principle_id in enumerate(ids):
+                # The mapping form is located by its key; the list form by the item's place.
+                where = principle_id if isinstance(cmoc.principles, dict) else p_index
+                line, col = loaded.at(("cmocs", c_index, "principles", where), key=isinstance(where, str))
+                if principle_id in ids[:p_index]:
                     message = f"CMOC `{cmoc.id}`: principle `{principle_id}` is listed twice: remove one"
                     problems.append(Problem(loaded.path, line, col, message))
                     continue
@@ -116,7 +119,7 @@ def _warnings(files: ReviewFiles) -> list[Problem]:
             message = f"source `{source.id}` has CMOCs but no `appraisal`: confidence treats it as low"
             problems.append(Problem(loaded.path, 1, 1, message, "warning"))
     if files.taxonomy is not None:
-        linked = {p for loaded in files.sources for cmoc in loaded.record.cmocs for p in cmoc.principles}
+        linked = {p for loaded in files.sources for cmoc in loaded.record.cmocs for p in cmoc.principle_ids()}
         packaged = files.taxonomy.path == layout.DEFAULT_TAXONOMY
         for index, principle in enumerate(files.taxonomy.record.principles):
             if principle.id not in linked:

@@ -175,6 +175,12 @@ class DirectionChoice(StrEnum):
     mixed = "mixed"
 
 
+class RelationChoice(StrEnum):
+    supports = "supports"
+    refutes = "refutes"
+    refines = "refines"
+
+
 @add_app.command("source")
 def add_source(
     review: ReviewDir = Path(),
@@ -241,7 +247,12 @@ def add_cmoc(
     outcome: Annotated[str | None, typer.Option(help="What follows.")] = None,
     direction: Annotated[DirectionChoice | None, typer.Option(help="positive, negative or mixed.")] = None,
     principles: Annotated[
-        list[str] | None, typer.Option("--principle", metavar="ID", help="An id or a prefix of one; repeat for each.")
+        list[str] | None,
+        typer.Option(
+            "--principle",
+            metavar="ID[=RELATION]",
+            help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
+        ),
     ] = None,
     quotes: Annotated[
         list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
@@ -351,6 +362,9 @@ def list_(
     principle: Annotated[str | None, typer.Option(help="Only what links to this principle (id or prefix).")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source's CMOCs.")] = None,
     direction: Annotated[DirectionChoice | None, typer.Option(help="Only CMOCs of this direction.")] = None,
+    relation: Annotated[
+        RelationChoice | None, typer.Option(help="Only CMOCs that support, refute or refine (a principle).")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """List sources, CMOCs or principles.
@@ -364,7 +378,9 @@ def list_(
     with reported():
         loaded = load_valid_review(review)
         principle_id = resolve_principle(principle, loaded.principles) if principle else None
-        where = queries.CmocFilter(principle_id, source, direction.value if direction else None)
+        where = queries.CmocFilter(
+            principle_id, source, direction.value if direction else None, relation.value if relation else None
+        )
         rows = {
             ListWhat.sources: queries.source_rows,
             ListWhat.cmocs: queries.cmoc_rows,
@@ -374,7 +390,8 @@ def list_(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not rows:
-        _stderr().print(f"no {what.value} match" if (principle or source or direction) else f"no {what.value} yet")
+        filtered = principle or source or direction or relation
+        _stderr().print(f"no {what.value} match" if filtered else f"no {what.value} yet")
         return
     console = Console(soft_wrap=False, highlight=False)
     if console.is_terminal:
@@ -390,6 +407,8 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} ({v})" for k, v in value.items())
     return " ".join(str(value).split())
 
 

@@ -30,7 +30,7 @@ from crm_review.files import write_all_atomic, write_atomic
 from crm_review.ids import next_cmoc_id, source_id
 from crm_review.importers import Skipped, clean_doi, plan_import, read_references
 from crm_review.load import LoadedFile, ReviewFiles, load_review_files, read_text, with_changes
-from crm_review.model import Principle, Source, strip_doi_prefix
+from crm_review.model import DEFAULT_RELATION, RELATIONS, Principle, Relation, Source, strip_doi_prefix
 from crm_review.pipeline import check
 from crm_review.suggest import nearest
 from crm_review.yamltext import Located, dump, parse
@@ -76,6 +76,30 @@ def resolve_principle(token: str, principles: Sequence[Principle]) -> str:
     raise UnknownId(f"unknown principle `{token}`; the principles are {', '.join(ids)}")
 
 
+def resolve_link(token: str, principles: Sequence[Principle]) -> tuple[str, Relation]:
+    """``motiv=refines`` -> (``motivations``, ``refines``); a principle alone is supported.
+
+    The relation, like the principle, may be given by an unambiguous start in any case (``=refu``).
+    """
+    principle_part, _, relation_part = token.partition("=")
+    principle_id = resolve_principle(principle_part.strip(), principles)
+    wanted = relation_part.strip().lower()
+    if not wanted:
+        return principle_id, DEFAULT_RELATION
+    matches = [r for r in RELATIONS if r.startswith(wanted)]
+    if len(matches) == 1:
+        return principle_id, matches[0]
+    if matches:
+        raise AmbiguousPrinciple(
+            f"relation `{relation_part.strip()}` could be {' or '.join(matches)}: write more of it"
+        )
+    hint = nearest(wanted, list(RELATIONS))
+    raise UnknownId(
+        f"unknown relation `{relation_part.strip()}`"
+        + (f": did you mean `{hint}`?" if hint else f"; write {', '.join(RELATIONS)}")
+    )
+
+
 def add_source(root: Path, new: SourceInput) -> Added:
     """Write a new evidence file for ``new``; its id made from first author and year unless given."""
     if new.missing():
@@ -103,14 +127,14 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
         files = load_review_files(root)
         loaded = _find_source(root, files, str(new.source))
         principles = _principles(root, files)
-        principle_ids = list(dict.fromkeys(resolve_principle(token, principles) for token in new.principles))
+        links = dict(resolve_link(token, principles) for token in new.principles)
         taken = {cmoc.id for f in files.sources for cmoc in f.record.cmocs}
         if new.id is not None and new.id in taken:
             raise RefusedOverwrite(f"CMOC id `{new.id}` is already used; choose another --id or leave it out")
         new_id = new.id or next_cmoc_id(loaded.record.id, taken)
         path = _disk_path(root, loaded)
         text = read_text(path, loaded.path)
-        changed = append_cmoc(text, parse(text, loaded.path), new.record(new_id, principle_ids))
+        changed = append_cmoc(text, parse(text, loaded.path), new.record(new_id, links))
         _refuse_new_errors(files, {path: changed})
         write_atomic(path, changed)
     return Added(loaded.path, new_id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from crm_review.model import DEFAULT_RELATION
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,16 @@ class CmocInput:
             missing.append("quote")
         return missing
 
-    def record(self, new_id: str, principle_ids: Sequence[str]) -> dict[str, Any]:
+    def record(self, new_id: str, links: Mapping[str, str]) -> dict[str, Any]:
+        """The mapping written to the file; principles in the list form while every link supports."""
+        supports_only = all(relation == DEFAULT_RELATION for relation in links.values())
         data: dict[str, Any] = {
             "id": new_id,
             "context": self.context,
             "mechanism": {"resource": self.resource, "response": self.response},
             "outcome": self.outcome,
             "direction": self.direction,
-            "principles": list(principle_ids),
+            "principles": list(links) if supports_only else dict(links),
             "evidence": [{"quote": quote, "locator": locator} for quote, locator in self.quotes],
         }
         if self.notes:

@@ -35,8 +35,14 @@ def build_graph(review: Review) -> ReviewGraph:
         cmoc_node = node_id("cmoc", cmoc.id)
         graph.add_node(cmoc_node, **_cmoc_attributes(source, cmoc))
         graph.add_edge(node_id("source", source.id), cmoc_node, kind="reports")
-        for principle_id in sorted(set(cmoc.principles)):
-            graph.add_edge(cmoc_node, node_id("principle", principle_id), kind="informs", direction=cmoc.direction)
+        for principle_id, relation in sorted(cmoc.links):
+            graph.add_edge(
+                cmoc_node,
+                node_id("principle", principle_id),
+                kind="informs",
+                relation=relation,
+                direction=cmoc.direction,
+            )
     return graph
 
 

@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 
 from crm_review import layout
 from crm_review.errors import Problem, ReviewNotFound
-from crm_review.model import ReviewConfig, Source, Taxonomy
+from crm_review.model import LINK_FORMS, ReviewConfig, Source, Taxonomy
 from crm_review.suggest import nearest
 from crm_review.yamltext import Loc, Located, YamlProblems, decode, parse
 
@@ -167,8 +167,20 @@ def _without_missing_explained_by_typos(errors: list[ErrorDetails], model: type[
     return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in suggested)]
 
 
+def _user_loc(loc: Loc) -> tuple[Loc, bool]:
+    """pydantic's location in the file's terms, and whether it points at a mapping key.
+
+    pydantic adds the tag of the form it validated (``list`` or ``mapping``) after ``principles``,
+    and ``[key]`` after a mapping key; neither stands in the file.
+    """
+    parts = [part for i, part in enumerate(loc) if not (i and loc[i - 1] == "principles" and part in LINK_FORMS)]
+    if parts and parts[-1] == "[key]":
+        return tuple(parts[:-1]), True
+    return tuple(parts), False
+
+
 def _translate(error: ErrorDetails, located: Located, model: type[BaseModel], path: Path) -> Problem:
-    loc: Loc = tuple(error["loc"])
+    loc, is_key = _user_loc(tuple(error["loc"]))
     kind = error["type"]
     if kind == "missing":
         line, col = _mark(located, loc[:-1], key=True)
@@ -179,8 +191,8 @@ def _translate(error: ErrorDetails, located: Located, model: type[BaseModel], pa
         line, col = _mark(located, loc, key=True)
         message = _where(loc, located) + _unknown_key(str(loc[-1]), _model_at(model, loc[:-1]))
         return Problem(path, line, col, message)
-    line, col = _mark(located, loc)
-    return Problem(path, line, col, _describe(loc, located) + _value_message(error, loc, located))
+    line, col = _mark(located, loc, key=is_key)
+    return Problem(path, line, col, _describe(loc, located, is_key=is_key) + _value_message(error, loc, located))
 
 
 def _mark(located: Located, loc: Loc, *, key: bool = False) -> tuple[int, int]:
@@ -206,7 +218,10 @@ def _field(loc: Loc) -> str:
     return names[-1] if names else "value"
 
 
-def _describe(loc: Loc, located: Located) -> str:
+def _describe(loc: Loc, located: Located, *, is_key: bool = False) -> str:
+    if len(loc) >= 2 and loc[-2] == "principles" and isinstance(loc[-1], str):
+        what = "principle" if is_key else "the relation to principle"
+        return f"{_where(loc, located)}{what} `{loc[-1]}` "
     return f"{_where(loc, located)}`{_field(loc)}` "
 
 

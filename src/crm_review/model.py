@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints
+from pydantic import Tag as FormTag
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -17,8 +18,12 @@ DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "h
 
 Rating = Literal["high", "moderate", "low"]
 Direction = Literal["positive", "negative", "mixed"]
+Relation = Literal["supports", "refutes", "refines"]
 RATINGS: tuple[Rating, ...] = ("high", "moderate", "low")
 DIRECTIONS: tuple[Direction, ...] = ("positive", "negative", "mixed")
+RELATIONS: tuple[Relation, ...] = ("supports", "refutes", "refines")
+DEFAULT_RELATION: Relation = "supports"
+"""What the list form ``principles: [a, b]`` means: each CMOC there supports the principle."""
 
 
 def _slug(value: str) -> str:
@@ -141,6 +146,22 @@ class Quote(Record):
     locator: Text
 
 
+LINK_FORMS = ("list", "mapping")
+"""Tags pydantic puts in an error's location to say which form of ``principles:`` it validated."""
+
+
+def _link_form(value: object) -> str:
+    return "mapping" if isinstance(value, dict) else "list"
+
+
+PrincipleLinks = Annotated[
+    Annotated[list[Slug], FormTag("list"), Field(min_length=1)]
+    | Annotated[dict[Slug, Relation], FormTag("mapping"), Field(min_length=1)],
+    Discriminator(_link_form),
+]
+"""``[a, b]`` (each supported) or ``{a: supports, b: refines}``: how a CMOC tests the programme theory."""
+
+
 class Cmoc(Record):
     """A context-mechanism-outcome configuration, tied to its quotes and principles."""
 
@@ -149,10 +170,20 @@ class Cmoc(Record):
     mechanism: Mechanism
     outcome: Text
     direction: Direction
-    principles: Annotated[list[Slug], Field(min_length=1)]
+    principles: PrincipleLinks
     evidence: Annotated[list[Quote], Field(min_length=1)]
     notes: Text | None = None
     themes: list[Tag] = Field(default_factory=list)
+
+    @property
+    def links(self) -> tuple[tuple[str, Relation], ...]:
+        """Each principle with how this CMOC bears on it, in the order written; the list form supports."""
+        if isinstance(self.principles, dict):
+            return tuple(self.principles.items())
+        return tuple((principle_id, DEFAULT_RELATION) for principle_id in self.principles)
+
+    def principle_ids(self) -> tuple[str, ...]:
+        return tuple(principle_id for principle_id, _ in self.links)
 
 
 class Source(Record):

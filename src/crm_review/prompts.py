@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, IntPrompt, Prompt
 
-from crm_review.edit import resolve_principle
+from crm_review.edit import resolve_link
 from crm_review.entries import CmocInput, SourceInput
 from crm_review.errors import CrmError
 from crm_review.model import DIRECTIONS, RATINGS, Principle
@@ -89,17 +89,25 @@ def _ask_principles(principles: Sequence[Principle], console: Console) -> tuple[
         line = f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}"
         console.print(line, soft_wrap=False)
     while True:
-        answer = _text("Principles (numbers or ids, separated by commas)", console)
+        answer = _text(
+            "Principles (numbers or ids, separated by commas; add =refutes or =refines where the CMOC does not "
+            "support one, e.g. 4=refines)",
+            console,
+        )
         try:
-            return tuple(_principle(token.strip(), principles) for token in answer.split(",") if token.strip())
+            return tuple(_link(token.strip(), principles) for token in answer.split(",") if token.strip())
         except CrmError as exc:
             console.print(f"[red]{escape(str(exc))}[/red]")
 
 
-def _principle(token: str, principles: Sequence[Principle]) -> str:
-    if token.isdigit():
-        index = int(token)
+def _link(token: str, principles: Sequence[Principle]) -> str:
+    """A principle by number or id, with its relation if given: ``4=ref`` -> ``motivations=refines``."""
+    principle_part, equals, relation_part = token.partition("=")
+    principle_part = principle_part.strip()
+    if principle_part.isdigit():
+        index = int(principle_part)
         if not 1 <= index <= len(principles):
             raise CrmError(f"there is no principle number {index}: choose 1 to {len(principles)}")
-        return principles[index - 1].id
-    return resolve_principle(token, principles)
+        principle_part = principles[index - 1].id
+    principle_id, relation = resolve_link(principle_part + equals + relation_part, principles)
+    return f"{principle_id}={relation}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_review.errors import UnknownId
-from crm_review.model import Cmoc, Principle, Review, Source
+from crm_review.model import RELATIONS, Cmoc, Principle, Review, Source
 from crm_review.suggest import nearest
 
 Row = dict[str, Any]
@@ -17,12 +17,19 @@ class CmocFilter:
     principle: str | None = None
     source: str | None = None
     direction: str | None = None
+    relation: str | None = None
 
     def keeps(self, source: Source, cmoc: Cmoc) -> bool:
         return (
-            (self.principle is None or self.principle in cmoc.principles)
+            any(self._keeps_link(principle_id, relation) for principle_id, relation in cmoc.links)
             and (self.source is None or self.source == source.id)
             and (self.direction is None or self.direction == cmoc.direction)
+        )
+
+    def _keeps_link(self, principle_id: str, relation: str) -> bool:
+        """A link passes when it is to the principle asked for (if any) with the relation asked for (if any)."""
+        return (self.principle is None or self.principle == principle_id) and (
+            self.relation is None or self.relation == relation
         )
 
 
@@ -54,7 +61,7 @@ def cmoc_rows(review: Review, where: CmocFilter) -> list[Row]:
             "id": cmoc.id,
             "source": source.id,
             "direction": cmoc.direction,
-            "principles": list(cmoc.principles),
+            "principles": dict(cmoc.links),
             "context": cmoc.context,
             "outcome": cmoc.outcome,
         }
@@ -68,15 +75,15 @@ def principle_rows(review: Review, where: CmocFilter) -> list[Row]:
     for principle in review.principles:
         if where.principle is not None and where.principle != principle.id:
             continue
-        linked = [(s, c) for s, c in review.cmocs() if principle.id in c.principles and where.keeps(s, c)]
-        rows.append(
-            {
-                "id": principle.id,
-                "title": principle.title,
-                "cmocs": len(linked),
-                "sources": len({s.id for s, _ in linked}),
-            }
-        )
+        linked = [(s, c) for s, c in review.cmocs() if principle.id in c.principle_ids() and where.keeps(s, c)]
+        relations = [dict(c.links)[principle.id] for _, c in linked]
+        row: Row = {
+            "id": principle.id,
+            "title": principle.title,
+            "cmocs": len(linked),
+            "sources": len({s.id for s, _ in linked}),
+        }
+        rows.append(row | {relation: relations.count(relation) for relation in RELATIONS})
     return rows
 
 
@@ -113,7 +120,7 @@ def find(review: Review, wanted: str) -> Found:
                 return Found("cmoc", cmoc, source=source)
     for principle in review.principles:
         if principle.id == wanted:
-            linked = tuple((s, c) for s, c in review.cmocs() if principle.id in c.principles)
+            linked = tuple((s, c) for s, c in review.cmocs() if principle.id in c.principle_ids())
             return Found("principle", principle, linked=linked)
     every = [s.id for s in review.sources] + [c.id for _, c in review.cmocs()] + [p.id for p in review.principles]
     hint = nearest(wanted, every)
