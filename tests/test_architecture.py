@@ -16,7 +16,7 @@ OWNERS = {
     "networkx": {"graph.py", "analysis.py", "export.py"},
     "jinja2": {"render.py"},
     "typer": {"cli.py"},
-    "rich": {"cli.py", "prompts.py"},
+    "rich": {"cli.py", "prompts.py", "progress.py"},
     "rispy": {"importers.py"},
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},

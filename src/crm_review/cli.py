@@ -106,11 +106,9 @@ def validate(
         for line in lines:
             typer.echo(line)
     if output_format is ProblemFormat.text:
-        sources = len(result.review.sources) if result.review else 0
-        cmocs = len(result.review.cmocs()) if result.review else 0
         summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if result.review is not None:
-            summary += f"; {sources} source(s), {cmocs} CMOC(s)"
+        if not result.errors:
+            summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
         _stderr().print(summary)
     if result.failed(strict=strict):
         raise typer.Exit(1)

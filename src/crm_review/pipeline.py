@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from crm_review import layout
@@ -10,13 +11,17 @@ from crm_review.checks import cross_file_problems
 from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
+from crm_review.progress import advance
 
 
 @dataclass(frozen=True)
 class Validation:
-    """What ``crm validate`` found: the review (when it has no errors) and every problem, sorted."""
+    """What ``crm validate`` found: every problem, sorted, and the review when it has no errors.
 
-    review: Review | None
+    The review's records are built only when asked for (``review``): checking needs ids and links only.
+    """
+
+    files: ReviewFiles
     problems: tuple[Problem, ...]
 
     @property
@@ -30,23 +35,34 @@ class Validation:
     def failed(self, *, strict: bool = False) -> bool:
         return bool(self.errors) or (strict and bool(self.warnings))
 
+    @cached_property
+    def review(self) -> Review | None:
+        return None if self.errors else _assemble(self.files)
 
-def validate(root: Path) -> Validation:
-    """Read and check the whole review; collect every problem of every file."""
-    return check(load_review_files(root))
+    def counts(self) -> tuple[int, int]:
+        """How many sources and CMOCs the review holds (read from the outlines, without records)."""
+        outlines = self.files.outlines()
+        return len(outlines), sum(len(outline.cmocs) for _, outline in outlines)
+
+
+def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False) -> Validation:
+    """Read and check the whole review; collect every problem of every file.
+
+    Files unchanged since an earlier run come from the review's ``.crm-cache/`` unless ``use_cache`` is
+    off; the result is the same either way.
+    """
+    return check(load_review_files(root, use_cache=use_cache, keep_records=keep_records))
 
 
 def check(files: ReviewFiles) -> Validation:
     """Check files already read: their own problems and the rules across them, sorted."""
     problems = sorted([*files.problems, *cross_file_problems(files)], key=Problem.sort_key)
-    has_errors = any(p.severity == "error" for p in problems)
-    review = None if has_errors else _assemble(files)
-    return Validation(review, tuple(problems))
+    return Validation(files, tuple(problems))
 
 
-def load_valid_review(root: Path) -> Review:
+def load_valid_review(root: Path, *, use_cache: bool = True) -> Review:
     """The review, or :class:`InvalidEvidence` with every error when it has any."""
-    result = validate(root)
+    result = validate(root, use_cache=use_cache, keep_records=True)
     if result.review is None:
         raise InvalidEvidence(list(result.errors))
     return result.review
@@ -54,10 +70,14 @@ def load_valid_review(root: Path) -> Review:
 
 def _assemble(files: ReviewFiles) -> Review:
     assert files.config is not None and files.taxonomy is not None  # guaranteed: no errors were found
+    sources = []
+    for done, loaded in enumerate(files.sources, 1):
+        sources.append(loaded.record)
+        advance("Building records", done, len(files.sources))
     return Review(
         config=files.config.record,
         principles=tuple(files.taxonomy.record.principles),
-        sources=tuple(loaded.record for loaded in files.sources),
+        sources=tuple(sources),
     )
 
 
