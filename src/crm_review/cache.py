@@ -63,7 +63,10 @@ class EvidenceCache:
         self.enabled = enabled
 
     def key(self, raw: bytes) -> str:
-        return hashlib.blake2b(fingerprint().encode() + b"\0" + raw, digest_size=20).hexdigest()
+        """The entry's name: SHA-256 (hardware-accelerated on most machines) of crm's fingerprint and the bytes."""
+        digest = hashlib.sha256(fingerprint().encode() + b"\0")
+        digest.update(raw)
+        return digest.hexdigest()
 
     def get(self, key: str) -> Entry | None:
         if not self.enabled:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -35,6 +35,18 @@ ReviewDir = Annotated[
 
 def _stderr() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+NoCache = Annotated[
+    bool, typer.Option("--no-cache", help="Read every file again, ignoring .crm-cache/ (the result is the same).")
+]
+
+
+def _progress(*, machine_output: bool = False) -> AbstractContextManager[None]:
+    """A progress bar on stderr for work that takes more than a second, when a person watches."""
+    from crm_review.progress import bar_on_terminal
+
+    return bar_on_terminal(_stderr(), machine_output=machine_output)
 
 
 @contextmanager
@@ -86,6 +98,7 @@ def validate(
         ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
     ] = ProblemFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Check the evidence and configs.
 
@@ -93,8 +106,8 @@ def validate(
     """
     from crm_review.pipeline import validate as run_validation
 
-    with reported():
-        result = run_validation(review)
+    with reported(), _progress(machine_output=output_format is not ProblemFormat.text):
+        result = run_validation(review, use_cache=not no_cache)
     if output_format is ProblemFormat.json:
         typer.echo(report.as_json(result.problems))
     else:
@@ -326,7 +339,7 @@ def import_(
     """
     from crm_review.edit import import_references
 
-    with reported():
+    with reported(), _progress(machine_output=as_json):
         result = import_references(review, export, input_format.value if input_format else None, dry_run=dry_run)
     if as_json:
         payload = {
@@ -468,6 +481,7 @@ def synthesize(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Render the review document.
 
@@ -477,8 +491,8 @@ def synthesize(
     from crm_review.pipeline import synthesize as run_synthesis
 
     chosen = _formats(formats)
-    with reported():
-        result = run_synthesis(review, out, chosen, check=check)
+    with reported(), _progress():
+        result = run_synthesis(review, out, chosen, check=check, use_cache=not no_cache)
     for path in result.paths:
         typer.echo(f"{'up to date' if check else 'wrote'} {path}")
 

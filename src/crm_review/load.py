@@ -65,12 +65,11 @@ class SourceOutline:
         """Raises ``TypeError``, ``KeyError`` or ``ValueError`` on anything but what :meth:`as_json` wrote."""
         cmocs = []
         for cmoc_id, principles, mapping_form in data["cmocs"]:
-            if not (isinstance(cmoc_id, str) and isinstance(mapping_form, bool)):
+            ids = tuple(principles)
+            if cmoc_id.__class__ is not str or mapping_form.__class__ is not bool or {p.__class__ for p in ids} - {str}:
                 raise TypeError("not an outline")
-            if not all(isinstance(p, str) for p in principles):
-                raise TypeError("not an outline")
-            cmocs.append(CmocOutline(cmoc_id, tuple(principles), mapping_form))
-        if not (isinstance(data["id"], str) and isinstance(data["appraised"], bool)):
+            cmocs.append(CmocOutline(cmoc_id, ids, mapping_form))
+        if data["id"].__class__ is not str or data["appraised"].__class__ is not bool:
             raise TypeError("not an outline")
         return cls(data["id"], tuple(cmocs), data["appraised"])
 
@@ -235,9 +234,10 @@ def load_review_files(root: Path, *, use_cache: bool = True, keep_records: bool 
     problems.extend(_evidence_folder_problems(root))
     cache = EvidenceCache(root, enabled=use_cache)
     paths = layout.evidence_files(root)
+    shown_folder = layout.shown(layout.evidence_dir(root))
     sources = []
     for done, path in enumerate(paths, 1):
-        sources.append(keep(_load_source(path, cache, keep_records)))
+        sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
         advance("Reading evidence", done, len(paths))
     problems.extend(_stray_files(root))
     return ReviewFiles(
@@ -249,9 +249,10 @@ def load_review_files(root: Path, *, use_cache: bool = True, keep_records: bool 
     )
 
 
-def _load_source(path: Path, cache: EvidenceCache, keep_records: bool) -> LoadedFile[Source] | list[Problem]:
+def _load_source(
+    path: Path, shown_as: Path, cache: EvidenceCache, keep_records: bool
+) -> LoadedFile[Source] | list[Problem]:
     """One evidence file, from the cache when it holds these bytes, else checked and remembered."""
-    shown_as = layout.shown(path)
     raw = path.read_bytes()
     key = cache.key(raw) if cache.enabled else ""
     entry = cache.get(key) if cache.enabled else None

@@ -92,7 +92,12 @@ class Synthesis:
 
 
 def synthesize(
-    root: Path, out: Path | None = None, formats: tuple[str, ...] = OUTPUT_FORMATS, *, check: bool = False
+    root: Path,
+    out: Path | None = None,
+    formats: tuple[str, ...] = OUTPUT_FORMATS,
+    *,
+    check: bool = False,
+    use_cache: bool = True,
 ) -> Synthesis:
     """load -> validate -> graph -> analyse -> render; then write each document atomically, or compare.
 
@@ -104,9 +109,12 @@ def synthesize(
     from crm_review.graph import build_graph
     from crm_review.render import render_documents
 
-    review = load_valid_review(root)
+    review = load_valid_review(root, use_cache=use_cache)
+    advance("Analysing", 0, 2)
     findings = analyse(build_graph(review), review.config.confidence)
+    advance("Analysing", 1, 2)
     documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR)
+    advance("Analysing", 2, 2)
     folder = out if out is not None else root / layout.OUTPUT_DIR
     paths = {folder / name: text for name, text in documents.items()}
     if check:

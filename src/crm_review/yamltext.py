@@ -233,7 +233,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem
         key, sep, value = line.partition(": ")
         if sep and len(key) < mark.column and key.strip() and not key.strip().startswith("- "):
             problem = (
-                f"a colon inside text (`{line[mark.column - 1 : mark.column + 1].strip()} `) makes YAML read a new key: "
+                "a colon and a space inside text make YAML read a new key: "
                 f'put the whole text in quotes, {key.strip()}: "{value.strip()}"'
             )
         else:
@@ -306,7 +306,8 @@ class _Converter:
     def _check_integer(self, node: yaml.ScalarNode) -> None:
         text = node.value
         if not _DECIMAL.fullmatch(text):
-            base = "60 (as a clock time)" if ":" in text else "16, 8 or 2" if text.lstrip("+-")[:1] == "0" else ""
+            digits = text.lstrip("+-").lower()
+            base = "60" if ":" in text else {"0x": "16", "0b": "2"}.get(digits[:2], "8" if digits[:1] == "0" else "")
             reading = f" in base {base}" if base else ""
             raise self.fail(
                 node,
@@ -386,7 +387,7 @@ def _plain_events(text: str, comments: bool) -> Any:
     if next_event().__class__ is not yaml.StreamStartEvent or next_event().__class__ is not yaml.DocumentStartEvent:
         raise _NotOrdinary
     while True:
-        event = next_event()
+        event: Any = next_event()  # PyYAML's event classes are untyped
         kind = event.__class__
         if kind is scalar_event:
             if event.anchor is not None or event.tag is not None:
@@ -439,7 +440,7 @@ def _plain_events(text: str, comments: bool) -> Any:
 
 def _plain_scalar(value: str) -> Any:
     """A plain scalar whose first character may make YAML read it as other than text."""
-    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     if tag == _TAG + "str":
         return value
     if tag == _TAG + "int" and _DECIMAL.fullmatch(value) and len(value.lstrip("+-")) <= MAX_INTEGER_DIGITS:
