@@ -383,12 +383,15 @@ def list_(
     A table in a terminal, tab-separated text when piped, JSON with --json.
     """
     from crm_review import queries
-    from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
 
     with reported():
         loaded = load_valid_review(review)
-        principle_id = resolve_principle(principle, loaded.principles) if principle else None
+        principle_id = None
+        if principle:
+            from crm_review.edit import resolve_principle  # edit.py brings the importers: only when needed
+
+            principle_id = resolve_principle(principle, loaded.principles)
         where = queries.CmocFilter(
             principle_id, source, direction.value if direction else None, relation.value if relation else None
         )

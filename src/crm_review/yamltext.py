@@ -402,6 +402,8 @@ def _plain_events(text: str, comments: bool) -> Any:
                 if key is None:
                     if value.__class__ is not str or value in top:
                         raise _NotOrdinary
+                    if event.style == '"' and _CONTROL_IN_TEXT.search(value):
+                        raise _NotOrdinary  # an escaped control character in a key
                     key = value
                     continue
                 top[key] = value
