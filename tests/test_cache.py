@@ -21,8 +21,12 @@ def report(root: Path, *, use_cache: bool) -> list[str]:
     return [f"{p.location()}: {p.severity}: {p.message}" for p in validate(root, use_cache=use_cache).problems]
 
 
-def entries(root: Path) -> list[Path]:
-    return sorted((root / CACHE_DIR).glob("*/*.json"))
+def packs(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR).glob("pack-*.jsonl"))
+
+
+def entries(root: Path) -> list[bytes]:
+    return [line for pack in packs(root) for line in pack.read_bytes().splitlines() if line]
 
 
 @pytest.fixture
@@ -72,20 +76,31 @@ def test_damaged_entries_are_ignored_and_rebuilt(broken_review: Path, damage: ob
     """A damaged, truncated or foreign entry is never trusted: the file is read again, the entry rewritten."""
     expected = report(broken_review, use_cache=False)
     report(broken_review, use_cache=True)
-    for entry in entries(broken_review):
-        entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
+    for pack in packs(broken_review):
+        pack.write_bytes(damage(pack.read_bytes()))  # type: ignore[operator]
     assert report(broken_review, use_cache=True) == expected
     assert report(broken_review, use_cache=True) == expected  # and once rebuilt
 
 
-def test_an_entry_for_other_bytes_is_never_used(broken_review: Path) -> None:
-    """Entries are found by the file's bytes: an entry copied over another file's name is not found."""
+def test_entries_of_another_crm_are_never_used(broken_review: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are found by crm's own fingerprint too: a changed crm reads every file again."""
+    from crm_review import cache
+
     expected = report(broken_review, use_cache=False)
     report(broken_review, use_cache=True)
-    first, *others = entries(broken_review)
-    for other in others:
-        other.write_bytes(first.read_bytes())
+    monkeypatch.setattr(cache, "fingerprint", lambda: "another crm")
     assert report(broken_review, use_cache=True) == expected
+    assert len(packs(broken_review)) == 2
+
+
+def test_packs_are_compacted_and_keep_only_what_is_used(broken_review: Path) -> None:
+    """Many runs with changes leave a few packs, holding only entries of files as they are now."""
+    path = broken_review / "evidence" / "a.yaml"
+    for number in range(12):
+        path.write_text(path.read_text() + f"# edit {number}\n")
+        report(broken_review, use_cache=True)
+    assert len(packs(broken_review)) <= 9
+    assert report(broken_review, use_cache=True) == report(broken_review, use_cache=False)
 
 
 def test_cache_that_cannot_be_written_changes_nothing(broken_review: Path) -> None:

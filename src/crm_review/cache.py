@@ -4,9 +4,9 @@ An entry is found by a hash of the file's bytes and of crm's own code (its versi
 package, and the versions of PyYAML, pydantic and Python), so an edited file or another crm never
 meets a stale entry. Entries are plain JSON, never code: reading one cannot run anything. A damaged,
 truncated or foreign entry is simply not found, and the file is read again and its entry rewritten.
-Entries are written to a temporary file and renamed, so a reader sees a whole entry or none, however
-many crm processes run at once. The cache can only make crm faster: whatever it holds, the report is
-the one the files give.
+Packs of entries are written to a temporary file and renamed, so a reader sees a whole pack or none,
+however many crm processes run at once. The cache can only make crm faster: whatever it holds, the
+report is the one the files give.
 """
 
 from __future__ import annotations
@@ -56,11 +56,24 @@ def fingerprint() -> str:
 
 
 class EvidenceCache:
-    """The cache of one review; does nothing when disabled or when its folder cannot be used."""
+    """The cache of one review; does nothing when disabled or when its folder cannot be used.
+
+    Entries live in a few *pack* files, one line per entry (a JSON header, a tab, the record as JSON),
+    so that a run reads and writes one file, not one per source: creating thousands of small files
+    costs more than checking them. A run that checked files writes its new entries as one new pack;
+    once packs pile up, a run writes the entries it used as one pack and deletes the packs it read.
+    A damaged line is skipped; a pack deleted by another run while this one reads is simply missing.
+    """
+
+    MAX_PACKS = 8
 
     def __init__(self, root: Path, *, enabled: bool = True) -> None:
         self.folder = root / CACHE_DIR
         self.enabled = enabled
+        self._packs: list[Path] = []
+        self._lines: dict[str, bytes] | None = None
+        self._used: dict[str, bytes] = {}
+        self._new: dict[str, bytes] = {}
 
     def key(self, raw: bytes) -> str:
         """The entry's name: SHA-256 (hardware-accelerated on most machines) of crm's fingerprint and the bytes."""
@@ -71,41 +84,71 @@ class EvidenceCache:
     def get(self, key: str) -> Entry | None:
         if not self.enabled:
             return None
-        try:
-            with (self.folder / key[:2] / f"{key}.json").open("rb") as handle:
-                header = json.loads(handle.readline())
-                if not isinstance(header, dict) or header.get("format") != _FORMAT or header.get("key") != key:
-                    return None
-                record_json = handle.read().rstrip(b"\n") or None
-            return _entry(header, record_json)
-        except (OSError, ValueError, TypeError, KeyError):
+        line = self._read().get(key)
+        if line is None:
             return None
+        try:
+            header_json, _, record_json = line.partition(b"\t")
+            header = json.loads(header_json)
+            if not isinstance(header, dict) or header.get("format") != _FORMAT or header.get("key") != key:
+                return None
+            entry = _entry(header, record_json or None)
+        except (ValueError, TypeError, KeyError):
+            return None
+        if entry is not None:
+            self._used[key] = line
+        return entry
 
     def put(self, key: str, entry: Entry) -> None:
         if not self.enabled:
             return
         header = {"format": _FORMAT, "key": key, "problems": list(entry.problems), "outline": entry.outline}
-        body = json.dumps(header, ensure_ascii=False).encode() + b"\n" + (entry.record_json or b"") + b"\n"
+        line = json.dumps(header, ensure_ascii=False).encode() + b"\t" + (entry.record_json or b"")
+        self._new[key] = line
+        self._used[key] = line
+
+    def save(self) -> None:
+        """Write this run's new entries (or, once packs pile up, every entry this run used) as one pack."""
+        if not self.enabled or not self._new:
+            return
+        compact = len(self._packs) >= self.MAX_PACKS
+        lines = self._used if compact else self._new
         try:
-            folder = self.folder / key[:2]
-            if not folder.is_dir():
-                self._make(folder)
-            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+            if not self.folder.is_dir():
+                self.folder.mkdir(parents=True)
+                # git ignores the cache even in a review whose .gitignore does not name it
+                (self.folder / ".gitignore").write_text("# written by crm: checked evidence, safe to delete\n*\n")
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".pack-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(body)
-                Path(temporary).replace(folder / f"{key}.json")
+                    handle.write(b"".join(line + b"\n" for line in lines.values()))
+                Path(temporary).replace(self.folder / f"pack-{Path(temporary).stem.removeprefix('.pack-')}.jsonl")
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
+            if compact:
+                for pack in self._packs:
+                    pack.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only review or a full disk: crm works as well without the cache
 
-    def _make(self, folder: Path) -> None:
-        new = not self.folder.exists()
-        folder.mkdir(parents=True, exist_ok=True)
-        if new:  # git ignores the cache even in a review whose .gitignore does not name it
-            (self.folder / ".gitignore").write_text("# written by crm: checked evidence, safe to delete\n*\n")
+    def _read(self) -> dict[str, bytes]:
+        if self._lines is None:
+            self._lines = {}
+            try:
+                self._packs = sorted(self.folder.glob("pack-*.jsonl"))
+            except OSError:
+                self._packs = []
+            for pack in self._packs:
+                try:
+                    data = pack.read_bytes()
+                except OSError:
+                    continue
+                for line in data.split(b"\n"):
+                    start = line.find(b'"key": "')
+                    if start != -1:
+                        self._lines[line[start + 8 : start + 8 + 64].decode("ascii", "replace")] = line
+        return self._lines
 
 
 def _entry(header: dict[str, Any], record_json: bytes | None) -> Entry | None:

@@ -239,6 +239,7 @@ def load_review_files(root: Path, *, use_cache: bool = True, keep_records: bool 
     for done, path in enumerate(paths, 1):
         sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
         advance("Reading evidence", done, len(paths))
+    cache.save()
     problems.extend(_stray_files(root))
     return ReviewFiles(
         root=root,
