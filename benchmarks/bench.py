@@ -38,7 +38,7 @@ from crm_review import layout  # noqa: E402
 from crm_review.cache import CACHE_DIR  # noqa: E402
 from crm_review.edit import add_cmoc  # noqa: E402
 from crm_review.entries import CmocInput  # noqa: E402
-from crm_review.pipeline import synthesize, validate  # noqa: E402
+from crm_review.pipeline import validate  # noqa: E402
 
 SIZES = tuple(
     tuple(int(n) for n in size.split("x"))
@@ -60,10 +60,10 @@ class Row:
     one_changed: float
     add: float
     validate_no_cache: float
-    synthesize: float
+    synthesize: float | None
     documents: dict[str, int]
     validate_rss: float
-    synthesize_rss: float
+    synthesize_rss: float | None
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -81,18 +81,37 @@ def clear_cache(root: Path) -> None:
     shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
 
 
-def peak_rss_mb(code: str, root: Path) -> float:
-    """Peak resident memory of a fresh Python process that imports crm and runs ``code`` on ``root``."""
+SYNTHESIZE_TIMEOUT = 120.0
+"""Seconds after which a synthesis is stopped and reported as slower than that."""
+
+
+def in_child(code: str, root: Path, timeout: float = SYNTHESIZE_TIMEOUT) -> tuple[float, float] | None:
+    """Seconds ``code`` takes on ``root`` in a fresh process, and that process's peak memory (MB).
+
+    The peak is the kernel's high-water mark of the child's own memory (VmHWM), which starts afresh at
+    exec, unlike getrusage's maximum, which a child inherits from the process that forked it.
+    None when the work takes longer than ``timeout``.
+    """
     script = (
-        "import resource, sys\n"
+        "import time\n"
         "from pathlib import Path\n"
         "from crm_review.pipeline import synthesize, validate\n"
         f"root = Path({str(root)!r})\n"
+        "start = time.perf_counter()\n"
         f"{code}\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "seconds = time.perf_counter() - start\n"
+        "status = Path('/proc/self/status').read_text()\n"
+        "peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith('VmHWM:'))\n"
+        "print(seconds, peak / 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1]) / 1024  # Linux reports kilobytes
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    seconds, peak = out.stdout.split()[-2:]
+    return float(seconds), float(peak)
 
 
 def measure(workdir: Path, sources: int, cmocs: int) -> Row:
@@ -129,13 +148,14 @@ def measure(workdir: Path, sources: int, cmocs: int) -> Row:
     )
     add = statistics.median(timed(lambda: add_cmoc(root, new)) for _ in range(repeats))
     validate_no_cache = statistics.median(timed(lambda: validate(root, use_cache=False)) for _ in range(repeats))
-    synthesize_time = statistics.median(
-        timed(lambda: synthesize(root, use_cache=False)) for _ in range(max(1, repeats // 3))
-    )
-    documents = {name: (root / layout.OUTPUT_DIR / name).stat().st_size for name in DOCUMENTS}
     clear_cache(root)
-    validate_rss = peak_rss_mb("validate(root)", root)
-    synthesize_rss = peak_rss_mb("synthesize(root)", root)
+    validated = in_child("validate(root)", root)
+    assert validated is not None
+    validate_rss = validated[1]
+    synthesized = in_child("synthesize(root, use_cache=False)", root)
+    synthesize_time, synthesize_rss = synthesized if synthesized is not None else (None, None)
+    out = root / layout.OUTPUT_DIR
+    documents = {name: (out / name).stat().st_size if (out / name).is_file() else 0 for name in DOCUMENTS}
     print(f"{sources} x {cmocs} done", file=sys.stderr)
     return Row(
         sources,
@@ -197,6 +217,11 @@ def table(rows: list[Row]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        if r.synthesize is None:
+            lines.append(
+                f"| {r.sources:,} x {r.cmocs} | {r.validate_no_cache:.3f} | over {SYNTHESIZE_TIMEOUT:.0f} s (stopped) | | | | | |"
+            )
+            continue
         docs = " | ".join(
             f"{r.documents[name] / 1e6:.2f} MB ({r.documents[name] / r.evidence_bytes:.2f}x)" for name in DOCUMENTS
         )
@@ -205,10 +230,9 @@ def table(rows: list[Row]) -> list[str]:
             f"| {(r.synthesize - r.validate_no_cache) / r.parse:.2f}x | {docs} | {r.synthesize_rss:.0f} MB |"
         )
     big, mid = rows[-1], rows[-2]
-    lines += [
-        "",
-        f"Synthesis grows {big.synthesize / mid.synthesize:.2f}x from {mid.sources:,} to {big.sources:,} sources.",
-    ]
+    if big.synthesize is not None and mid.synthesize is not None:
+        growth = big.synthesize / mid.synthesize
+        lines += ["", f"Synthesis grows {growth:.2f}x from {mid.sources:,} to {big.sources:,} sources."]
     return lines
 
 
@@ -239,8 +263,9 @@ def main() -> None:
         "- *warm*: the same call again with the cache filled; *one file changed*: after editing one file.",
         "- *add one CMOC*: `crm add cmoc`'s library call on the warm review (it checks the whole review).",
         "- *peak memory*: a fresh process running only that call, cache empty (start-up and imports included).",
-        "- *synthesize*: with the cache off, so that it reads every file as `validate, no cache` does; the",
-        "  difference is what graph, analysis, records and rendering add.",
+        "- *synthesize*: timed inside a fresh process, cache off, so that it reads every file as `validate, no",
+        "  cache` does; the difference is what graph, analysis, records and rendering add. A synthesis still",
+        f"  running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
         "",
         *extra,
     ]
