@@ -71,6 +71,7 @@ class EvidenceCache:
         self.folder = root / CACHE_DIR
         self.enabled = enabled
         self._packs: list[Path] = []
+        self._pack_bytes = 0
         self._lines: dict[str, bytes] | None = None
         self._used: dict[str, bytes] = {}
         self._new: dict[str, bytes] = {}
@@ -111,7 +112,9 @@ class EvidenceCache:
         """Write this run's new entries (or, once packs pile up, every entry this run used) as one pack."""
         if not self.enabled or not self._new:
             return
-        compact = len(self._packs) >= self.MAX_PACKS
+        used = sum(len(line) for line in self._used.values())
+        # Rewrite what is in use as one pack once packs pile up or mostly hold entries of files since edited.
+        compact = len(self._packs) >= self.MAX_PACKS or self._pack_bytes > 2 * used
         lines = self._used if compact else self._new
         try:
             if not self.folder.is_dir():
@@ -144,6 +147,7 @@ class EvidenceCache:
                     data = pack.read_bytes()
                 except OSError:
                     continue
+                self._pack_bytes += len(data)
                 for line in data.split(b"\n"):
                     start = line.find(b'"key": "')
                     if start != -1:

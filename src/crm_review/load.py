@@ -66,7 +66,8 @@ class SourceOutline:
         cmocs = []
         for cmoc_id, principles, mapping_form in data["cmocs"]:
             ids = tuple(principles)
-            if cmoc_id.__class__ is not str or mapping_form.__class__ is not bool or {p.__class__ for p in ids} - {str}:
+            "".join((cmoc_id, *ids))  # raises TypeError unless the id and every principle are text
+            if mapping_form is not True and mapping_form is not False:
                 raise TypeError("not an outline")
             cmocs.append(CmocOutline(cmoc_id, ids, mapping_form))
         if data["id"].__class__ is not str or data["appraised"].__class__ is not bool:
@@ -83,11 +84,16 @@ class LoadedFile(Generic[RecordT]):
     """
 
     path: Path
-    text: str
+    content: str | bytes = field(repr=False)
+    """The file's text, or its bytes (UTF-8, decoded only if positions are asked for)."""
     model: type[RecordT]
     outline: SourceOutline | None = None
     kept: RecordT | None = field(default=None, repr=False)
     record_json: bytes | None = field(default=None, repr=False)
+
+    @cached_property
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else self.content.decode("utf-8-sig")
 
     @cached_property
     def record(self) -> RecordT:
@@ -281,10 +287,9 @@ def _from_entry(
         return [Problem(shown_as, line, col, message, severity) for line, col, message, severity in entry.problems]  # type: ignore[arg-type]
     try:
         outline = SourceOutline.from_json(entry.outline)
-        text = raw.decode("utf-8-sig")
     except (TypeError, KeyError, ValueError):
         return None
-    loaded = LoadedFile(shown_as, text, Source, outline, None, entry.record_json)
+    loaded = LoadedFile(shown_as, raw, Source, outline, None, entry.record_json)
     if keep_records:
         try:
             loaded.__dict__["record"] = Source.model_validate_json(entry.record_json or b"")
