@@ -271,9 +271,6 @@ class ReviewView:
     relation_dashes: dict[Relation, str | None]
     several_colour: str
 
-    def title_of(self, principle_id: str) -> str:
-        return next(p.finding.title for p in self.principles if p.id == principle_id)
-
 
 def citation(source: Source) -> str:
     """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
