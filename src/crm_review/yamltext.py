@@ -142,6 +142,8 @@ def parse(text: str, path: Path) -> Located:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise YamlProblems([_syntax_problem(exc, text, path)]) from exc
+    except yaml.YAMLError as exc:  # the reader's own complaints carry no mark; _check_characters ran first
+        raise YamlProblems([Problem(path, None, None, f"YAML cannot read this file: {exc}")]) from exc
     if node is None:
         raise YamlProblems([Problem(path, 1, 1, "the file is empty: it needs at least `id` and `title`")])
     located = Located(data=None, source=text)
@@ -206,6 +208,8 @@ def _check_events(text: str, path: Path) -> None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise YamlProblems([_syntax_problem(exc, text, path)]) from exc
+    except yaml.YAMLError as exc:
+        raise YamlProblems([Problem(path, None, None, f"YAML cannot read this file: {exc}")]) from exc
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem:
