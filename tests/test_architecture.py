@@ -101,7 +101,8 @@ def modules_loaded_by(argv: list[str], review: Path) -> set[str]:
         (["list", "sources"], set()),
         (["list", "cmocs"], set()),
         (["show", "doe-2020"], set()),
-        (["init", "new-review"], set()),
+        # From an editable checkout `crm init` asks what CI should install, through prompts.py and edit.py.
+        (["init", "new-review"], set(IMPORTERS)),
         # `crm add` goes through edit.py, which also serves `crm import` and imports the importers at its top.
         (
             [

@@ -67,9 +67,10 @@ class EvidenceCache:
 
     MAX_PACKS = 8
 
-    def __init__(self, root: Path, *, enabled: bool = True) -> None:
+    def __init__(self, root: Path, *, enabled: bool = True, writes: bool = True) -> None:
         self.folder = root / CACHE_DIR
         self.enabled = enabled
+        self.writes = writes
         self._packs: list[Path] = []
         self._pack_bytes = 0
         self._lines: dict[str, bytes] | None = None
@@ -110,7 +111,7 @@ class EvidenceCache:
 
     def save(self) -> None:
         """Write this run's new entries (or, once packs pile up, every entry this run used) as one pack."""
-        if not self.enabled or not self._new:
+        if not self.enabled or not self.writes or not self._new:
             return
         used = sum(len(line) for line in self._used.values())
         # Rewrite what is in use as one pack once packs pile up or mostly hold entries of files since edited.

@@ -200,11 +200,14 @@ def load_file(
     return load_record(text, shown_as, model, keep=keep)
 
 
-def load_review_files(root: Path, *, use_cache: bool = True, keep_records: bool = False) -> ReviewFiles:
+def load_review_files(
+    root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True
+) -> ReviewFiles:
     """Read the review's configs and every evidence file, collecting problems instead of stopping.
 
     Evidence files checked before (same bytes, same crm) come from the review's cache unless
-    ``use_cache`` is off. Records are built when first asked for unless ``keep_records``.
+    ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
+    to write nothing). Records are built when first asked for unless ``keep_records``.
     """
     config_path = layout.review_file(root)
     if not config_path.is_file():
@@ -238,7 +241,7 @@ def load_review_files(root: Path, *, use_cache: bool = True, keep_records: bool 
         text = layout.packaged("defaults", layout.PRINCIPLES_FILE).read_text(encoding="utf-8")
         taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
     problems.extend(_evidence_folder_problems(root))
-    cache = EvidenceCache(root, enabled=use_cache)
+    cache = EvidenceCache(root, enabled=use_cache, writes=write_cache)
     paths = layout.evidence_files(root)
     shown_folder = layout.shown(layout.evidence_dir(root))
     sources = []

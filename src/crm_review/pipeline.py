@@ -48,13 +48,13 @@ class Validation:
         return len(outlines), sum(len(outline.cmocs) for _, outline in outlines)
 
 
-def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False) -> Validation:
+def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True) -> Validation:
     """Read and check the whole review; collect every problem of every file.
 
     Files unchanged since an earlier run come from the review's ``.crm-cache/`` unless ``use_cache`` is
     off; the result is the same either way.
     """
-    return check(load_review_files(root, use_cache=use_cache, keep_records=keep_records))
+    return check(load_review_files(root, use_cache=use_cache, keep_records=keep_records, write_cache=write_cache))
 
 
 def check(files: ReviewFiles) -> Validation:
@@ -63,9 +63,9 @@ def check(files: ReviewFiles) -> Validation:
     return Validation(files, tuple(problems))
 
 
-def load_valid_review(root: Path, *, use_cache: bool = True) -> Review:
+def load_valid_review(root: Path, *, use_cache: bool = True, write_cache: bool = True) -> Review:
     """The review, or :class:`InvalidEvidence` with every error when it has any."""
-    result = validate(root, use_cache=use_cache, keep_records=True)
+    result = validate(root, use_cache=use_cache, keep_records=True, write_cache=write_cache)
     if result.review is None:
         raise InvalidEvidence(list(result.errors))
     return result.review
@@ -114,7 +114,7 @@ def synthesize(
     from crm_review.render import render_documents
     from crm_review.verify import for_document, verify_quotes
 
-    review = load_valid_review(root, use_cache=use_cache)
+    review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
     advance("Analysing", 0, 2)
     with _long_lived(review):
         findings = analyse(review)

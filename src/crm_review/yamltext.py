@@ -373,12 +373,12 @@ def plain_data(text: str) -> Any:
         return None
     comments = "#" in text and _BLANK_THEN_COMMENT.search(text) is not None
     try:
-        return _plain_events(text, comments)
+        return _plain_events(text, comments, "\t" in text)
     except (_NotOrdinary, yaml.YAMLError):
         return None
 
 
-def _plain_events(text: str, comments: bool) -> Any:
+def _plain_events(text: str, comments: bool, tabs: bool) -> Any:
     parser = _EventParser(text)
     next_event = parser.get_event
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -406,8 +406,8 @@ def _plain_events(text: str, comments: bool) -> Any:
                 if key is None:
                     if value.__class__ is not str or value in top:
                         raise _NotOrdinary
-                    if event.style == '"' and _CONTROL_IN_TEXT.search(value):
-                        raise _NotOrdinary  # an escaped control character in a key
+                    if (event.style or tabs) and _CONTROL_IN_TEXT.search(value):
+                        raise _NotOrdinary  # a key holding a tab, a line break or an escaped control character
                     key = value
                     continue
                 top[key] = value
