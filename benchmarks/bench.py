@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,8 +189,12 @@ def sections(workdir: Path) -> list[str]:
         spec = importlib.util.spec_from_file_location(f"bench_section_{path.stem}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        parts.append(module.measure(workdir).rstrip() + "\n")
+        try:
+            spec.loader.exec_module(module)
+            parts.append(module.measure(workdir).rstrip() + "\n")
+        except Exception as exc:  # one broken section must not cost the others their figures
+            traceback.print_exc()
+            parts.append(f"Section `{path.name}` failed: `{type(exc).__name__}: {exc}`\n")
     return parts
 
 
