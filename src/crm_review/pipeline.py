@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from crm_review import layout
+from crm_review.assessments import assessment_problems
 from crm_review.checks import cross_file_problems
 from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
@@ -59,7 +60,8 @@ def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False, 
 
 def check(files: ReviewFiles) -> Validation:
     """Check files already read: their own problems and the rules across them, sorted."""
-    problems = sorted([*files.problems, *cross_file_problems(files)], key=Problem.sort_key)
+    found = [*files.problems, *cross_file_problems(files), *assessment_problems(files)]
+    problems = sorted(found, key=Problem.sort_key)
     return Validation(files, tuple(problems))
 
 
@@ -81,10 +83,11 @@ def _assemble(files: ReviewFiles) -> Review:
         config=files.config.record,
         principles=tuple(files.taxonomy.record.principles),
         sources=tuple(sources),
+        assessments=tuple(loaded.record for loaded in files.assessments),
     )
 
 
-OUTPUT_FORMATS = ("md", "html", "json")
+OUTPUT_FORMATS = ("md", "html", "json", "explorer")
 
 
 @dataclass(frozen=True)
