@@ -492,7 +492,7 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
 
 
 _NOT_IN_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_NOT_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _control_message(value: str, multi_line: bool, plain: bool) -> str:

@@ -67,8 +67,8 @@ def _doi(value: str) -> str:
 
 SINGLE_LINE_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
 """Text on one line: no control character, no tab, no line break (pydantic checks it in Rust, so it costs little)."""
-MULTI_LINE_PATTERN = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
-"""Long text may hold line breaks and tabs, but no other control character."""
+MULTI_LINE_PATTERN = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$"
+"""Long text may hold line breaks (Unicode's line and paragraph separators too) and tabs, no control character."""
 
 
 @dataclass(frozen=True)
