@@ -15,6 +15,7 @@ from crm_review.checks import cross_file_problems
 from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
+from crm_review.outputs import DEFAULT_FORMATS
 from crm_review.progress import advance
 
 
@@ -87,9 +88,6 @@ def _assemble(files: ReviewFiles) -> Review:
     )
 
 
-OUTPUT_FORMATS = ("md", "html", "json", "explorer")
-
-
 @dataclass(frozen=True)
 class Synthesis:
     """What ``crm synthesize`` wrote (or, with ``check``, found up to date)."""
@@ -100,7 +98,7 @@ class Synthesis:
 def synthesize(
     root: Path,
     out: Path | None = None,
-    formats: tuple[str, ...] = OUTPUT_FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     *,
     check: bool = False,
     use_cache: bool = True,
@@ -114,7 +112,7 @@ def synthesize(
     """
     from crm_review.analysis import analyse
     from crm_review.files import write_all_atomic
-    from crm_review.render import render_documents
+    from crm_review.outputs import render_outputs
     from crm_review.verify import for_document, verify_quotes
 
     review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
@@ -123,12 +121,12 @@ def synthesize(
         findings = analyse(review)
         advance("Analysing", 1, 2)
         verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-        documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+        documents = render_outputs(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
     advance("Analysing", 2, 2)
     folder = out if out is not None else root / layout.OUTPUT_DIR
-    paths = {folder / name: text for name, text in documents.items()}
+    paths = {folder / name: content for name, content in documents.items()}
     if check:
-        stale = [layout.shown(p) for p, text in paths.items() if not p.is_file() or p.read_bytes() != text.encode()]
+        stale = [layout.shown(p) for p, content in paths.items() if not p.is_file() or p.read_bytes() != content]
         if stale:
             raise StaleOutput(stale)
     else:
