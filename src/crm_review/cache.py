@@ -126,7 +126,7 @@ class EvidenceCache:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(b"".join(line + b"\n" for line in lines.values()))
-                Path(temporary).replace(self.folder / f"pack-{Path(temporary).stem.removeprefix('.pack-')}.jsonl")
+                os.replace(temporary, self.folder / f"pack-{Path(temporary).stem.removeprefix('.pack-')}.jsonl")
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
