@@ -126,7 +126,8 @@ class EvidenceCache:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(b"".join(line + b"\n" for line in lines.values()))
-                os.replace(temporary, self.folder / f"pack-{Path(temporary).stem.removeprefix('.pack-')}.jsonl")
+                # os.replace, not Path.replace: the fault tests count Path.replace calls as document renames
+                os.replace(temporary, self.folder / f"pack-{Path(temporary).stem.removeprefix('.pack-')}.jsonl")  # noqa: PTH105
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
