@@ -119,7 +119,8 @@ EVIL = (
     "    evidence:\n"
     '      - {quote: "</w:t></w:r><w:r><w:t>injected", locator: p. 3}\n'
     "  - id: evil-2020-2\n"
-    '    context: "A bell \\a that XML cannot hold"\n'
+    # crm refuses control characters such as a bell (`\\a`) in evidence; U+FFFE is text XML still forbids
+    '    context: "A noncharacter \\uFFFE that XML cannot hold"\n'
     "    mechanism: {resource: Training, response: Confidence grows}\n"
     "    outcome: More people take part.\n"
     "    direction: positive\n"
@@ -141,7 +142,7 @@ def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> 
     assert "“</w:t></w:r><w:r><w:t>injected”" in text
     assert "Tabs\there and {{ 7*7 }}" in text
     assert "javascript:alert(1)" in text
-    assert "A bell \ufffd that XML cannot hold" in text  # a control character XML forbids, shown as �
+    assert "A noncharacter \ufffd that XML cannot hold" in text  # a character XML forbids, shown as �
     rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
     assert "javascript" not in rels
 
