@@ -122,9 +122,20 @@ def visible(text: str, keep: str = "\n\t") -> str:
     Newline and tab (or whatever ``keep`` names) stay. The one rule for text that reaches a terminal,
     an XML file or a document: it is shown, never obeyed, and always encodable.
     """
-    if text.isprintable() or all(ch.isprintable() or ch in keep for ch in text):  # the common cases, fast
+    if text.isprintable() or not _invisible_pattern(keep).search(text):  # the common cases, fast (in C)
         return text
     return "".join(_escape_code(ch) if _is_invisible(ch, keep) else ch for ch in text)
+
+
+@lru_cache(maxsize=8)
+def _invisible_pattern(keep: str) -> re.Pattern[str]:
+    """A regular expression for what :func:`_is_invisible` finds: C0/C1 controls, surrogates, bidi controls,
+    XML non-characters, less those in ``keep``. Searching with it costs C speed on a whole document."""
+    ranges = "\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS | _XML_NONCHARACTERS))
+    pattern = re.compile(f"[{ranges}]")
+    if not keep:
+        return pattern
+    return re.compile(f"(?![{re.escape(keep)}])[{ranges}]")
 
 
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
