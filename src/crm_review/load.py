@@ -453,7 +453,7 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
     ctx = error.get("ctx", {})
     value = error.get("input")
     scalar = located.scalars.get(loc)
-    if kind in {"string_type", "int_type", "float_type", "bool_type"} and scalar is not None:
+    if kind in {"string_type", "int_type", "float_type"} and scalar is not None:
         return _scalar_mismatch(kind, scalar.text, scalar.kind, scalar.plain, _field(loc))
     if kind == "string_type" and isinstance(value, list):
         return "should be one piece of text, not a list"
@@ -562,9 +562,8 @@ def _scalar_mismatch(kind: str, text: str, yaml_kind: str, plain: bool, field: s
         if not plain:
             return f"should be a whole number: write {text} without quotes"
         return f"should be a whole number such as 2020, not {text or 'nothing'}"
-    if kind == "float_type":
-        return f"should be a number such as 0.5, not {text or 'nothing'}"
-    return f"should be true or false, not {text}"
+    # float_type: the only other scalar a field takes (no field is a yes/no value).
+    return f"should be a number such as 0.5, not {text or 'nothing'}"
 
 
 def _unknown_key(key: str, model: type[BaseModel] | None) -> str:
