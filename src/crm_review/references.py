@@ -1,0 +1,109 @@
+"""Who refers to what: the one place that knows which files name a principle, source or CMOC id.
+
+``crm remove`` shows the references to what it removes and ``crm rename`` rewrites them. A new kind of
+file that names ids (assessments, for example) joins both commands by adding a :class:`Referrer` to
+:data:`REFERRERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from crm_review import layout
+from crm_review.load import ReviewFiles
+from crm_review.textedit import Splice, replace_key, replace_scalar
+
+Kind = Literal["principle", "source", "cmoc"]
+KINDS: tuple[Kind, ...] = ("principle", "source", "cmoc")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place naming an id: ``evidence/doe-2020.yaml:12: CMOC doe-2020-1 links to principle quick-wins``."""
+
+    path: Path
+    line: int | None
+    holder: str
+    kind: Kind
+    target: str
+
+    def describe(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.holder} names {self.kind} {self.target}"
+
+
+class Referrer(Protocol):
+    """A kind of file content that names ids of other entries."""
+
+    def find(self, files: ReviewFiles, kind: Kind, ids: set[str]) -> list[Reference]:
+        """Every place naming one of ``ids`` of ``kind``."""
+        ...
+
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> dict[Path, list[Splice]]:
+        """The splices (by file on disk) that rewrite each old id of ``kind`` to its new one."""
+        ...
+
+
+class PrincipleLinks:
+    """CMOCs name the principles they bear on, in the list form or as mapping keys."""
+
+    def find(self, files: ReviewFiles, kind: Kind, ids: set[str]) -> list[Reference]:
+        if kind != "principle":
+            return []
+        found = []
+        for loaded in files.sources:
+            for index, cmoc in enumerate(loaded.record.cmocs):
+                for principle_id, relation in cmoc.links:
+                    if principle_id in ids:
+                        line, _ = loaded.at(("cmocs", index, "principles"))
+                        holder = f"CMOC {cmoc.id} ({relation})"
+                        found.append(Reference(loaded.path, line, holder, "principle", principle_id))
+        return found
+
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> dict[Path, list[Splice]]:
+        if kind != "principle":
+            return {}
+        text_by_path: dict[Path, list[Splice]] = {}
+        for loaded in files.sources:
+            text = evidence_text(files.root, loaded.path)
+            splices = []
+            for index, cmoc in enumerate(loaded.record.cmocs):
+                loc = ("cmocs", index, "principles")
+                if isinstance(cmoc.principles, dict):
+                    for principle_id in cmoc.principles:
+                        if principle_id in renames:
+                            splices.append(
+                                replace_key(text, loaded.located, (*loc, principle_id), renames[principle_id])
+                            )
+                else:
+                    for position, principle_id in enumerate(cmoc.principles):
+                        if principle_id in renames:
+                            splices.append(
+                                replace_scalar(text, loaded.located, (*loc, position), renames[principle_id])
+                            )
+            if splices:
+                text_by_path[evidence_path(files.root, loaded.path)] = splices
+        return text_by_path
+
+
+REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(),)
+"""Every kind of reference between the review's files; add new kinds here."""
+
+
+def references(files: ReviewFiles, kind: Kind, ids: set[str]) -> list[Reference]:
+    """Every place in the review naming one of ``ids``."""
+    return [ref for referrer in REFERRERS for ref in referrer.find(files, kind, ids)]
+
+
+def evidence_path(root: Path, shown: Path) -> Path:
+    """The evidence file on disk for a path as a loaded record shows it."""
+    return layout.evidence_dir(root) / shown.name
+
+
+def evidence_text(root: Path, shown: Path) -> str:
+    from crm_review.load import read_text
+
+    return read_text(evidence_path(root, shown), shown)
