@@ -89,8 +89,9 @@ class Asker:
             lines = TerminalLines() if sys.stdin.isatty() and sys.stderr.isatty() else PipedLines(console)
         self.lines = lines
 
-    def say(self, markup: str) -> None:
-        self.console.print(markup, soft_wrap=False)
+    def say(self, markup: str, *, wrap: bool = False) -> None:
+        """A line for the person; ``wrap`` breaks it at word boundaries (else the terminal wraps it)."""
+        self.console.print(markup, soft_wrap=not wrap)
 
     def warn(self, message: str) -> None:
         self.console.print(f"[red]{escape(message)}[/red]")
@@ -211,7 +212,7 @@ class Asker:
     def principles(self, principles: Sequence[Principle], default: str = "") -> tuple[str, ...]:
         for number, principle in enumerate(principles, start=1):
             # Word-wrapped to the terminal (this console otherwise leaves wrapping to the terminal, mid-word).
-            self.say(f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}")
+            self.say(f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}", wrap=True)
 
         def read(answer: str) -> tuple[str, ...]:
             links = tuple(_link(token.strip(), principles) for token in answer.split(",") if token.strip())

