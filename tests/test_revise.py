@@ -277,3 +277,12 @@ def test_broken_file_is_reported_not_renamed(commented: Path) -> None:
     with pytest.raises((InvalidEvidence, UnknownId)):
         revise.rename(commented, "cmoc", "doe-2020-1", "Bad Id")
     assert unlocked(commented) == before
+
+
+def test_add_cmoc_finds_the_source_by_its_start(commented: Path, runner: CliRunner) -> None:
+    """`--source roe` is enough when only roe-2021 starts so."""
+    from test_cli_intake import CMOC_FLAGS
+
+    flags = [f if f != "doe-2020" else "roe" for f in CMOC_FLAGS]
+    result = runner.invoke(app, ["add", "cmoc", "--review", str(commented), *flags], catch_exceptions=False)
+    assert "added CMOC roe-2021-2" in result.stdout

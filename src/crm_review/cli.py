@@ -158,7 +158,10 @@ def asking() -> Iterator[None]:
     try:
         yield
     except (KeyboardInterrupt, EOFError) as exc:
-        typer.echo("", err=True)
+        from crm_review.prompts import line_editing
+
+        if not line_editing():  # prompt_toolkit has already ended the line; a plain read has not
+            typer.echo("", err=True)
         typer.echo("nothing was written", err=True)
         raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
 

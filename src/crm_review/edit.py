@@ -16,6 +16,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from crm_review import layout
+from crm_review.choose import pick, starting_with
 from crm_review.entries import CmocInput, SourceInput
 from crm_review.errors import (
     AmbiguousPrinciple,
@@ -242,6 +243,11 @@ def _find_source(root: Path, files: ReviewFiles, wanted: str) -> LoadedFile[Sour
     for loaded in files.sources:
         if loaded.record.id == wanted:
             return loaded
+    started = starting_with(wanted, [f.record.id for f in files.sources])
+    if len(started) == 1:  # `karuga` for karuga-2021, as at the prompt
+        return next(f for f in files.sources if f.record.id == started[0])
+    if started:
+        pick(wanted, [f.record.id for f in files.sources], "source")
     broken = [p for p in files.problems if p.severity == "error" and Path(p.path).stem == wanted]
     if broken:
         raise InvalidEvidence(broken)

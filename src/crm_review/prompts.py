@@ -34,6 +34,11 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+def line_editing() -> bool:
+    """Whether answers are read with line editing (a person at a real terminal) rather than as piped lines."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
 class Lines(Protocol):
     """Reads one answer; ``default`` is what an empty answer (or an untouched line) gives."""
 
@@ -86,7 +91,7 @@ class Asker:
         self.console = console
         if lines is None:
             # Asked of the stream itself: tests stand in for a person by piping answers to a "terminal".
-            lines = TerminalLines() if sys.stdin.isatty() and sys.stderr.isatty() else PipedLines(console)
+            lines = TerminalLines() if line_editing() else PipedLines(console)
         self.lines = lines
 
     def say(self, markup: str, *, wrap: bool = False) -> None:
@@ -220,11 +225,12 @@ class Asker:
                 raise CrmError("a CMOC links to at least one principle: give a number or an id")
             return links
 
-        label = (
-            "Principles (numbers or ids, separated by commas; add =refutes or =refines where the CMOC does not "
-            "support one, e.g. 4=refines)"
+        self.say(
+            "Give numbers or ids, separated by commas; add =refutes or =refines where the CMOC does not support "
+            "one (e.g. 1, 4=refines).",
+            wrap=True,
         )
-        return self.ask(label, read, default, [p.id for p in principles])
+        return self.ask("Principles", read, default, [p.id for p in principles])
 
     def quotes(self, current: Sequence[tuple[str, str]] = ()) -> tuple[tuple[str, str], ...]:
         """Quotes with their locators; a pasted passage of several lines stays one quote."""
@@ -322,7 +328,8 @@ def ask_source_edit(current: dict[str, Any], ask: Asker) -> dict[str, Any]:
     put("authors", ask.authors(tuple(current.get("authors") or ())))
     put("year", ask.year(current.get("year")))
     for key in ("journal", "volume", "issue", "pages", "doi", "url", "design"):
-        put(key, ask.text(key.capitalize() if key != "doi" else "DOI", _plain(current.get(key)), required=False))
+        label = {"doi": "DOI", "url": "URL"}.get(key, key.capitalize())
+        put(key, ask.text(label, _plain(current.get(key)), required=False))
     put("countries", ask.words("Countries", tuple(current.get("countries") or ())))
     put("setting", ask.text("Setting", _plain(current.get("setting")), required=False))
     appraisal: dict[str, Any] = current["appraisal"] if isinstance(current.get("appraisal"), dict) else {}
