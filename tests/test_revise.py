@@ -286,3 +286,56 @@ def test_add_cmoc_finds_the_source_by_its_start(commented: Path, runner: CliRunn
     flags = [f if f != "doe-2020" else "roe" for f in CMOC_FLAGS]
     result = runner.invoke(app, ["add", "cmoc", "--review", str(commented), *flags], catch_exceptions=False)
     assert "added CMOC roe-2021-2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["edit", "montenegro-2020", "--no-input"],
+        ["edit", "montenegro-2020", "--relevance", "high", "--review", "/nonexistent"],
+        ["remove", "montenegro-2020-1"],
+        ["rename", "--help"],
+        ["add", "cmoc", "--no-input", "--source", "montenegro-2020"],
+    ],
+)
+def test_commands_that_do_not_ask_stay_light(argv: list[str]) -> None:
+    """Without a person to ask, no line-editing library is loaded, nor networkx or jinja2."""
+    import subprocess
+
+    from conftest import REPO
+
+    code = (
+        "import sys\n"
+        "from crm_review.cli import app\n"
+        f"try:\n    app({argv!r}, prog_name='crm')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('prompt_toolkit', 'networkx', 'jinja2') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True, stdin=subprocess.DEVNULL
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_editor_gives_up_saying_nothing_was_written(
+    commented: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`crm edit ID --editor` saved unchanged says nothing was written and leaves the file."""
+    command, _ = fake_editor(tmp_path_factory.mktemp("editor"), "")
+    monkeypatch.setenv("VISUAL", command)
+    before = unlocked(commented)
+    result = runner.invoke(app, ["edit", "doe-2020", "--editor", "--review", str(commented)])
+    assert result.exit_code == 0 and "nothing was written" in result.output
+    assert unlocked(commented) == before
+
+
+def test_editor_on_a_source_leaves_its_cmocs_out(
+    commented: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A source opens without its CMOCs, its comments with it; the edit lands above the untouched CMOCs."""
+    command, script = fake_editor(tmp_path_factory.mktemp("editor"), "year: 2020=>year: 2019")
+    monkeypatch.setenv("VISUAL", command)
+    edited = revise.edit_in_editor(commented, "doe-2020")
+    seen = script.with_suffix(".seen0").read_text()
+    assert "# Coded by JD, checked by RR." in seen and "cmocs" not in seen.replace("crm:", "")
+    assert edited is not None and [(d.field, d.old, d.new) for d in edited.changes] == [("year", 2020, 2019)]
+    assert evidence(commented) == COMMENTED.replace("year: 2020", "year: 2019")

@@ -72,13 +72,13 @@ def test_add_cmoc_at_a_terminal_edits_lines_and_keeps_a_pasted_quote_whole(revie
     """Arrow keys move in the line, `neg` is negative, a source is found by its start, and a two-line paste is one quote."""
     child = crm(review, "add", "cmoc")
     child.expect_exact("16 sources: type the start of an id")
-    answer(child, "Source", "karuga")
+    answer(child, "Source", "karu\t")  # Tab completes the id
     answer(child, "Context", "Groups of" + LEFT * 3 + "X")
     answer(child, "resource the intervention offers", "A shared forum")
     answer(child, "how people respond to it", "They speak up")
     answer(child, "Outcome", "Views count")
     answer(child, "Direction", "neg")
-    answer(child, "Principles", "1, invest=refines")
+    answer(child, "Principles", "1, inv\t=refines")
     child.expect_exact("Quote 1")
     child.send(PASTE_START + "A set of problems ensued, related to\nrepresentation and funding." + PASTE_END + "\r")
     answer(child, "Where it stands", "p. 233")

@@ -11,6 +11,7 @@ typed, so that nothing a person wrote is lost.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -25,6 +26,8 @@ from crm_review.errors import CrmError
 from crm_review.model import DIRECTIONS, RATINGS, Principle
 
 T = TypeVar("T")
+
+_WORD = re.compile(r"[\w.-]+$")
 
 LISTED_AT_ONCE = 12
 """Up to this many sources are listed by number before the source prompt; more are found by their start."""
@@ -63,7 +66,8 @@ class TerminalLines:
         key = label.split(" (")[0].rstrip("0123456789 ")
         if key not in self._sessions:
             self._sessions[key] = self._new_session(output=self._output, complete_while_typing=False)
-        completer = WordCompleter(list(completions), ignore_case=True, sentence=True) if completions else None
+        # The word before the cursor is an id or a choice: hyphens and dots belong to it, commas end it.
+        completer = WordCompleter(list(completions), ignore_case=True, pattern=_WORD) if completions else None
         answer: str = self._sessions[key].prompt(f"{label}: ", default=default, completer=completer)
         return answer
 
