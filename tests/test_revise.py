@@ -207,11 +207,8 @@ def test_remove_source_deletes_its_file_and_lists_its_cmocs(commented: Path, run
     result = runner.invoke(app, ["remove", "roe-2021", "--review", str(commented), "--yes"], catch_exceptions=False)
     assert "with its 1 CMOC(s): roe-2021-1" in result.output
     assert not (commented / "evidence" / "roe-2021.yaml").exists()
-    assert (
-        [s.id for s in validate(commented).sources()] == ["doe-2020"]
-        if hasattr(validate(commented), "sources")
-        else True
-    )
+    review = validate(commented).review
+    assert review is not None and [s.id for s in review.sources] == ["doe-2020"]
 
 
 def test_remove_at_a_terminal_asks_and_a_no_keeps_everything(
