@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,11 +20,16 @@ words = st.text(
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() == s and s != "")
-lines_of_text = st.one_of(words, st.lists(words, min_size=2, max_size=3).map("\n".join))
+long_words = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\u2028\u2029\x85"),
+    min_size=55,
+    max_size=80,
+).filter(lambda s: s.strip() == s)
+lines_of_text = st.one_of(words, long_words, st.lists(words, min_size=2, max_size=3).map("\n".join))
 
 SOURCE_FIELDS = {
     "title": lines_of_text,
-    "authors": st.lists(words, min_size=1, max_size=3).map(tuple),
+    "authors": st.lists(st.one_of(words, long_words), min_size=1, max_size=3).map(tuple),
     "year": st.integers(1900, 2030),
     "journal": st.one_of(words, st.just("")),
     "doi": st.sampled_from(["10.1000/abc", "10.1111/hex.12996", ""]),
@@ -40,7 +46,7 @@ SOURCE_FIELDS = {
 def source_texts(draw: st.DrawFn) -> str:
     """An evidence file as a person might keep it: some optional fields, comments, blank lines, CMOCs."""
     data: dict[str, Any] = {"id": "doe-2020", "title": draw(words), "authors": draw(st.lists(words, min_size=1))}
-    for key in ("year", "journal", "countries", "setting"):
+    for key in ("year", "journal", "countries", "setting", "design", "notes"):
         if draw(st.booleans()):
             value = draw(SOURCE_FIELDS[key])
             if value not in ("", ()):
@@ -178,3 +184,48 @@ def test_removing_the_only_cmoc_leaves_an_empty_list() -> None:
     """A source whose last CMOC goes keeps `cmocs: []`, ready for new ones."""
     text = TWO_CMOCS[: TWO_CMOCS.index("\n\n  # the second")] + "\n"
     assert remove_list_item(text, parse(text, HERE), ("cmocs", 0)) == text[: text.index("cmocs:")] + "cmocs: []\n"
+
+
+LINK_LAYOUTS = {
+    "flow list": "    principles: [quick-wins, invest-in-skills]  # both\n",
+    "block list": "    principles:\n      - quick-wins\n      # a comment\n      - invest-in-skills\n",
+    "flow mapping": "    principles: {quick-wins: refutes, 'invest-in-skills': supports}\n",
+    "block mapping": "    principles:\n      quick-wins: refines\n      invest-in-skills: supports\n",
+}
+
+slugs = st.one_of(
+    st.sampled_from(["no", "yes", "123", "1.5", "true", "null", "2020-01-31", "quick-wins-2"]),
+    st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True),
+).filter(lambda s: s not in ("quick-wins", "invest-in-skills"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(LINK_LAYOUTS)), slugs)
+def test_principle_rename_reads_back_as_the_rename_in_every_layout(
+    tmp_path_factory: pytest.TempPathFactory, layout: str, new: str
+) -> None:
+    """Whatever the layout and however YAML would misread the new id, the links read back renamed, nothing else."""
+    from conftest import source_yaml, write_review
+    from crm_review.revise import rename
+
+    text = source_yaml("doe-2020", "doe-2020-1").replace("    principles: [quick-wins]\n", LINK_LAYOUTS[layout])
+    root = write_review(tmp_path_factory.mktemp("rename"), {"doe-2020.yaml": text})
+    before = parse(text, HERE).data
+    rename(root, "principle", "quick-wins", new)
+    after_text = (root / "evidence" / "doe-2020.yaml").read_text(encoding="utf-8")
+    after = parse(after_text, HERE).data
+    links = before["cmocs"][0]["principles"]
+    expected = (
+        {(new if k == "quick-wins" else k): v for k, v in links.items()}
+        if isinstance(links, dict)
+        else [new if p == "quick-wins" else p for p in links]
+    )
+    assert after["cmocs"][0].pop("principles") == expected
+    before["cmocs"][0].pop("principles")
+    assert after == before
+    assert comment_lines(after_text) == comment_lines(text)
+    old_lines, new_lines = text.splitlines(), after_text.splitlines()
+    assert len(old_lines) == len(new_lines)
+    for old_line, new_line in zip(old_lines, new_lines, strict=True):
+        if "quick-wins" not in old_line:
+            assert new_line == old_line

@@ -39,7 +39,7 @@ def stdin_is_terminal() -> bool:
 
 def line_editing() -> bool:
     """Whether answers are read with line editing (a person at a real terminal) rather than as piped lines."""
-    return sys.stdin.isatty() and sys.stderr.isatty()
+    return sys.stdin.isatty() and (sys.stderr.isatty() or sys.stdout.isatty())
 
 
 class Lines(Protocol):
@@ -56,7 +56,8 @@ class TerminalLines:
         from prompt_toolkit.output import create_output
 
         self._new_session = PromptSession
-        self._output = create_output(stdout=sys.stderr)
+        # Prompts go to stderr, keeping stdout for results (--json); to stdout if only it is the terminal.
+        self._output = create_output(stdout=sys.stderr if sys.stderr.isatty() else sys.stdout)
         self._sessions: dict[str, Any] = {}
 
     def read(self, label: str, default: str = "", completions: Sequence[str] = ()) -> str:

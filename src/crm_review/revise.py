@@ -307,6 +307,7 @@ def edit_in_editor(root: Path, entry_id: str, open_editor: Callable[[Path], None
             raise ChangedMeanwhile(
                 f"{entry.path} changed while it was open in the editor: nothing was written; your version was:\n" + body
             )
+        _refuse_new_errors(load_review_files(root), {path: changed})  # other files may have changed meanwhile
         write_atomic(path, changed)
     old = entry.data
     new = new_entry.data if new_entry is not None else _own_fields(changed, entry.path)
