@@ -336,3 +336,69 @@ def test_editor_on_a_source_leaves_its_cmocs_out(
     assert "# Coded by JD, checked by RR." in seen and "cmocs" not in seen.replace("crm:", "")
     assert edited is not None and [(d.field, d.old, d.new) for d in edited.changes] == [("year", 2020, 2019)]
     assert evidence(commented) == COMMENTED.replace("year: 2020", "year: 2019")
+
+
+def test_rename_waits_for_every_file_to_be_readable(commented: Path) -> None:
+    """A file with an error could name the id too: the rename is refused, naming that file's error."""
+    (commented / "evidence" / "zed-2022.yaml").write_text("id: zed-2022\ntitle: A\ntitle: B\n", encoding="utf-8")
+    before = unlocked(commented)
+    with pytest.raises(InvalidEvidence) as caught:
+        revise.rename(commented, "principle", "quick-wins", "wins")
+    assert "`title` appears twice" in caught.value.problems[0].message
+    assert unlocked(commented) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda root: revise.rename(root, "principle", "quick-wins", "wins"),
+        lambda root: revise.rename(root, "source", "doe-2020", "doe-2020x"),
+        lambda root: revise.remove_entry(root, "doe-2020-1"),
+        lambda root: revise.edit_with_flags(
+            root, "doe-2020-1", revise.SourceChanges({}), revise.CmocChanges(outcome="Fewer.")
+        ),
+    ],
+    ids=["rename principle", "rename source", "remove", "edit"],
+)
+def test_failed_write_leaves_every_file_as_it_was(
+    commented: Path, monkeypatch: pytest.MonkeyPatch, change: object
+) -> None:
+    """If the disk fails before the files are swapped in, every file is as it was and no temporary file is left."""
+    import os
+
+    before = unlocked(commented)
+
+    def fail(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        change(commented)  # type: ignore[operator]
+    assert unlocked(commented) == before
+
+
+CONCURRENT_EDITOR = """
+import sys
+from pathlib import Path
+from crm_review.revise import CmocChanges, SourceChanges, edit_with_flags
+for n in range(8):
+    edit_with_flags(Path(sys.argv[1]), sys.argv[2], SourceChanges({}), CmocChanges(notes=f"{sys.argv[2]} round {n}"))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_editing_one_file_lose_nothing(tmp_path: Path) -> None:
+    """Two processes editing two CMOCs of one file at once: each one's last change is there."""
+    import subprocess
+
+    from conftest import REPO
+
+    root = write_review(tmp_path, {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1", "doe-2020-2")})
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CONCURRENT_EDITOR, str(root), cmoc], cwd=REPO)
+        for cmoc in ("doe-2020-1", "doe-2020-2")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    review = validate(root).review
+    assert review is not None
+    assert [c.notes for c in review.sources[0].cmocs] == ["doe-2020-1 round 7", "doe-2020-2 round 7"]

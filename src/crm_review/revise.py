@@ -427,6 +427,9 @@ def rename(root: Path, kind: Kind, old: str, new: str) -> Renamed:
         )
     with review_lock(root):
         files = load_review_files(root)
+        unreadable = [p for p in files.problems if p.severity == "error"]
+        if unreadable:  # a file crm cannot read may name the id too, and would keep the old one
+            raise InvalidEvidence(unreadable)
         renames = _renames(files, kind, old, new)
         splices: dict[Path, list[Splice]] = {}
         texts: dict[Path, str] = {}
