@@ -742,13 +742,18 @@ def rename_(
     with reported():
         done = run_rename(review, kind.value, old, new)
     if as_json:
-        payload = {"kind": done.kind, "ids": done.ids, "files": [str(p) for p in done.paths]}
+        payload = {
+            "kind": done.kind,
+            "ids": done.ids,
+            "files": [str(p) for p in done.paths],
+            "moved": [{"from": str(a), "to": str(b)} for a, b in done.moved],
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     for old_id, new_id in done.ids.items():
         typer.echo(f"renamed {done.kind} {old_id} -> {new_id}")
-    if done.moved:
-        typer.echo(f"moved {done.moved[0]} -> {done.moved[1]}")
+    for source, target in done.moved:
+        typer.echo(f"moved {source} -> {target}")
     for path in done.paths:
         typer.echo(f"rewrote {path}")
 

@@ -8,7 +8,7 @@ file that names ids (assessments, for example) joins both commands by adding a :
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -35,6 +35,22 @@ class Reference:
         return f"{where}: {self.holder} names {self.kind} {self.target}"
 
 
+@dataclass
+class Rewrite:
+    """Changes to files on disk: splices of their text, and files to move (a name that holds an id)."""
+
+    splices: dict[Path, list[Splice]] = field(default_factory=dict)
+    moves: dict[Path, Path] = field(default_factory=dict)
+
+    def add(self, path: Path, splice: Splice) -> None:
+        self.splices.setdefault(path, []).append(splice)
+
+    def merge(self, other: Rewrite) -> None:
+        for path, found in other.splices.items():
+            self.splices.setdefault(path, []).extend(found)
+        self.moves.update(other.moves)
+
+
 class Referrer(Protocol):
     """A kind of file content that names ids of other entries."""
 
@@ -42,8 +58,12 @@ class Referrer(Protocol):
         """Every place naming one of ``ids`` of ``kind``."""
         ...
 
-    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> dict[Path, list[Splice]]:
-        """The splices (by file on disk) that rewrite each old id of ``kind`` to its new one."""
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> Rewrite:
+        """What rewrites each old id of ``kind`` to its new one in this referrer's files."""
+        ...
+
+    def with_texts(self, files: ReviewFiles, texts: Mapping[Path, str], moves: Mapping[Path, Path]) -> ReviewFiles:
+        """``files`` with this referrer's own files read from ``texts`` (new names after ``moves``), to check them."""
         ...
 
 
@@ -63,10 +83,10 @@ class PrincipleLinks:
                         found.append(Reference(loaded.path, line, holder, "principle", principle_id))
         return found
 
-    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> dict[Path, list[Splice]]:
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> Rewrite:
+        rewrite = Rewrite()
         if kind != "principle":
-            return {}
-        text_by_path: dict[Path, list[Splice]] = {}
+            return rewrite
         for loaded in files.sources:
             text = evidence_text(files.root, loaded.path)
             splices = []
@@ -84,9 +104,12 @@ class PrincipleLinks:
                             splices.append(
                                 replace_scalar(text, loaded.located, (*loc, position), renames[principle_id])
                             )
-            if splices:
-                text_by_path[evidence_path(files.root, loaded.path)] = splices
-        return text_by_path
+            for splice in splices:
+                rewrite.add(evidence_path(files.root, loaded.path), splice)
+        return rewrite
+
+    def with_texts(self, files: ReviewFiles, texts: Mapping[Path, str], moves: Mapping[Path, Path]) -> ReviewFiles:
+        return files  # evidence files are checked by crm rename itself, as every change to them is
 
 
 REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(),)

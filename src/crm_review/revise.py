@@ -35,10 +35,9 @@ from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_fi
 from crm_review.model import Principle, Source, Taxonomy
 from crm_review.pipeline import check
 from crm_review.references import REFERRERS as REFERRERS
-from crm_review.references import Kind, Reference, evidence_path, references
+from crm_review.references import Kind, Reference, Rewrite, evidence_path, references
 from crm_review.suggest import nearest
 from crm_review.textedit import (
-    Splice,
     apply,
     content_end,
     line_end,
@@ -411,19 +410,21 @@ class Renamed:
     kind: Kind
     ids: dict[str, str]
     paths: tuple[Path, ...]
-    moved: tuple[Path, Path] | None
+    moved: tuple[tuple[Path, Path], ...]
 
 
 def rename(root: Path, kind: Kind, old: str, new: str) -> Renamed:
     """Rename a principle, source or CMOC id everywhere, as one change that is written whole or not at all.
 
     A source's file is renamed with it, and so are its CMOCs that carry its id (``old-3`` -> ``new-3``).
+    Every new text is prepared and the whole review checked with them before any file is written.
     """
     from crm_review.model import SLUG_PATTERN
 
     if not SLUG_PATTERN.match(new):
         raise UnknownId(
-            f"`{new}` is not a valid id: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+            f"`{new}` is not a valid id: use lower-case letters, digits, `.`, `_` and `-`, "
+            "starting with a letter or digit"
         )
     with review_lock(root):
         files = load_review_files(root)
@@ -431,47 +432,40 @@ def rename(root: Path, kind: Kind, old: str, new: str) -> Renamed:
         if unreadable:  # a file crm cannot read may name the id too, and would keep the old one
             raise InvalidEvidence(unreadable)
         renames = _renames(files, kind, old, new)
-        splices: dict[Path, list[Splice]] = {}
         texts: dict[Path, str] = {}
-
-        def add(path: Path, found: list[Splice]) -> None:
-            splices.setdefault(path, []).extend(found)
-
-        taxonomy_path = layout.principles_file(root)
-        for path_kind, mapping in renames.items():
-            for path, found in _definitions(files, path_kind, mapping, texts).items():
-                add(path, found)
+        rewrite = Rewrite()
+        for each_kind, mapping in renames.items():
+            rewrite.merge(_definitions(files, each_kind, mapping, texts))
             for referrer in REFERRERS:
-                for path, found in referrer.renamed(files, path_kind, mapping).items():
-                    add(path, found)
-        changed = {path: apply(_text_of(files, path, texts), found) for path, found in splices.items()}
-        moved = None
-        if kind == "source":
-            source_file = next(f for f in files.sources if f.record.id == old)
-            old_path = evidence_path(root, source_file.path)
-            new_path = old_path.with_name(new + old_path.suffix)
-            if new_path.exists() or any(f.path.stem == new for f in files.sources):
-                raise UnknownId(f"{layout.shown(new_path)} already exists: choose another id")
-            changed[new_path] = changed.pop(old_path)
-            moved = (old_path, new_path)
-        after = _without(files, {layout.shown(moved[0])}) if moved else files
-        evidence_changes = {p: t for p, t in changed.items() if p != taxonomy_path}
-        after = with_changes(after, evidence_changes)
-        if taxonomy_path in changed:
-            loaded = load_record(changed[taxonomy_path], layout.shown(taxonomy_path), Taxonomy)
-            if isinstance(loaded, list):
-                raise InvalidEvidence(loaded)
-            after = dataclasses.replace(after, taxonomy=loaded)
-        _refuse_errors_in(files, after)
+                rewrite.merge(referrer.renamed(files, each_kind, mapping))
+        changed = {path: apply(_text_of(files, path, texts), found) for path, found in rewrite.splices.items()}
+        for source, target in rewrite.moves.items():
+            if target.exists():
+                raise UnknownId(f"{layout.shown(target)} already exists: choose another id")
+            changed[target] = changed.pop(source) if source in changed else _text_of(files, source, texts)
+        _refuse_errors_in(files, _after_rename(files, changed, rewrite.moves))
         write_all_atomic(changed)
-        if moved:
-            moved[0].unlink()
-    return Renamed(
-        kind,
-        renames[kind],
-        tuple(layout.shown(p) for p in changed),
-        (layout.shown(moved[0]), layout.shown(moved[1])) if moved else None,
-    )
+        for source in rewrite.moves:
+            source.unlink()
+    moved = tuple((layout.shown(a), layout.shown(b)) for a, b in rewrite.moves.items())
+    return Renamed(kind, renames[kind], tuple(layout.shown(p) for p in changed), moved)
+
+
+def _after_rename(files: ReviewFiles, changed: Mapping[Path, str], moves: Mapping[Path, Path]) -> ReviewFiles:
+    """The review as it would read with the renamed texts, to check before writing."""
+    root = files.root
+    taxonomy_path = layout.principles_file(root)
+    evidence = layout.evidence_dir(root)
+    after = _without(files, {layout.shown(p) for p in moves if p.parent == evidence})
+    after = with_changes(after, {p: t for p, t in changed.items() if p.parent == evidence})
+    if taxonomy_path in changed:
+        loaded = load_record(changed[taxonomy_path], layout.shown(taxonomy_path), Taxonomy)
+        if isinstance(loaded, list):
+            raise InvalidEvidence(loaded)
+        after = dataclasses.replace(after, taxonomy=loaded)
+    for referrer in REFERRERS:
+        after = referrer.with_texts(after, changed, moves)
+    return after
 
 
 def _renames(files: ReviewFiles, kind: Kind, old: str, new: str) -> dict[Kind, dict[str, str]]:
@@ -502,31 +496,28 @@ def _renames(files: ReviewFiles, kind: Kind, old: str, new: str) -> dict[Kind, d
     return renames
 
 
-def _definitions(
-    files: ReviewFiles, kind: Kind, renames: Mapping[str, str], texts: dict[Path, str]
-) -> dict[Path, list[Splice]]:
-    """Splices rewriting the ids where the entries themselves are defined."""
-    found: dict[Path, list[Splice]] = {}
+def _definitions(files: ReviewFiles, kind: Kind, renames: Mapping[str, str], texts: dict[Path, str]) -> Rewrite:
+    """The rewrite of the ids where the entries themselves are defined (and of a source's file name)."""
+    found = Rewrite()
     if kind == "principle":
         path = layout.principles_file(files.root)
         text = _text_of(files, path, texts)
         located = parse(text, layout.shown(path))
         for index, principle in enumerate(located.data["principles"]):
             if principle.get("id") in renames:
-                found.setdefault(path, []).append(
-                    replace_scalar(text, located, ("principles", index, "id"), renames[principle["id"]])
-                )
+                found.add(path, replace_scalar(text, located, ("principles", index, "id"), renames[principle["id"]]))
         return found
     for loaded in files.sources:
         path = evidence_path(files.root, loaded.path)
         text = _text_of(files, path, texts)
         if kind == "source" and loaded.record.id in renames:
-            found.setdefault(path, []).append(replace_scalar(text, loaded.located, ("id",), renames[loaded.record.id]))
+            new_id = renames[loaded.record.id]
+            found.add(path, replace_scalar(text, loaded.located, ("id",), new_id))
+            found.moves[path] = path.with_name(new_id + path.suffix)
         if kind == "cmoc":
             for index, cmoc in enumerate(loaded.record.cmocs):
                 if cmoc.id in renames:
-                    splice = replace_scalar(text, loaded.located, ("cmocs", index, "id"), renames[cmoc.id])
-                    found.setdefault(path, []).append(splice)
+                    found.add(path, replace_scalar(text, loaded.located, ("cmocs", index, "id"), renames[cmoc.id]))
     return found
 
 
