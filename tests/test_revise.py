@@ -402,3 +402,11 @@ def test_two_processes_editing_one_file_lose_nothing(tmp_path: Path) -> None:
     review = validate(root).review
     assert review is not None
     assert [c.notes for c in review.sources[0].cmocs] == ["doe-2020-1 round 7", "doe-2020-2 round 7"]
+
+
+def test_edit_doi_pasted_as_a_link_is_stored_bare(commented: Path) -> None:
+    """`--doi https://doi.org/...` is written as the DOI itself, as crm add does."""
+    revise.edit_with_flags(
+        commented, "doe-2020", revise.SourceChanges({"doi": "https://doi.org/10.1111/hex.12996"}), revise.CmocChanges()
+    )
+    assert "doi: 10.1111/hex.12996\n" in evidence(commented)

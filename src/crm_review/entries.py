@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_review.model import DEFAULT_RELATION
+from crm_review.model import DEFAULT_RELATION, strip_doi_prefix
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,8 @@ class SourceChanges:
                 new["appraisal"] = appraisal
             elif value in ("", ()):
                 new.pop(key, None)
+            elif key == "doi" and isinstance(value, str):
+                new[key] = strip_doi_prefix(value)  # a DOI pasted from the browser is what people have at hand
             else:
                 new[key] = list(value) if isinstance(value, tuple) else value
         return new

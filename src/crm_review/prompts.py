@@ -23,7 +23,7 @@ from crm_review.choose import pick, starting_with
 from crm_review.edit import resolve_link
 from crm_review.entries import CmocInput, SourceInput, links_of, links_value
 from crm_review.errors import CrmError
-from crm_review.model import DIRECTIONS, RATINGS, Principle
+from crm_review.model import DIRECTIONS, RATINGS, Principle, strip_doi_prefix
 
 T = TypeVar("T")
 
@@ -334,7 +334,8 @@ def ask_source_edit(current: dict[str, Any], ask: Asker) -> dict[str, Any]:
     put("year", ask.year(current.get("year")))
     for key in ("journal", "volume", "issue", "pages", "doi", "url", "design"):
         label = {"doi": "DOI", "url": "URL"}.get(key, key.capitalize())
-        put(key, ask.text(label, _plain(current.get(key)), required=False))
+        answer = ask.text(label, _plain(current.get(key)), required=False)
+        put(key, strip_doi_prefix(answer) if key == "doi" else answer)
     put("countries", ask.words("Countries", tuple(current.get("countries") or ())))
     put("setting", ask.text("Setting", _plain(current.get("setting")), required=False))
     appraisal: dict[str, Any] = current["appraisal"] if isinstance(current.get("appraisal"), dict) else {}
