@@ -166,7 +166,10 @@ def test_editor_reopens_with_the_problems_until_it_validates(
     monkeypatch.setenv("VISUAL", command)
     revise.edit_in_editor(commented, "doe-2020-1")
     second = script.with_suffix(".seen1").read_text()
-    assert "# crm: " in second and "must be one of positive, negative, mixed, not `upward`" in second
+    assert "must be one of positive, negative, mixed, not `upward`" in second
+    [problem] = [line for line in second.splitlines() if "upward`" in line]
+    number = int(problem.split("line ")[1].split(":")[0])
+    assert second.splitlines()[number - 1] == "direction: upward"  # the line number the editor shows
     assert evidence(commented) == COMMENTED.replace("direction: positive", "direction: negative")
 
 

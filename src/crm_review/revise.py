@@ -295,10 +295,11 @@ def edit_in_editor(root: Path, entry_id: str, open_editor: Callable[[Path], None
             problems = _problems_with(files, path, changed)
             if not problems:
                 break
-            offset = parts.first_line - 1
+            # Lines as the editor will number them: the entry's own, below these problem lines.
+            offset = parts.first_line - 1 - (len(problems) + 1)
             header = [
                 f"{PROBLEM_MARK}{len(problems)} problem(s); fix them, or save unchanged to give up:",
-                *(f"{PROBLEM_MARK}{_entry_line(p, offset)}{p.message}" for p in problems),
+                *(f"{PROBLEM_MARK}{_entry_line(p, entry.path, offset)}{p.message}" for p in problems),
             ]
     new_entry = find_entry(_reloaded(files, path, changed), entry_id) if parts.dash else None
     with review_lock(root):
@@ -321,10 +322,10 @@ def _problems_with(files: ReviewFiles, path: Path, text: str) -> list[Problem]:
     return []
 
 
-def _entry_line(problem: Problem, offset: int) -> str:
-    if problem.line is None:
-        return ""
-    return f"line {problem.line - offset}: " if problem.line > offset else ""
+def _entry_line(problem: Problem, shown: Path, offset: int) -> str:
+    if problem.line is None or problem.path != shown:
+        return f"{problem.path}: " if problem.path != shown else ""
+    return f"line {problem.line - offset}: " if problem.line - offset > 0 else ""
 
 
 def _reloaded(files: ReviewFiles, path: Path, text: str) -> ReviewFiles:
