@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_review import layout
-from crm_review.edit import _refuse_new_errors, resolve_link, review_lock
+from crm_review.edit import refuse_new_errors, resolve_link, review_lock
 from crm_review.entries import CMOC_KEYS, SOURCE_KEYS, CmocChanges, SourceChanges
 from crm_review.errors import (
     ChangedMeanwhile,
@@ -34,8 +34,7 @@ from crm_review.files import write_all_atomic, write_atomic
 from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_files, read_text, with_changes
 from crm_review.model import Principle, Source, Taxonomy
 from crm_review.pipeline import check
-from crm_review.references import REFERRERS as REFERRERS
-from crm_review.references import Kind, Reference, Rewrite, evidence_path, references
+from crm_review.references import REFERRERS, Kind, Reference, Rewrite, evidence_path, references
 from crm_review.suggest import nearest
 from crm_review.textedit import (
     apply,
@@ -91,9 +90,9 @@ def _source_of(cmoc_id: str) -> str:
 
 
 def principles_of(files: ReviewFiles) -> Sequence[Principle]:
-    from crm_review.edit import _principles
+    from crm_review.edit import review_principles
 
-    return _principles(files.root, files)
+    return review_principles(files.root, files)
 
 
 # --- crm edit ----------------------------------------------------------------------------------------------
@@ -153,7 +152,7 @@ def edit_entry(root: Path, entry_id: str, change: Change, *, expected: Mapping[s
         changed = apply(text, mapping_splices(text, located, entry.loc, entry.data, new, order))
         found = differences(entry.data, new)
         if changed != text:
-            _refuse_new_errors(files, {path: changed})
+            refuse_new_errors(files, {path: changed})
             write_atomic(path, changed)
     return Edited(entry.path, entry_id, found)
 
@@ -192,7 +191,7 @@ def check_edit(root: Path, entry_id: str, new: Mapping[str, Any]) -> list[Proble
     order = SOURCE_KEYS if entry.kind == "source" else CMOC_KEYS
     changed = apply(text, mapping_splices(text, parse(text, entry.path), entry.loc, entry.data, dict(new), order))
     try:
-        _refuse_new_errors(files, {path: changed})
+        refuse_new_errors(files, {path: changed})
     except InvalidEvidence as exc:
         return exc.problems
     return []
@@ -301,22 +300,20 @@ def edit_in_editor(root: Path, entry_id: str, open_editor: Callable[[Path], None
                 f"{PROBLEM_MARK}{len(problems)} problem(s); fix them, or save unchanged to give up:",
                 *(f"{PROBLEM_MARK}{_entry_line(p, entry.path, offset)}{p.message}" for p in problems),
             ]
-    new_entry = find_entry(_reloaded(files, path, changed), entry_id) if parts.dash else None
+    new = _own_fields(body, entry.path)
     with review_lock(root):
         if read_text(path, entry.path) != original:
             raise ChangedMeanwhile(
                 f"{entry.path} changed while it was open in the editor: nothing was written; your version was:\n" + body
             )
-        _refuse_new_errors(load_review_files(root), {path: changed})  # other files may have changed meanwhile
+        refuse_new_errors(load_review_files(root), {path: changed})  # other files may have changed meanwhile
         write_atomic(path, changed)
-    old = entry.data
-    new = new_entry.data if new_entry is not None else _own_fields(changed, entry.path)
-    return Edited(entry.path, entry_id, differences(old, new))
+    return Edited(entry.path, str(new.get("id", entry_id)), differences(entry.data, new))
 
 
 def _problems_with(files: ReviewFiles, path: Path, text: str) -> list[Problem]:
     try:
-        _refuse_new_errors(files, {path: text})
+        refuse_new_errors(files, {path: text})
     except InvalidEvidence as exc:
         return exc.problems
     return []
@@ -328,12 +325,9 @@ def _entry_line(problem: Problem, shown: Path, offset: int) -> str:
     return f"line {problem.line - offset}: " if problem.line - offset > 0 else ""
 
 
-def _reloaded(files: ReviewFiles, path: Path, text: str) -> ReviewFiles:
-    return with_changes(files, {path: text})
-
-
-def _own_fields(text: str, shown: Path) -> dict[str, Any]:
-    data = parse(text, shown).data
+def _own_fields(body: str, shown: Path) -> dict[str, Any]:
+    """The fields of an entry's text as it came back from the editor (it validated with the review)."""
+    data = parse(body, shown).data
     return {k: v for k, v in data.items() if k != "cmocs"}
 
 
@@ -380,7 +374,7 @@ def remove_entry(root: Path, entry_id: str) -> Removal:
         else:
             text = read_text(path, entry.path)
             changed = remove_list_item(text, parse(text, entry.path), entry.loc)
-            _refuse_new_errors(files, {path: changed})
+            refuse_new_errors(files, {path: changed})
             write_atomic(path, changed)
     return removal
 
