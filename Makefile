@@ -28,7 +28,7 @@ lint: $(STAMP)
 
 # After an intended change of output: rewrite the golden files, then read `git diff tests/golden`.
 golden: $(STAMP)
-	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

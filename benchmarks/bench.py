@@ -22,7 +22,6 @@ from crm_review import layout
 from crm_review.analysis import analyse
 from crm_review.edit import add_cmoc
 from crm_review.entries import CmocInput
-from crm_review.graph import build_graph
 from crm_review.pipeline import load_valid_review, synthesize, validate
 from crm_review.yamltext import dump
 
@@ -91,7 +90,7 @@ def main() -> None:
             check = validate(root)
             assert not check.errors, check.errors[:3]
             review = load_valid_review(root)
-            contrasts = sum(len(p.contrasts) for p in analyse(build_graph(review), review.config.confidence).principles)
+            contrasts = sum(len(p.patterns) for p in analyse(review).principles)
             new = CmocInput(
                 source="author0000-2020",
                 context="Benchmark context",

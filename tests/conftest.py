@@ -93,3 +93,71 @@ def in_dir(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+DEFAULT_PRINCIPLE_IDS = (
+    "facilitative-leadership", "safe-trusting-environment", "early-involvement", "shared-governance",
+    "power-imbalances", "invest-in-skills", "quick-wins", "motivations",
+)  # fmt: skip
+_WORDS = [
+    "community",
+    "groups",
+    "staff",
+    "trust",
+    "funding",
+    "representation",
+    "clinics",
+    "outreach",
+    "training",
+    "leaders",
+    "citizens",
+    "meetings",
+    "budget",
+    "decisions",
+    "peer",
+    "support",
+    "stigma",
+    "workshops",
+    "nurses",
+    "carers",
+    "volunteers",
+    "council",
+    "services",
+    "district",
+]
+
+
+def generated_review(root: Path, sources: int, cmocs_per_source: int) -> Path:
+    """A review of ``sources`` x ``cmocs_per_source`` CMOCs with varied text, relations and themes (deterministic)."""
+
+    def words(seed: int, count: int) -> str:
+        return " ".join(_WORDS[(seed * 7 + i * 3) % len(_WORDS)] for i in range(count))
+
+    files = {}
+    for s in range(sources):
+        source_id = f"author{s:04d}-2020"
+        text = (
+            f"id: {source_id}\ntitle: Study {s} of {words(s, 6)}\n"
+            f'authors: ["Author{s:04d}, Ann", "Second, Sam", "Third, Tim"]\nyear: {2000 + s % 25}\n'
+            f"design: qualitative study\ncountries: [{('Chile', 'Peru', 'Nigeria', 'Kenya')[s % 4]}]\n"
+            f"appraisal: {{relevance: {('high', 'moderate', 'low')[s % 3]}, rigour: {('moderate', 'high')[s % 2]}}}\n"
+            "cmocs:\n"
+        )
+        for c in range(cmocs_per_source):
+            n = s * cmocs_per_source + c
+            first, second = DEFAULT_PRINCIPLE_IDS[n % 8], DEFAULT_PRINCIPLE_IDS[(n * 3 + 1) % 8]
+            relation = ("supports", "supports", "refines", "refutes")[n % 4]
+            links = f"{{{first}: {relation}}}" if first == second else f"{{{first}: {relation}, {second}: supports}}"
+            text += (
+                f"  - id: {source_id}-{c + 1}\n"
+                f"    context: {words(n, 30)}.\n"
+                f"    mechanism: {{resource: {words(n + 1, 10)}, response: {words(n + 2, 10)}}}\n"
+                f"    outcome: {words(n + 3, 15)}.\n"
+                f"    direction: {('positive', 'negative', 'mixed')[n % 3]}\n"
+                f"    principles: {links}\n"
+                f"    themes: [theme-{n % 24}]\n"
+                "    evidence:\n"
+                f'      - {{quote: "Quote {n}: {words(n + 4, 40)}", locator: p. {c + 1}}}\n'
+            )
+        files[f"{source_id}.yaml"] = text
+    return write_review(root, files, principles=None)

@@ -135,7 +135,7 @@ def test_json_keeps_every_character(documents: dict[str, str]) -> None:
     """review.json carries the evidence exactly as written."""
     cmoc = json.loads(documents["review.json"])["cmocs"][0]
     assert cmoc["context"] == HOSTILE["context"]
-    assert cmoc["mechanism"] == {"resource": HOSTILE["resource"], "response": "a | b | c\nsecond line"}
+    assert (cmoc["resource"], cmoc["response"]) == (HOSTILE["resource"], "a | b | c\nsecond line")
     assert cmoc["evidence"] == [{"quote": HOSTILE["quote"], "locator": HOSTILE["locator"]}]
 
 

@@ -62,12 +62,17 @@ def test_no_raw_html(tokens) -> None:  # type: ignore[no-untyped-def]
     assert not kinds & {"html_inline", "html_block"}
 
 
-def test_every_quote_is_in_the_document() -> None:
-    """Each bundled quote appears with its locator (claims stay traceable in the document)."""
+def test_every_quote_is_in_the_document_once() -> None:
+    """Each bundled quote appears exactly once, with its locator (claims stay traceable in the document)."""
+    from collections import Counter
+
     from crm_review.escape import md_inline
     from crm_review.pipeline import load_valid_review
-    from crm_review.render import in_text
+    from crm_review.view import in_text
 
+    quoted = Counter(q.quote for _, cmoc in load_valid_review(REPO).cmocs() for q in cmoc.evidence)
     for source, cmoc in load_valid_review(REPO).cmocs():
         for quote in cmoc.evidence:
+            # A sentence that grounds several CMOCs is quoted once under each of them, nowhere else.
+            assert REVIEW_MD.count(md_inline(quote.quote)) == quoted[quote.quote]
             assert f"“{md_inline(quote.quote)}” ({md_inline(in_text(source))}, {md_inline(quote.locator)})" in REVIEW_MD

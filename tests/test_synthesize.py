@@ -88,29 +88,6 @@ def test_invalid_evidence_leaves_the_previous_review(review: Path, runner: CliRu
     assert snapshot(review / "review") == before
 
 
-def test_review_template_overrides_the_packaged_one(review: Path, runner: CliRunner) -> None:
-    """A template in the review's templates/ folder replaces the packaged one of the same name."""
-    (review / "templates").mkdir()
-    (review / "templates" / "REVIEW.md.j2").write_text(
-        "# {{ review.title|md }}\n{% for p in principles %}- {{ p.f.title|md }}: {{ p.f.confidence }}\n{% endfor %}"
-    )
-    synth(runner, review)
-    assert (review / "review" / "REVIEW.md").read_text() == (
-        "# Citizen panels in primary care\n- Shared governance: very low\n- Quick wins: low\n- Skills: None\n"
-    )
-    assert "<!DOCTYPE html>" in (review / "review" / "review.html").read_text()
-
-
-def test_broken_template_is_one_clear_error(review: Path, runner: CliRunner) -> None:
-    """A mistake in a team's template names the template and line, exit 1, nothing written."""
-    (review / "templates").mkdir()
-    (review / "templates" / "review.html.j2").write_text("<p>\n{% for x in %}</p>\n")
-    code, output = synth(runner, review)
-    assert code == 1
-    assert "review.html.j2:2: the template cannot be rendered" in output
-    assert not (review / "review").exists()
-
-
 def test_undefined_name_in_template_is_an_error_not_blank(review: Path, runner: CliRunner) -> None:
     """A misspelt variable fails loudly instead of leaving a hole in the document."""
     (review / "templates").mkdir()

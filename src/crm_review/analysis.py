@@ -1,20 +1,25 @@
-"""Graph to findings: what supports each principle, where the evidence disagrees, how far to trust it.
+"""The review's records to findings: how the evidence bears on each principle, which mechanisms recur, how far to trust it.
 
-Pure and deterministic: every list is sorted, nothing depends on file order or the clock.
+Works on the typed records (the graph is for exports). Pure and deterministic: every list is sorted,
+nothing depends on file order or the clock, and the work grows linearly with the number of CMOCs.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations
 
-from crm_review.graph import ReviewGraph, node_id, nodes_of_kind
-from crm_review.model import DIRECTIONS, RATINGS, ConfidenceRule
+from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Cmoc, ConfidenceRule, Direction, Relation, Review, Source
 
 LEVELS = ("high", "moderate", "low", "very low")
 NOT_APPRAISED = "not appraised"
+PATTERN_MIN_CMOCS = 2
+"""A theme carried by this many CMOCs of one principle is a pattern."""
+
+_OUTCOME_ORDER = {"positive": 0, "mixed": 1, "negative": 2}
+"""Pattern rows read from the contexts where the outcome was positive down to those where it was negative."""
 
 
 @dataclass(frozen=True)
@@ -30,12 +35,34 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Theme:
-    """A mechanism tag shared by CMOCs from two or more sources."""
+class Pattern:
+    """CMOCs of one principle that share a mechanism theme: where the mechanism fires, and where it does not.
 
-    name: str
+    ``cmoc_ids`` are in reading order (positive outcomes first, then mixed, then negative); the lists in
+    ``outcomes`` are sorted by id.
+    """
+
+    theme: str
     cmoc_ids: tuple[str, ...]
     source_ids: tuple[str, ...]
+    outcomes: dict[Direction, tuple[str, ...]]
+
+    @property
+    def recurs_across_sources(self) -> bool:
+        """Seen in two or more sources: a candidate demi-regularity rather than one study's story."""
+        return len(self.source_ids) >= 2
+
+
+@dataclass(frozen=True)
+class SourceLinks:
+    """How many of one source's CMOCs support, refute and refine one principle."""
+
+    source_id: str
+    relations: dict[Relation, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.relations.values())
 
 
 @dataclass(frozen=True)
@@ -45,14 +72,18 @@ class PrincipleFindings:
     statement: str
     cmoc_ids: tuple[str, ...]
     source_ids: tuple[str, ...]
+    links: dict[Relation, tuple[str, ...]]
+    relations: dict[str, Relation]
+    """Each linked CMOC's relation to this principle, by CMOC id."""
     countries: tuple[str, ...]
     designs: tuple[str, ...]
     relevance: dict[str, int]
     rigour: dict[str, int]
-    directions: dict[str, int]
-    by_source: tuple[tuple[str, dict[str, int]], ...]
-    contrasts: tuple[tuple[str, str], ...]
-    themes: tuple[Theme, ...]
+    directions: dict[Direction, int]
+    by_source: tuple[SourceLinks, ...]
+    patterns: tuple[Pattern, ...]
+    unpatterned: tuple[str, ...]
+    """CMOCs of this principle that belong to none of its patterns, in reading order."""
     confidence: str | None
     components: tuple[Component, ...]
 
@@ -73,73 +104,117 @@ class Findings:
     gaps: tuple[str, ...]
     thin: tuple[str, ...]
     cooccurrence: tuple[tuple[str, str, int], ...]
-    themes: tuple[Theme, ...]
 
 
-def analyse(graph: ReviewGraph, rule: ConfidenceRule) -> Findings:
-    """Findings for every principle of the graph, in the taxonomy's order."""
-    order = {p: i for i, p in enumerate(graph.graph.get("principle_order", []))}
-    principle_nodes = sorted(nodes_of_kind(graph, "principle"), key=lambda n: (order.get(n, len(order)), n))
-    findings = tuple(_principle(graph, node, rule) for node in principle_nodes)
+def analyse(review: Review) -> Findings:
+    """Findings for every principle of the review, in the taxonomy's order."""
+    linked: dict[str, list[tuple[Source, Cmoc, Relation]]] = defaultdict(list)
+    for source, cmoc in review.cmocs():
+        for principle_id, relation in cmoc.links:
+            linked[principle_id].append((source, cmoc, relation))
+    rule = review.config.confidence
+    findings = tuple(
+        _principle(p.id, p.title, p.statement, sorted(linked[p.id], key=lambda t: t[1].id), rule)
+        for p in review.principles
+    )
     return Findings(
         principles=findings,
         gaps=tuple(f.id for f in findings if not f.cmoc_ids),
         thin=tuple(f.id for f in findings if f.cmoc_ids and f.thin),
-        cooccurrence=_cooccurrence(graph),
-        themes=_recurring_themes(graph, nodes_of_kind(graph, "cmoc")),
+        cooccurrence=_cooccurrence(review),
     )
 
 
-def _principle(graph: ReviewGraph, node: str, rule: ConfidenceRule) -> PrincipleFindings:
-    data = graph.nodes[node]
-    cmoc_nodes = sorted(graph.predecessors(node))
-    source_nodes = sorted({graph.nodes[c]["source"] for c in cmoc_nodes})
-    sources = [graph.nodes[node_id("source", s)] for s in source_nodes]
-    positives = [graph.nodes[c]["id"] for c in cmoc_nodes if graph.nodes[c]["direction"] == "positive"]
-    negatives = [graph.nodes[c]["id"] for c in cmoc_nodes if graph.nodes[c]["direction"] == "negative"]
-    contrasts = tuple(product(positives, negatives))
-    components = _components(sources, len(cmoc_nodes), len(contrasts), rule) if cmoc_nodes else ()
+def _principle(
+    principle_id: str, title: str, statement: str, linked: list[tuple[Source, Cmoc, Relation]], rule: ConfidenceRule
+) -> PrincipleFindings:
+    sources = {source.id: source for source, _, _ in linked}
+    ordered_sources = [sources[s] for s in sorted(sources)]
+    relations = {cmoc.id: relation for _, cmoc, relation in linked}
+    links = {r: tuple(cmoc.id for _, cmoc, relation in linked if relation == r) for r in RELATIONS}
+    patterns = _patterns(linked)
+    in_patterns = {cmoc_id for pattern in patterns for cmoc_id in pattern.cmoc_ids}
+    unpatterned = [(source, cmoc) for source, cmoc, _ in linked if cmoc.id not in in_patterns]
+    components = _components(ordered_sources, len(linked), links, rule) if linked else ()
     concerns = sum(c.concern for c in components)
     return PrincipleFindings(
-        id=data["id"],
-        title=data["label"],
-        statement=data["statement"],
-        cmoc_ids=tuple(graph.nodes[c]["id"] for c in cmoc_nodes),
-        source_ids=tuple(source_nodes),
-        countries=tuple(sorted({country for s in sources for country in s["countries"]})),
-        designs=tuple(sorted({s["design"] for s in sources if s["design"]})),
-        relevance=_ratings(s["relevance"] for s in sources),
-        rigour=_ratings(s["rigour"] for s in sources),
-        directions=_direction_counts(graph.nodes[c]["direction"] for c in cmoc_nodes),
-        by_source=tuple(
-            (s, _direction_counts(graph.nodes[c]["direction"] for c in cmoc_nodes if graph.nodes[c]["source"] == s))
-            for s in source_nodes
-        ),
-        contrasts=contrasts,
-        themes=_recurring_themes(graph, cmoc_nodes),
-        confidence=LEVELS[min(concerns, len(LEVELS) - 1)] if cmoc_nodes else None,
+        id=principle_id,
+        title=title,
+        statement=statement,
+        cmoc_ids=tuple(cmoc.id for _, cmoc, _ in linked),
+        source_ids=tuple(sorted(sources)),
+        links=links,
+        relations=relations,
+        countries=tuple(sorted({country for s in ordered_sources for country in s.countries})),
+        designs=tuple(sorted({s.design for s in ordered_sources if s.design})),
+        relevance=_ratings(s.appraisal.relevance if s.appraisal else None for s in ordered_sources),
+        rigour=_ratings(s.appraisal.rigour if s.appraisal else None for s in ordered_sources),
+        directions=_direction_counts(cmoc.direction for _, cmoc, _ in linked),
+        by_source=_by_source(linked),
+        patterns=patterns,
+        unpatterned=tuple(cmoc.id for _, cmoc in sorted(unpatterned, key=_reading_order)),
+        confidence=LEVELS[min(concerns, len(LEVELS) - 1)] if linked else None,
         components=components,
     )
 
 
-def _direction_counts(directions: Iterable[str]) -> dict[str, int]:
+def _by_source(linked: list[tuple[Source, Cmoc, Relation]]) -> tuple[SourceLinks, ...]:
+    relations: dict[str, list[Relation]] = defaultdict(list)
+    for source, _, relation in linked:
+        relations[source.id].append(relation)
+    return tuple(SourceLinks(s, _relation_counts(relations[s])) for s in sorted(relations))
+
+
+def _reading_order(pair: tuple[Source, Cmoc]) -> tuple[int, str, str]:
+    source, cmoc = pair
+    return (_OUTCOME_ORDER[cmoc.direction], source.id, cmoc.id)
+
+
+def _patterns(linked: list[tuple[Source, Cmoc, Relation]]) -> tuple[Pattern, ...]:
+    by_theme: dict[str, list[tuple[Source, Cmoc]]] = defaultdict(list)
+    for source, cmoc, _ in linked:
+        for theme in dict.fromkeys(cmoc.themes):
+            by_theme[theme].append((source, cmoc))
+    patterns = []
+    for theme, members in sorted(by_theme.items()):
+        if len(members) < PATTERN_MIN_CMOCS:
+            continue
+        patterns.append(
+            Pattern(
+                theme=theme,
+                cmoc_ids=tuple(cmoc.id for _, cmoc in sorted(members, key=_reading_order)),
+                source_ids=tuple(sorted({source.id for source, _ in members})),
+                outcomes={d: tuple(sorted(cmoc.id for _, cmoc in members if cmoc.direction == d)) for d in DIRECTIONS},
+            )
+        )
+    return tuple(patterns)
+
+
+def _direction_counts(directions: Iterable[Direction]) -> dict[Direction, int]:
     counts = Counter(directions)
     return {d: counts.get(d, 0) for d in DIRECTIONS}
 
 
-def _ratings(values: Iterable[object]) -> dict[str, int]:
+def _relation_counts(relations: Iterable[Relation]) -> dict[Relation, int]:
+    counts = Counter(relations)
+    return {r: counts.get(r, 0) for r in RELATIONS}
+
+
+def _ratings(values: Iterable[str | None]) -> dict[str, int]:
     counts = Counter(v if v is not None else NOT_APPRAISED for v in values)
     return {rating: counts.get(rating, 0) for rating in (*RATINGS, NOT_APPRAISED)}
 
 
 def _components(
-    sources: list[dict[str, object]], cmocs: int, contrasts: int, rule: ConfidenceRule
+    sources: list[Source], cmocs: int, links: dict[Relation, tuple[str, ...]], rule: ConfidenceRule
 ) -> tuple[Component, ...]:
     """The four components, each with its reason written out, thresholds quoted from configs/."""
     n = len(sources)
-    weak = sum(1 for s in sources if s["rigour"] in (None, "low"))
-    relevant = sum(1 for s in sources if s["relevance"] == "high")
+    weak = sum(1 for s in sources if s.appraisal is None or s.appraisal.rigour == "low")
+    relevant = sum(1 for s in sources if s.appraisal is not None and s.appraisal.relevance == "high")
     weak_share, relevant_share = weak / n, relevant / n
+    refuting, refining = len(links["refutes"]), len(links["refines"])
+    unexplained = max(0, refuting - refining)
     return (
         Component(
             "methodological limitations",
@@ -149,9 +224,9 @@ def _components(
         ),
         Component(
             "coherence",
-            contrasts > rule.max_contrasts,
-            f"{contrasts} contrast(s) between positive and negative CMOCs (a concern above {rule.max_contrasts})"
-            + ("; the contrasts ask in which contexts the principle works" if contrasts else ""),
+            unexplained > rule.max_unexplained_refutations,
+            f"{refuting} refuting and {refining} refining CMOC(s), {unexplained} refutation(s) not accounted for "
+            f"by a refinement (a concern above {rule.max_unexplained_refutations})",
         ),
         Component(
             "adequacy",
@@ -171,23 +246,9 @@ def _percent(share: float) -> str:
     return f"{round(share * 100)}%"
 
 
-def _recurring_themes(graph: ReviewGraph, cmoc_nodes: list[str]) -> tuple[Theme, ...]:
-    by_theme: dict[str, list[str]] = {}
-    for node in cmoc_nodes:
-        for theme in graph.nodes[node]["themes"]:
-            by_theme.setdefault(theme, []).append(node)
-    themes = []
-    for name, nodes in sorted(by_theme.items()):
-        sources = sorted({graph.nodes[n]["source"] for n in nodes})
-        if len(sources) >= 2:
-            themes.append(Theme(name, tuple(sorted(graph.nodes[n]["id"] for n in nodes)), tuple(sources)))
-    return tuple(themes)
-
-
-def _cooccurrence(graph: ReviewGraph) -> tuple[tuple[str, str, int], ...]:
+def _cooccurrence(review: Review) -> tuple[tuple[str, str, int], ...]:
     """Pairs of principles linked to the same CMOCs, most shared first."""
     pairs: Counter[tuple[str, str]] = Counter()
-    for node in nodes_of_kind(graph, "cmoc"):
-        principles = sorted(graph.nodes[p]["id"] for p in graph.successors(node))
-        pairs.update(combinations(principles, 2))
+    for _, cmoc in review.cmocs():
+        pairs.update(combinations(sorted(set(cmoc.principle_ids())), 2))
     return tuple(sorted(((a, b, n) for (a, b), n in pairs.items()), key=lambda t: (-t[2], t[0], t[1])))

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, model_validator
 from pydantic import Tag as FormTag
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -111,8 +111,18 @@ class ConfidenceRule(Record):
     min_sources: Annotated[int, Field(ge=0)] = 2
     min_cmocs: Annotated[int, Field(ge=0)] = 3
     max_share_low_rigour: Share = 0.25
-    max_contrasts: Annotated[int, Field(ge=0)] = 0
+    max_unexplained_refutations: Annotated[int, Field(ge=0)] = 0
     min_share_high_relevance: Share = 0.5
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contrasts_are_gone(cls, data: object) -> object:
+        if isinstance(data, dict) and "max_contrasts" in data:
+            raise ValueError(
+                "`max_contrasts` is no longer used (positive and negative outcomes in different contexts are "
+                "patterns, not a concern): write `max_unexplained_refutations` instead, e.g. 0"
+            )
+        return data
 
 
 class ReviewConfig(Record):

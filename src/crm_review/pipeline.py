@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,19 +77,21 @@ class Synthesis:
 def synthesize(
     root: Path, out: Path | None = None, formats: tuple[str, ...] = OUTPUT_FORMATS, *, check: bool = False
 ) -> Synthesis:
-    """load -> validate -> graph -> analyse -> render; then write each document atomically, or compare.
+    """load -> validate -> analyse -> render; then write each document atomically, or compare.
+
+    The analysis reads the typed records directly; the graph serves the exports (``crm graph``).
 
     Everything is rendered in memory first, so a failure leaves the previous documents in place. With
     ``check``, nothing is written and :class:`StaleOutput` names every document that differs.
     """
     from crm_review.analysis import analyse
     from crm_review.files import write_all_atomic
-    from crm_review.graph import build_graph
     from crm_review.render import render_documents
 
     review = load_valid_review(root)
-    findings = analyse(build_graph(review), review.config.confidence)
-    documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR)
+    with _long_lived(review):
+        findings = analyse(review)
+        documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR)
     folder = out if out is not None else root / layout.OUTPUT_DIR
     paths = {folder / name: text for name, text in documents.items()}
     if check:
@@ -96,6 +101,20 @@ def synthesize(
     else:
         write_all_atomic(paths)
     return Synthesis(tuple(layout.shown(p) for p in paths))
+
+
+@contextmanager
+def _long_lived(review: Review) -> Iterator[None]:
+    """Exempt the loaded records from the cycle collector's scans while documents are built.
+
+    The records live until the command ends, and rendering allocates millions of short-lived strings; without
+    this, each full collection walks every record again (measured: rendering took twice as long).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def export(root: Path, fmt: str) -> str:

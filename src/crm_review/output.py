@@ -1,0 +1,247 @@
+"""review.json: the machine-readable review, as typed output models whose JSON Schema is generated from them.
+
+The schema shipped in ``schema/review.schema.json`` is :func:`json_schema` written out; a test keeps the two
+equal, so the schema cannot drift from what ``crm synthesize`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_review.analysis import Findings, Pattern, PrincipleFindings
+from crm_review.model import Direction, Relation, Review, ReviewConfig, Source
+from crm_review.view import rameses_checklist
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Links(Output):
+    """CMOC ids by how they bear on the principle, each list sorted."""
+
+    supports: list[str]
+    refutes: list[str]
+    refines: list[str]
+
+
+class Outcomes(Output):
+    """A pattern's CMOC ids by outcome direction, each list sorted."""
+
+    positive: list[str]
+    negative: list[str]
+    mixed: list[str]
+
+
+class PatternOut(Output):
+    """CMOCs of one principle sharing a mechanism theme (two or more CMOCs)."""
+
+    theme: str
+    cmoc_ids: list[str] = Field(description="In reading order: positive outcomes first, then mixed, then negative.")
+    source_ids: list[str]
+    outcomes: Outcomes
+
+
+class Appraisal(Output):
+    relevance: dict[str, int]
+    rigour: dict[str, int]
+
+
+class PrincipleOut(Output):
+    id: str
+    title: str
+    statement: str
+    cmoc_ids: list[str]
+    source_ids: list[str]
+    links: Links
+    patterns: list[PatternOut]
+    other_cmoc_ids: list[str] = Field(description="CMOCs of this principle in none of its patterns.")
+    countries: list[str]
+    designs: list[str]
+    appraisal: Appraisal
+    directions: dict[str, int]
+    confidence: str | None
+    confidence_reasons: list[str]
+
+
+class PrincipleLink(Output):
+    principle: str
+    relation: Relation
+
+
+class QuoteOut(Output):
+    quote: str
+    locator: str
+
+
+class CmocOut(Output):
+    id: str
+    source: str
+    context: str
+    resource: str
+    response: str
+    outcome: str
+    direction: Direction
+    principles: list[PrincipleLink]
+    evidence: list[QuoteOut]
+    themes: list[str]
+    notes: str | None = None
+
+
+class SourceOut(Output):
+    id: str
+    title: str
+    authors: list[str]
+    year: int | None = None
+    journal: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    design: str | None = None
+    countries: list[str]
+    setting: str | None = None
+    relevance: str | None = None
+    rigour: str | None = None
+    cmoc_ids: list[str]
+
+
+class Cooccurrence(Output):
+    principles: list[str]
+    cmocs: int
+
+
+class Summary(Output):
+    sources: int
+    cmocs: int
+    principles: int
+
+
+class RamesesOut(Output):
+    item: int
+    name: str
+    status: str
+    note: str
+
+
+class ReviewDocument(Output):
+    """The whole of review.json."""
+
+    model_config = ConfigDict(title="crm-review review.json")
+
+    review: ReviewConfig
+    summary: Summary
+    principles: list[PrincipleOut] = Field(description="In the taxonomy's order.")
+    gaps: list[str] = Field(description="Principles no CMOC links to.")
+    thin_evidence: list[str]
+    cooccurrence: list[Cooccurrence]
+    sources: list[SourceOut] = Field(description="Sorted by id.")
+    cmocs: list[CmocOut] = Field(description="Each CMOC once, with its evidence, sorted by id.")
+    rameses: list[RamesesOut]
+
+
+def review_document(review: Review, findings: Findings) -> ReviewDocument:
+    return ReviewDocument(
+        review=review.config,
+        summary=Summary(sources=len(review.sources), cmocs=len(review.cmocs()), principles=len(review.principles)),
+        principles=[_principle(f) for f in findings.principles],
+        gaps=list(findings.gaps),
+        thin_evidence=list(findings.thin),
+        cooccurrence=[Cooccurrence(principles=[a, b], cmocs=n) for a, b, n in findings.cooccurrence],
+        sources=[_source(s) for s in sorted(review.sources, key=lambda s: s.id)],
+        # Built without validation: the values come from records that were validated on loading, and a
+        # large review has tens of thousands of them.
+        cmocs=[
+            CmocOut.model_construct(
+                id=c.id,
+                source=s.id,
+                context=c.context,
+                resource=c.mechanism.resource,
+                response=c.mechanism.response,
+                outcome=c.outcome,
+                direction=c.direction,
+                principles=[PrincipleLink.model_construct(principle=p, relation=r) for p, r in c.links],
+                evidence=[QuoteOut.model_construct(quote=q.quote, locator=q.locator) for q in c.evidence],
+                themes=list(c.themes),
+                notes=c.notes,
+            )
+            for s, c in sorted(review.cmocs(), key=lambda pair: pair[1].id)
+        ],
+        rameses=[
+            RamesesOut(item=i.item, name=i.name, status=i.status, note=i.note)
+            for i in rameses_checklist(review, findings)
+        ],
+    )
+
+
+def review_json(review: Review, findings: Findings) -> str:
+    """review.json's text: two-space indented, keys in the models' order, None left out, a final newline."""
+    return review_document(review, findings).model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def json_schema() -> str:
+    """The JSON Schema of review.json, as shipped in ``schema/review.schema.json``."""
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **ReviewDocument.model_json_schema(),
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def _principle(f: PrincipleFindings) -> PrincipleOut:
+    return PrincipleOut(
+        id=f.id,
+        title=f.title,
+        statement=f.statement,
+        cmoc_ids=list(f.cmoc_ids),
+        source_ids=list(f.source_ids),
+        links=Links(
+            supports=list(f.links["supports"]), refutes=list(f.links["refutes"]), refines=list(f.links["refines"])
+        ),
+        patterns=[_pattern(p) for p in f.patterns],
+        other_cmoc_ids=list(f.unpatterned),
+        countries=list(f.countries),
+        designs=list(f.designs),
+        appraisal=Appraisal(relevance=f.relevance, rigour=f.rigour),
+        directions=dict(f.directions),
+        confidence=f.confidence,
+        confidence_reasons=list(f.confidence_reasons),
+    )
+
+
+def _pattern(p: Pattern) -> PatternOut:
+    return PatternOut(
+        theme=p.theme,
+        cmoc_ids=list(p.cmoc_ids),
+        source_ids=list(p.source_ids),
+        outcomes=Outcomes(
+            positive=list(p.outcomes["positive"]),
+            negative=list(p.outcomes["negative"]),
+            mixed=list(p.outcomes["mixed"]),
+        ),
+    )
+
+
+def _source(s: Source) -> SourceOut:
+    return SourceOut(
+        id=s.id,
+        title=s.title,
+        authors=list(s.authors),
+        year=s.year,
+        journal=s.journal,
+        volume=s.volume,
+        issue=s.issue,
+        pages=s.pages,
+        doi=s.doi,
+        url=s.url,
+        design=s.design,
+        countries=list(s.countries),
+        setting=s.setting,
+        relevance=s.appraisal.relevance if s.appraisal else None,
+        rigour=s.appraisal.rigour if s.appraisal else None,
+        cmoc_ids=[c.id for c in s.cmocs],
+    )
