@@ -24,7 +24,7 @@ pytestmark = [
 ]
 
 TIMEOUT = 30
-LEFT = "\x1b[D"
+LEFT, UP = "\x1b[D", "\x1b[A"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
@@ -69,7 +69,7 @@ def review(tmp_path: Path) -> Path:
 
 
 def test_add_cmoc_at_a_terminal_edits_lines_and_keeps_a_pasted_quote_whole(review: Path) -> None:
-    """Arrow keys move in the line, `neg` is negative, a source is found by its start, and a two-line paste is one quote."""
+    """Arrow keys move in the line and recall answers, `neg` is negative, Tab completes ids, a two-line paste is one quote."""
     child = crm(review, "add", "cmoc")
     child.expect_exact("16 sources: type the start of an id")
     answer(child, "Source", "karu\t")  # Tab completes the id
@@ -82,6 +82,9 @@ def test_add_cmoc_at_a_terminal_edits_lines_and_keeps_a_pasted_quote_whole(revie
     child.expect_exact("Quote 1")
     child.send(PASTE_START + "A set of problems ensued, related to\nrepresentation and funding." + PASTE_END + "\r")
     answer(child, "Where it stands", "p. 233")
+    answer(child, "Another quote?", "y")
+    answer(child, "Quote 2", "Funding was the main problem.")
+    answer(child, "Where it stands", UP)  # Up brings back the answer given to this question before
     answer(child, "Another quote?", "")
     child.expect_exact("The new CMOC of karuga-2021:")
     answer(child, "Write it?", "")
@@ -96,7 +99,8 @@ def test_add_cmoc_at_a_terminal_edits_lines_and_keeps_a_pasted_quote_whole(revie
     assert cmoc.direction == "negative"
     assert cmoc.links == (("quick-wins", "supports"), ("invest-in-skills", "refines"))
     assert [(q.quote, q.locator) for q in cmoc.evidence] == [
-        ("A set of problems ensued, related to\nrepresentation and funding.", "p. 233")
+        ("A set of problems ensued, related to\nrepresentation and funding.", "p. 233"),
+        ("Funding was the main problem.", "p. 233"),
     ]
 
 

@@ -75,8 +75,18 @@ def source_texts(draw: st.DrawFn) -> str:
     return "".join(decorated) + cmocs
 
 
+COMMENTS = ("# a comment", "# coded by JD", "# the second one", "# the end", "# comment kept", "# both")
+"""The comments the test texts carry (a line of a block scalar may start with # too, and is text)."""
+
+
 def comment_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    return [line for line in text.splitlines() if any(comment in line for comment in COMMENTS)]
+
+
+def keeps_comments(before: str, after: str) -> bool:
+    """Every comment line of ``before`` is in ``after``, in order (new text may add lines that start with #)."""
+    remaining = iter(after.splitlines())
+    return all(any(line == candidate for candidate in remaining) for line in comment_lines(before))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,7 +107,7 @@ def test_source_edit_reads_back_as_the_change_and_keeps_the_rest(
     assert {k: v for k, v in after.items() if k != "cmocs"} == wanted
     assert after["cmocs"] == before.data["cmocs"]
     assert after_text.endswith(text[text.index("cmocs:") :])
-    assert comment_lines(after_text) == comment_lines(text)
+    assert keeps_comments(text, after_text)
     changed = {k for k in set(own) | set(wanted) if own.get(k) != wanted.get(k)}
     for key in set(own) - changed:
         start = before.key_marks[(key,)].index
@@ -147,7 +157,9 @@ cmocs:
     evidence:
       - quote: They listened.
         locator: p. 7
-    notes: checked twice
+    notes: |-
+      checked twice
+      #2 reads best
 # the end
 """
 
@@ -166,7 +178,7 @@ def test_cmoc_edit_reads_back_as_the_change_and_keeps_the_rest(
     after = parse(after_text, HERE).data
     assert after["cmocs"][index] == wanted
     assert after["cmocs"][1 - index] == before.data["cmocs"][1 - index]
-    assert comment_lines(after_text) == comment_lines(TWO_CMOCS)
+    assert keeps_comments(TWO_CMOCS, after_text)
     other_start = before.value_starts[("cmocs", 1 - index)].index
     other_end = before.value_ends[("cmocs", 1 - index, "evidence")].index
     assert TWO_CMOCS[other_start:other_end] in after_text
@@ -223,9 +235,10 @@ def test_principle_rename_reads_back_as_the_rename_in_every_layout(
     assert after["cmocs"][0].pop("principles") == expected
     before["cmocs"][0].pop("principles")
     assert after == before
-    assert comment_lines(after_text) == comment_lines(text)
     old_lines, new_lines = text.splitlines(), after_text.splitlines()
     assert len(old_lines) == len(new_lines)
     for old_line, new_line in zip(old_lines, new_lines, strict=True):
         if "quick-wins" not in old_line:
             assert new_line == old_line
+        elif "  #" in old_line:  # a comment on the renamed id's line stays
+            assert new_line.endswith(old_line[old_line.index("  #") :])

@@ -38,10 +38,10 @@ from crm_review.references import REFERRERS, Kind, Reference, Rewrite, evidence_
 from crm_review.suggest import nearest
 from crm_review.textedit import (
     apply,
-    content_end,
     line_end,
     line_start,
     mapping_splices,
+    node_end,
     remove_list_item,
     replace_scalar,
 )
@@ -238,11 +238,11 @@ def entry_text(text: str, entry: Entry) -> EntryText:
         if "cmocs" not in located.data:
             return EntryText("", text, "", 0, False)
         cmocs_start = line_start(text, located.key_marks[("cmocs",)].index)
-        if content_end(text, len(text)) > content_end(text, located.value_ends[("cmocs",)].index):
+        if node_end(text, located, ()) > node_end(text, located, ("cmocs",)):
             raise UnsupportedLayout("`cmocs:` is not the last key of the file: move it to the end to use --editor")
         return EntryText("", text[:cmocs_start], text[cmocs_start:], 0, False)
     start = line_start(text, located.value_starts[entry.loc].index)
-    stop = min(line_end(text, content_end(text, located.value_ends[entry.loc].index)) + 1, len(text))
+    stop = min(line_end(text, node_end(text, located, entry.loc)) + 1, len(text))
     dash_at = text.index("-", start)
     indent = dash_at - start
     lines = text[start:stop].replace("\r\n", "\n").split("\n")

@@ -88,15 +88,20 @@ def is_flow(text: str, located: Located, loc: Loc) -> bool:
     return text[start : start + 1] in ("{", "[")
 
 
-def content_end(text: str, end: int) -> int:
-    """Step back from a node's end over trailing blank and comment-only lines: they belong to what follows."""
-    while True:
-        line_start = text.rfind("\n", 0, end) + 1
-        line = text[line_start:end]
-        if line_start > 0 and (not line.strip() or line.lstrip().startswith("#")):
-            end = line_start - 1
-            continue
-        return len(text[:end].rstrip(" \t\r\n"))
+def node_end(text: str, located: Located, loc: Loc) -> int:
+    """Where the text of the value at ``loc`` ends: after its last character, before any comment or blank line.
+
+    A block collection's end mark lies at whatever follows it (comments and blank lines included), so its
+    end is found from inside: the last scalar or flow collection it holds, whose end marks are exact. A line
+    starting with ``#`` inside a block scalar is text, not a comment, and is kept with its value.
+    """
+    ends = [
+        mark.index
+        for sub, mark in located.value_ends.items()
+        if sub[: len(loc)] == loc and (sub in located.scalars or is_flow(text, located, sub))
+    ]
+    end = max(ends, default=located.value_starts[loc].index)
+    return len(text[:end].rstrip(" \t\r\n"))
 
 
 def line_start(text: str, index: int) -> int:
@@ -149,7 +154,7 @@ def _replacement(text: str, located: Located, loc: Loc, value: Any, flow: bool, 
         return Splice(start, end, flow_value(value))
     key_start = located.key_marks[loc].index
     return Splice(
-        key_start, content_end(text, end), block_entry(str(loc[-1]), value, _column(text, key_start), newline)
+        key_start, node_end(text, located, loc), block_entry(str(loc[-1]), value, _column(text, key_start), newline)
     )
 
 
@@ -173,7 +178,7 @@ def _removal(text: str, located: Located, loc: Loc, flow: bool) -> Splice:
         return Splice(key_start, end, "")
     if text[line_start(text, key_start) : key_start].strip():
         raise UnsupportedLayout(f"`{loc[-1]}` shares its line with another key: put each key on its own line")
-    stop = line_end(text, content_end(text, end))
+    stop = line_end(text, node_end(text, located, loc))
     return Splice(line_start(text, key_start), min(stop + 1, len(text)), "")
 
 
@@ -213,7 +218,7 @@ def _insertions(
             at = line_start(text, first)
             splices.append(Splice(at, at, "".join(line + newline for line in lines)))
         else:
-            at = line_end(text, content_end(text, located.value_ends[(*loc, anchor)].index))
+            at = line_end(text, node_end(text, located, (*loc, anchor)))
             if at < len(text) and text[at - 1 : at] == "\r":
                 at -= 1
             splices.append(Splice(at, at, "".join(newline + line for line in lines)))
@@ -233,10 +238,10 @@ def remove_list_item(text: str, located: Located, loc: Loc) -> str:
         raise UnsupportedLayout("the list is written as a [flow, list]: write one `- ` item per line to remove one")
     if len(items) == 1:
         key_start = located.key_marks[parent].index
-        end = content_end(text, located.value_ends[parent].index)
+        end = node_end(text, located, parent)
         return apply(text, [Splice(key_start, end, f"{parent[-1]}: []")])
     start = line_start(text, located.value_starts[loc].index)
-    stop = line_end(text, content_end(text, located.value_ends[loc].index))
+    stop = line_end(text, node_end(text, located, loc))
     stop = min(stop + 1, len(text))
     above = line_start(text, max(start - 1, 0))
     if start > 0 and not text[above:start].strip():
