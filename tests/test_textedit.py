@@ -242,3 +242,42 @@ def test_principle_rename_reads_back_as_the_rename_in_every_layout(
             assert new_line == old_line
         elif "  #" in old_line:  # a comment on the renamed id's line stays
             assert new_line.endswith(old_line[old_line.index("  #") :])
+
+
+ITEM_LAYOUTS = [
+    "  - id: {id}\n    context: Staff short of time.\n    mechanism: {{resource: R, response: S}}\n",
+    "  - id: {id}\n    context: |-\n      two lines\n      #3 of them\n    mechanism:\n      resource: R\n      response: S\n",
+    "  - id: {id}  # inline\n    context: 'C: quoted'\n    mechanism: {{resource: R, response: S}}\n    notes: >-\n      folded\n      text\n",
+]
+ITEM_TAIL = (
+    "    outcome: O.\n    direction: mixed\n    principles: [quick-wins]\n    evidence:\n"
+    "      - {{quote: q, locator: p. 1}}\n"
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(range(len(ITEM_LAYOUTS))), st.booleans(), st.booleans()), min_size=1, max_size=4
+    ),
+    st.data(),
+)
+def test_removing_any_cmoc_leaves_exactly_the_others(items: list[tuple[int, bool, bool]], data: st.DataObject) -> None:
+    """Remove one CMOC of any layout: the others read back the same and keep their text to the character."""
+    text = "id: doe-2020\ntitle: T\ncmocs:\n"
+    for number, (layout, blank_before, comment_before) in enumerate(items, start=1):
+        text += ("\n" if blank_before and number > 1 else "") + ("  # about the next one\n" if comment_before else "")
+        text += ITEM_LAYOUTS[layout].format(id=f"doe-2020-{number}") + ITEM_TAIL.format()
+    text += data.draw(st.sampled_from(["", "# the end\n", "\nnotes: after the list\n"]))
+    index = data.draw(st.integers(0, len(items) - 1))
+    before = parse(text, HERE)
+    after_text = remove_list_item(text, before, ("cmocs", index))
+    after = parse(after_text, HERE).data
+    expected = [c for i, c in enumerate(before.data["cmocs"]) if i != index]
+    assert (after["cmocs"] or []) == expected
+    assert {k: v for k, v in after.items() if k != "cmocs"} == {k: v for k, v in before.data.items() if k != "cmocs"}
+    for other in range(len(items)):
+        if other != index:
+            start = text.rfind("\n", 0, before.value_starts[("cmocs", other)].index) + 1
+            stop = before.value_ends[("cmocs", other, "evidence", 0)].index
+            assert text[start:stop] in after_text
