@@ -60,13 +60,13 @@ def test_json_is_node_link(runner: CliRunner) -> None:
 
 
 def test_dot_and_mermaid(runner: CliRunner) -> None:
-    """DOT and Mermaid name every node and colour or label edges by direction."""
+    """DOT and Mermaid name every node and label each link with its relation (and, in DOT, its line style)."""
     dot = export(runner, "dot")
     assert dot.startswith("digraph review {") and dot.rstrip().endswith("}")
-    assert '"cmoc:alpha-2019-2" -> "principle:shared-gov" [color="#b3261e"];' in dot
+    assert '"cmoc:alpha-2019-2" -> "principle:shared-gov" [label="refines", color="#8a5a00", style=dotted];' in dot
     mermaid = export(runner, "mermaid")
     assert mermaid.startswith("graph LR\n")
-    assert "  cmoc_beta_2021_2 -- mixed --> principle_quick_wins" in mermaid
+    assert "  cmoc_beta_2021_2 -- supports, outcome mixed --> principle_quick_wins" in mermaid
 
 
 def test_output_file(tmp_path: Path, runner: CliRunner) -> None:

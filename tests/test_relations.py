@@ -110,3 +110,15 @@ def test_list_filters_by_relation_and_shows_it(tmp_path: Path, runner: CliRunner
     principles = runner.invoke(app, ["list", "principles", "--review", str(root), "--json"], catch_exceptions=False)
     counts = {row["id"]: (row["supports"], row["refutes"], row["refines"]) for row in json.loads(principles.stdout)}
     assert counts == {"quick-wins": (1, 1, 0), "invest-in-skills": (0, 0, 1)}
+
+
+def test_show_gives_every_link_its_relation(tmp_path: Path, runner: CliRunner) -> None:
+    """`crm show` of a source, a CMOC and a principle states each link's relation, whichever form was written."""
+    root = write_review(tmp_path, {"doe-2020.yaml": _with_principles(MAPPING_FLOW)})
+    source = json.loads(runner.invoke(app, ["show", "doe-2020", "-r", str(root), "--json"]).stdout)
+    assert source["kind"] == "source" and source["title"] == "Study doe-2020"
+    assert source["cmocs"][0]["principles"] == {"quick-wins": "refutes", "invest-in-skills": "refines"}
+    cmoc = runner.invoke(app, ["show", "doe-2020-1", "-r", str(root)], catch_exceptions=False).stdout
+    assert "principles: {quick-wins: refutes, invest-in-skills: refines}\n" in cmoc
+    principle = json.loads(runner.invoke(app, ["show", "invest-in-skills", "-r", str(root), "--json"]).stdout)
+    assert [(c["id"], c["relation"]) for c in principle["cmocs"]] == [("doe-2020-1", "refines")]

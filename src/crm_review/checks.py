@@ -23,6 +23,7 @@ def cross_file_problems(files: ReviewFiles) -> list[Problem]:
     problems += _unique_principle_ids(files)
     problems += _known_principles(files)
     problems += _warnings(files)
+    problems += _search_counts(files)
     return problems
 
 
@@ -127,4 +128,38 @@ def _warnings(files: ReviewFiles) -> list[Problem]:
                 line, col = (None, None) if packaged else files.taxonomy.at(("principles", index, "id"))
                 message = f"principle `{principle.id}` has no evidence: no CMOC links to it"
                 problems.append(Problem(files.taxonomy.path, line, col, message, "warning"))
+    return problems
+
+
+_FLOW_STEPS = (
+    ("identified", "duplicates_removed", "screened"),
+    ("screened", "excluded_at_screening", "full_text_assessed"),
+    ("full_text_assessed", "excluded_at_full_text", "included"),
+)
+"""Each stage of the document flow: what came in, what was taken out, what must be left."""
+
+
+def _search_counts(files: ReviewFiles) -> list[Problem]:
+    """Warnings where the PRISMA counts do not add up, or do not match the sources in evidence/."""
+    if files.config is None or files.config.record.search is None:
+        return []
+    search = files.config.record.search
+    problems = []
+    for before, removed, after in _FLOW_STEPS:
+        counts = [getattr(search, name) for name in (before, removed, after)]
+        if None in counts or counts[0] - counts[1] == counts[2]:
+            continue
+        line, col = files.config.at(("search", after), key=True)
+        message = (
+            f"search: {before} ({counts[0]}) minus {removed} ({counts[1]}) is {counts[0] - counts[1]}, "
+            f"but {after} is {counts[2]}: correct one of the three"
+        )
+        problems.append(Problem(files.config.path, line, col, message, "warning"))
+    if search.included is not None and search.included != len(files.sources):
+        line, col = files.config.at(("search", "included"), key=True)
+        message = (
+            f"search: included is {search.included}, but evidence/ holds {len(files.sources)} source(s): "
+            "add the missing sources or correct the count"
+        )
+        problems.append(Problem(files.config.path, line, col, message, "warning"))
     return problems

@@ -10,6 +10,7 @@ import networkx as nx
 
 from crm_review.escape import dot_string, mermaid_id, mermaid_label
 from crm_review.graph import ReviewGraph
+from crm_review.palette import RELATION_COLOURS, RELATION_DOT_STYLES
 
 GRAPH_FORMATS = ("graphml", "gexf", "json", "dot", "mermaid")
 
@@ -67,7 +68,6 @@ def _json(graph: ReviewGraph) -> str:
 
 
 _SHAPES = {"principle": "box", "source": "note", "cmoc": "ellipse"}
-_COLOURS = {"positive": "#1b7f3b", "negative": "#b3261e", "mixed": "#a15c00"}
 
 
 def _dot(graph: ReviewGraph) -> str:
@@ -75,8 +75,12 @@ def _dot(graph: ReviewGraph) -> str:
     for node, data in graph.nodes(data=True):
         lines.append(f"  {dot_string(node)} [label={dot_string(data['label'])}, shape={_SHAPES[data['kind']]}];")
     for u, v, data in graph.edges(data=True):
-        colour = _COLOURS.get(str(data.get("direction")), "#555555")
-        lines.append(f"  {dot_string(u)} -> {dot_string(v)} [color={dot_string(colour)}];")
+        if data["kind"] == "reports":
+            lines.append(f"  {dot_string(u)} -> {dot_string(v)};")
+            continue
+        relation = data["relation"]
+        style = f"color={dot_string(RELATION_COLOURS[relation])}, style={RELATION_DOT_STYLES[relation]}"
+        lines.append(f"  {dot_string(u)} -> {dot_string(v)} [label={dot_string(relation)}, {style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -88,6 +92,6 @@ def _mermaid(graph: ReviewGraph) -> str:
         shape = f'["{label}"]' if data["kind"] != "cmoc" else f'("{label}")'
         lines.append(f"  {mermaid_id(node)}{shape}")
     for u, v, data in graph.edges(data=True):
-        arrow = "-->" if data["kind"] == "reports" else f"-- {data['direction']} -->"
+        arrow = "-->" if data["kind"] == "reports" else f"-- {data['relation']}, outcome {data['direction']} -->"
         lines.append(f"  {mermaid_id(u)} {arrow} {mermaid_id(v)}")
     return "\n".join(lines) + "\n"

@@ -101,13 +101,20 @@ class Found:
         if self.source is not None:
             data["source"] = self.source.id
         if self.kind == "principle":
-            data["cmocs"] = [_plain(c) | {"source": s.id} for s, c in self.linked]
+            data["cmocs"] = [
+                _plain(c) | {"source": s.id, "relation": dict(c.links)[self.record.id]} for s, c in self.linked
+            ]
         return data
 
 
 def _plain(record: Source | Cmoc | Principle) -> dict[str, Any]:
-    """The record as JSON-ready data, without the fields left empty."""
-    return {k: v for k, v in record.model_dump(mode="json", exclude_none=True).items() if v != []}
+    """The record as JSON-ready data, without the fields left empty; a CMOC's principles with their relations."""
+    data = {k: v for k, v in record.model_dump(mode="json", exclude_none=True).items() if v != []}
+    if isinstance(record, Cmoc):
+        data["principles"] = dict(record.links)
+    if isinstance(record, Source):
+        data["cmocs"] = [_plain(cmoc) for cmoc in record.cmocs]
+    return data
 
 
 def find(review: Review, wanted: str) -> Found:

@@ -9,8 +9,12 @@ templates as data and is escaped by filters (Markdown) or autoescape (HTML), nev
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 import traceback
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -28,26 +32,84 @@ PACKAGED_PREFIX = "crm"
 """Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""
 
 
+PARALLEL_FROM_CMOCS = 2_000
+"""From this many CMOCs the documents are rendered on two cores; below it, starting a process costs more."""
+
+
 def render_documents(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, str]:
     """The requested documents by file name, rendered in memory."""
-    documents: dict[str, str] = {}
-    if "json" in formats:
-        documents[DOCUMENTS["json"]] = review_json(review, findings)
+    jobs: dict[str, Callable[[], str]] = {}
     wanted = [fmt for fmt in formats if fmt in TEMPLATES]
     if wanted:
         _refuse_unusable_team_templates(templates)
         environment = _environment(templates)
         view = build_view(review, findings)
-        for fmt in wanted:
-            text = _render(environment, TEMPLATES[fmt], view)
-            documents[DOCUMENTS[fmt]] = text if text.endswith("\n") else text + "\n"
+        for fmt in sorted(wanted, key=lambda f: f != "html"):  # the largest first: it goes to the second core
+            jobs[DOCUMENTS[fmt]] = partial(_render, environment, TEMPLATES[fmt], view)
+    if "json" in formats:
+        jobs[DOCUMENTS["json"]] = partial(review_json, review, findings)
+    documents = run_jobs(jobs, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
     return {name: documents[name] for name in sorted(documents)}
+
+
+def run_jobs(jobs: dict[str, Callable[[], str]], *, parallel: bool) -> dict[str, str]:
+    """Each job's text by name; with ``parallel``, the first job runs in a forked process meanwhile.
+
+    A forked child shares the loaded review without copying it, so a second core renders the largest
+    document while this one renders the rest. Where the platform cannot fork, jobs run one by one.
+    """
+    if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
+        return {name: job() for name, job in jobs.items()}
+    (first, first_job), *rest = jobs.items()
+    child = _Forked(first_job)
+    try:
+        results = {name: job() for name, job in rest}
+    finally:
+        text = child.result()
+    return {first: text, **results}
+
+
+class _Forked:
+    """A job started in a forked child; :meth:`result` waits for its text or raises what it raised."""
+
+    def __init__(self, job: Callable[[], str]) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
+            os.close(read)
+            try:
+                payload = b"T" + job().encode("utf-8")
+            except BaseException as exc:
+                payload = b"E" + _pickled(exc)
+            with os.fdopen(write, "wb") as out:
+                out.write(payload)
+            os._exit(0)  # never the parent's clean-up (atexit, buffered files) in the child
+        os.close(write)
+        self.pid, self.read = pid, read
+
+    def result(self) -> str:
+        with os.fdopen(self.read, "rb") as source:
+            payload = source.read()
+        os.waitpid(self.pid, 0)
+        if payload[:1] == b"T":
+            return payload[1:].decode("utf-8")
+        if payload[:1] == b"E":
+            raise pickle.loads(payload[1:])  # our own child's bytes, written a moment ago
+        raise RuntimeError("the second rendering process ended without a result")
+
+
+def _pickled(exc: BaseException) -> bytes:
+    try:
+        return pickle.dumps(exc)
+    except Exception:  # an exception that cannot travel: keep its words
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
 
 def _render(environment: jinja2.Environment, name: str, view: object) -> str:
     """One template rendered; any failure of a template (a team's own, most often) is one line naming it."""
     try:
-        return environment.get_template(name).render(view=view)
+        text = environment.get_template(name).render(view=view)
+        return text if text.endswith("\n") else text + "\n"
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateFailed(
             f"{exc.filename or name}:{exc.lineno}: the template cannot be read: {exc.message}"

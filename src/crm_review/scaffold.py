@@ -23,6 +23,7 @@ def scaffold_files(
     """Every file of a new review, by path."""
     title = title or root.resolve().name.replace("-", " ").replace("_", " ").capitalize() or "Realist review"
     config = dump({"title": title, "question": question or DEFAULT_QUESTION})
+    config += _packaged("defaults", "scaffold", "search.yaml")
     taxonomy = "principles: []\n" if blank else _packaged("defaults", layout.PRINCIPLES_FILE)
     workflow = _packaged("defaults", "scaffold", "review.yml").replace("@INSTALL@", f'"{install or default_install()}"')
     return {

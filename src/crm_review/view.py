@@ -13,14 +13,17 @@ from itertools import pairwise
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
 from crm_review.escape import doi_url, href
 from crm_review.model import RELATIONS, ConfidenceRule, Direction, Quote, Relation, Review, ReviewConfig, Source
+from crm_review.palette import (
+    DIRECTION_COLOURS,
+    DIRECTION_SYMBOLS,
+    RELATION_COLOURS,
+    RELATION_DASHES,
+    RELATION_SYMBOLS,
+    SEVERAL_COLOUR,
+)
 
 NETWORK_MAX_SOURCES = 20
 """Above this many sources the principle-source network is a tangle; the evidence map carries it alone."""
-
-MINUS = "\N{MINUS SIGN}"
-"""A typographic minus, which reads as clearly as the plus beside it (a hyphen looks like a dash)."""
-RELATION_SYMBOLS: dict[Relation, str] = {"supports": "+", "refutes": MINUS, "refines": "~"}
-DIRECTION_SYMBOLS: dict[Direction, str] = {"positive": "+", "negative": MINUS, "mixed": "±"}
 
 
 # --- sources and CMOCs ---------------------------------------------------------------------------
@@ -263,6 +266,10 @@ class ReviewView:
     rameses: tuple[RamesesItem, ...]
     relation_symbols: dict[Relation, str]
     direction_symbols: dict[Direction, str]
+    relation_colours: dict[Relation, str]
+    direction_colours: dict[Direction, str]
+    relation_dashes: dict[Relation, str | None]
+    several_colour: str
 
     def title_of(self, principle_id: str) -> str:
         return next(p.finding.title for p in self.principles if p.id == principle_id)
@@ -355,6 +362,10 @@ def build_view(review: Review, findings: Findings) -> ReviewView:
         rameses=rameses_checklist(review, findings),
         relation_symbols=RELATION_SYMBOLS,
         direction_symbols=DIRECTION_SYMBOLS,
+        relation_colours=RELATION_COLOURS,
+        direction_colours=DIRECTION_COLOURS,
+        relation_dashes=RELATION_DASHES,
+        several_colour=SEVERAL_COLOUR,
     )
 
 
