@@ -19,7 +19,6 @@ from crm_review.errors import CrmError, InvalidEvidence
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
     from crm_review.edit import Added
-    from crm_review.prompts import Asker
     from crm_review.revise import Difference, Edited, Removal
 
 app = typer.Typer(
@@ -166,18 +165,6 @@ def asking() -> Iterator[None]:
         raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
 
 
-def _confirmed(ask: Asker, heading: str, entry: object) -> bool:
-    """Show the entry as it will be written and ask a last yes/no."""
-    from crm_review.yamltext import dump
-
-    ask.say(f"\n[bold]{escape(heading)}[/bold]")
-    ask.say(escape(dump(entry).rstrip("\n")))
-    if ask.yes("Write it?", default=True):
-        return True
-    typer.echo("nothing was written", err=True)
-    return False
-
-
 def _may_ask(no_input: bool) -> bool:
     from crm_review.prompts import stdin_is_terminal
 
@@ -262,7 +249,8 @@ def add_source(
             ask = Asker(_stderr())
             with asking():
                 given = ask_source(given, ask)
-                if not _confirmed(ask, "The new source:", given.record(given.id or "(from first author and year)")):
+                if not ask.confirm("The new source:", given.record(given.id or "(from first author and year)")):
+                    typer.echo("nothing was written", err=True)
                     return
         added = run_add_source(review, given)
     _print_added(added, as_json, "source")
@@ -326,21 +314,20 @@ def add_cmoc(
     )
     with reported():
         if given.missing() and _may_ask(no_input):
-            from crm_review.edit import resolve_link
             from crm_review.load import load_review_files
-            from crm_review.prompts import Asker, ask_cmoc
+            from crm_review.prompts import Asker, ask_cmoc, confirm_cmoc
 
             files = load_review_files(review)
             if files.taxonomy is not None:  # otherwise add_cmoc below reports the taxonomy's errors
                 known = files.taxonomy.record.principles
                 ask = Asker(_stderr())
                 with asking():
-                    given = ask_cmoc(given, known, [f.record.id for f in files.sources], ask)
-                    links = dict(resolve_link(token, known) for token in given.principles)
-                    if not _confirmed(
-                        ask, f"The new CMOC of {given.source}:", given.record(given.id or "(next number)", links)
-                    ):
-                        return
+                    sources = [f.record.id for f in files.sources]
+                    confirmed = confirm_cmoc(ask_cmoc(given, known, sources, ask), known, sources, ask)
+                if confirmed is None:
+                    typer.echo("nothing was written", err=True)
+                    return
+                given = confirmed
         added = run_add_cmoc(review, given)
     _print_added(added, as_json, "CMOC")
 

@@ -24,6 +24,7 @@ from crm_review.edit import resolve_link
 from crm_review.entries import CmocInput, SourceInput, links_of, links_value
 from crm_review.errors import CrmError
 from crm_review.model import DIRECTIONS, RATINGS, Principle, strip_doi_prefix
+from crm_review.yamltext import dump
 
 T = TypeVar("T")
 
@@ -133,6 +134,12 @@ class Asker:
             return pick(answer, choices, "answer") if answer.strip() else None
 
         return self.ask(f"{label} ({', '.join(choices)}, or empty)", read, default, choices)
+
+    def confirm(self, heading: str, entry: object) -> bool:
+        """Show the entry as it will be written and ask a last yes/no."""
+        self.say(f"\n[bold]{escape(heading)}[/bold]")
+        self.say(escape(dump(entry).rstrip("\n")))
+        return self.yes("Write it?", default=True)
 
     def yes(self, question: str, *, default: bool) -> bool:
         def read(answer: str) -> bool:
@@ -314,6 +321,16 @@ def ask_cmoc(given: CmocInput, principles: Sequence[Principle], sources: Sequenc
     if "quote" in missing:
         changes["quotes"] = ask.quotes()
     return dataclasses.replace(given, **changes)  # type: ignore[arg-type]
+
+
+def confirm_cmoc(
+    given: CmocInput, principles: Sequence[Principle], sources: Sequence[str], ask: Asker
+) -> CmocInput | None:
+    """The CMOC shown as it will be written (source and principles resolved) and a last yes; None for no."""
+    resolved = dataclasses.replace(given, source=pick(str(given.source), sources, "source"))
+    links = dict(resolve_link(token, principles) for token in resolved.principles)
+    entry = resolved.record(resolved.id or "(the next number)", links)
+    return resolved if ask.confirm(f"The new CMOC of {resolved.source}:", entry) else None
 
 
 # --- crm edit ----------------------------------------------------------------------------------------------
