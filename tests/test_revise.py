@@ -77,7 +77,7 @@ def test_edit_flags_for_the_other_kind_are_refused(commented: Path, runner: CliR
     """`--relevance` on a CMOC says that the id is a CMOC."""
     result = runner.invoke(app, ["edit", "doe-2020-1", "--review", str(commented), "--relevance", "low"])
     assert result.exit_code == 1
-    assert "`doe-2020-1` is a cmoc, but some flags given are for a source" in result.output
+    assert "`doe-2020-1` is a CMOC, but some flags given are for a source" in result.output
 
 
 def test_edit_without_flags_in_a_script_says_what_to_give(commented: Path, runner: CliRunner) -> None:
@@ -221,7 +221,7 @@ def test_remove_at_a_terminal_asks_and_a_no_keeps_everything(
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
     before = unlocked(commented)
     result = runner.invoke(app, ["remove", "doe-2020-1", "--review", str(commented)], input="\n")
-    assert "Remove cmoc doe-2020-1?" in result.output and "nothing was written" in result.output
+    assert "Remove CMOC doe-2020-1?" in result.output and "nothing was written" in result.output
     assert unlocked(commented) == before
 
 

@@ -583,12 +583,13 @@ def _edit_at_terminal(review: Path, item_id: str) -> Edited | None:
     from crm_review import revise
     from crm_review.load import load_review_files
     from crm_review.prompts import Asker, ask_cmoc_edit, ask_source_edit
+    from crm_review.references import NAMES
 
     files = load_review_files(review)
     entry = revise.find_entry(files, item_id)
     ask = Asker(_stderr())
     ask.say(
-        f"Editing {entry.kind} [bold]{escape(item_id)}[/bold] of {escape(str(entry.path))}: each answer starts as the current value."
+        f"Editing {NAMES[entry.kind]} [bold]{escape(item_id)}[/bold] of {escape(str(entry.path))}: each answer starts as the current value."
     )
     answers = entry.data
     with asking():
@@ -655,6 +656,7 @@ def remove(
     """
     from crm_review import revise
     from crm_review.errors import NotConfirmed
+    from crm_review.references import NAMES
 
     with reported():
         plan = revise.plan_removal(review, item_id)
@@ -668,7 +670,7 @@ def remove(
 
             ask = Asker(_stderr())
             with asking():
-                if not ask.yes(f"Remove {plan.kind} {item_id}?", default=False):
+                if not ask.yes(f"Remove {NAMES[plan.kind]} {item_id}?", default=False):
                     typer.echo("nothing was written", err=True)
                     return
         removed = revise.remove_entry(review, item_id)
@@ -683,7 +685,7 @@ def remove(
         typer.echo(json.dumps({**payload, "referred_to_by": refs}, ensure_ascii=False))
         return
     typer.echo(
-        f"removed {removed.kind} {removed.id} "
+        f"removed {NAMES[removed.kind]} {removed.id} "
         + ("(deleted " if removed.kind == "source" else "from ")
         + f"{removed.path}"
         + (")" if removed.kind == "source" else "")
@@ -724,6 +726,7 @@ def rename_(
     Every reference in every file is rewritten (and a source's file renamed, with its CMOCs' ids), in one
     change that is written whole or not at all.
     """
+    from crm_review.references import NAMES
     from crm_review.revise import rename as run_rename
 
     with reported():
@@ -738,7 +741,7 @@ def rename_(
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     for old_id, new_id in done.ids.items():
-        typer.echo(f"renamed {done.kind} {old_id} -> {new_id}")
+        typer.echo(f"renamed {NAMES[done.kind]} {old_id} -> {new_id}")
     for source, target in done.moved:
         typer.echo(f"moved {source} -> {target}")
     for path in done.paths:

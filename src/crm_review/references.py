@@ -18,6 +18,8 @@ from crm_review.textedit import Splice, replace_key, replace_scalar
 
 Kind = Literal["principle", "source", "cmoc"]
 KINDS: tuple[Kind, ...] = ("principle", "source", "cmoc")
+NAMES: dict[Kind, str] = {"principle": "principle", "source": "source", "cmoc": "CMOC"}
+"""Each kind as messages name it."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Reference:
 
     def describe(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: {self.holder} names {self.kind} {self.target}"
+        return f"{where}: {self.holder} names {NAMES[self.kind]} {self.target}"
 
 
 @dataclass

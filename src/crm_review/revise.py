@@ -34,7 +34,7 @@ from crm_review.files import write_all_atomic, write_atomic
 from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_files, read_text, with_changes
 from crm_review.model import Principle, Source, Taxonomy
 from crm_review.pipeline import check
-from crm_review.references import REFERRERS, Kind, Reference, Rewrite, evidence_path, references
+from crm_review.references import NAMES, REFERRERS, Kind, Reference, Rewrite, evidence_path, references
 from crm_review.suggest import nearest
 from crm_review.textedit import (
     apply,
@@ -141,7 +141,7 @@ def edit_entry(root: Path, entry_id: str, change: Change, *, expected: Mapping[s
         entry = find_entry(files, entry_id)
         if expected is not None and entry.data != expected:
             raise ChangedMeanwhile(
-                f"{entry.kind} `{entry_id}` was changed by someone else while you answered: nothing was written; "
+                f"{NAMES[entry.kind]} `{entry_id}` was changed by someone else while you answered: nothing was written; "
                 "run crm edit again to start from the new version"
             )
         new = change(entry, principles_of(files) if entry.kind == "cmoc" else ())
@@ -172,7 +172,7 @@ def edit_with_flags(
     def change(entry: Entry, principles: Sequence[Principle]) -> dict[str, Any]:
         if (entry.kind == "source" and given_cmoc) or (entry.kind == "cmoc" and given_source):
             other = "CMOC" if entry.kind == "source" else "source"
-            raise WrongFlags(f"`{entry_id}` is a {entry.kind}, but some flags given are for a {other}")
+            raise WrongFlags(f"`{entry_id}` is a {NAMES[entry.kind]}, but some flags given are for a {other}")
         if entry.kind == "source":
             return source.apply(entry.data)
         links = dict(resolve_link(t, principles) for t in principle_tokens) if principle_tokens else None
@@ -273,7 +273,7 @@ def edit_in_editor(root: Path, entry_id: str, open_editor: Callable[[Path], None
     original = read_text(path, entry.path)
     parts = entry_text(original, entry)
     header = [
-        f"{PROBLEM_MARK}{entry.kind} {entry_id} from {entry.path}. Save and close to write it;",
+        f"{PROBLEM_MARK}{NAMES[entry.kind]} {entry_id} from {entry.path}. Save and close to write it;",
         f"{PROBLEM_MARK}save it unchanged or empty to give up. Lines starting '{PROBLEM_MARK.strip()}' are dropped.",
     ]
     body = parts.body
@@ -475,9 +475,9 @@ def _renames(files: ReviewFiles, kind: Kind, old: str, new: str) -> dict[Kind, d
         taken = ids
     if old not in ids:
         hint = nearest(old, ids)
-        raise UnknownId(f"no {kind} `{old}`" + (f": did you mean `{hint}`?" if hint else ""))
+        raise UnknownId(f"no {NAMES[kind]} `{old}`" + (f": did you mean `{hint}`?" if hint else ""))
     if new in taken:
-        raise UnknownId(f"{kind} `{new}` already exists: choose another id")
+        raise UnknownId(f"{NAMES[kind]} `{new}` already exists: choose another id")
     renames: dict[Kind, dict[str, str]] = {kind: {old: new}}
     if kind == "source":
         source = next(f.record for f in files.sources if f.record.id == old)
