@@ -223,13 +223,21 @@ class Asker:
                 self.warn(str(exc))
 
     def _numbered(self, names: Sequence[str]) -> None:
-        for number, name in enumerate(names, start=1):
-            self.say(f"  [bold]{number}[/bold]. {escape(name)}")
+        self._columns([(f"{number}.", escape(name)) for number, name in enumerate(names, start=1)])
+
+    def _columns(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Numbers in a column, each text word-wrapped under itself (never mid-word by the terminal)."""
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column()
+        for number, text in rows:
+            grid.add_row(f" [bold]{number}[/bold]", text)
+        self.console.print(grid)
 
     def principles(self, principles: Sequence[Principle], default: str = "") -> tuple[str, ...]:
-        for number, principle in enumerate(principles, start=1):
-            # Word-wrapped to the terminal (this console otherwise leaves wrapping to the terminal, mid-word).
-            self.say(f"  [bold]{number}[/bold]. {escape(principle.id)}: {escape(principle.statement)}", wrap=True)
+        self._columns([(f"{n}.", f"{escape(p.id)}: {escape(p.statement)}") for n, p in enumerate(principles, start=1)])
 
         def read(answer: str) -> tuple[str, ...]:
             links = tuple(_link(token.strip(), principles) for token in answer.split(",") if token.strip())
