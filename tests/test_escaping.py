@@ -136,7 +136,7 @@ def test_json_keeps_every_character(documents: dict[str, str]) -> None:
     cmoc = json.loads(documents["review.json"])["cmocs"][0]
     assert cmoc["context"] == HOSTILE["context"]
     assert (cmoc["resource"], cmoc["response"]) == (HOSTILE["resource"], "a | b | c\nsecond line")
-    assert cmoc["evidence"] == [{"quote": HOSTILE["quote"], "locator": HOSTILE["locator"]}]
+    assert cmoc["evidence"] == [{"quote": HOSTILE["quote"], "locator": HOSTILE["locator"], "verification": "unchecked"}]
 
 
 def test_review_json_matches_its_schema(documents: dict[str, str]) -> None:

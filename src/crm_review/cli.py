@@ -117,35 +117,55 @@ def validate(
         raise typer.Exit(1)
 
 
-# --- getting evidence in -----------------------------------------------------------------------
-
-
 @app.command()
-def init(
-    directory: Annotated[Path, typer.Argument(help="The folder of the new review (made if missing).", file_okay=False)],
-    title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
-    question: Annotated[str | None, typer.Option(help="The review question.")] = None,
-    blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
-    install: Annotated[
-        str | None,
-        typer.Option(help='What CI installs with pip (default "crm-review==VERSION"), e.g. a git URL or a wheel path.'),
+def verify(
+    review: ReviewDir = Path(),
+    fulltext: Annotated[
+        Path | None,
+        typer.Option(
+            "--fulltext",
+            help="A folder of full texts named <source-id>.pdf (or .html, .md, .txt), e.g. outside the repository.",
+            exists=True,
+            file_okay=False,
+        ),
     ] = None,
+    output_format: Annotated[
+        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
+    ] = ProblemFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
-    """Start a new review folder.
+    """Check every quote against the full text it quotes.
 
-    Writes configs/ (with the eight principles unless --blank), evidence/, a README for the team,
-    a .gitignore and the CI workflow. Never overwrites a file.
+    Full texts are fulltext/<source-id>.pdf (or .html, .md, .txt), or the source's fulltext: path.
+    A quote not found is an error; one found only approximately, or on another page than its
+    locator says, is a warning.
     """
-    from crm_review.scaffold import init_review
+    from crm_review.verify import verify_review
+
+    console = _stderr()
+
+    def reading(path: Path) -> None:  # a first run over many PDFs takes minutes: show it is working
+        console.print(f"reading {escape(str(path))} (once: its text is cached)", style="dim")
 
     with reported():
-        written = init_review(directory, title=title, question=question, blank=blank, install=install)
-    for path in written:
-        typer.echo(f"created {path}")
+        result = verify_review(review, fulltext, reading if console.is_terminal else None)
+    if output_format is ProblemFormat.json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        lines = (
+            report.as_github(result.problems)
+            if output_format is ProblemFormat.github
+            else report.as_text(result.problems)
+        )
+        for line in lines:
+            typer.echo(line)
+    if output_format is ProblemFormat.text:
+        _stderr().print(escape(result.summary()))
+    if result.failed(strict=strict):
+        raise typer.Exit(1)
 
 
-add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(add_app, name="add")
+# --- getting evidence in -----------------------------------------------------------------------
 
 NoInput = Annotated[bool, typer.Option("--no-input", help="Never ask: fail listing what is missing.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -169,6 +189,64 @@ def _may_ask(no_input: bool) -> bool:
     from crm_review.prompts import stdin_is_terminal
 
     return not no_input and stdin_is_terminal()
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="The review's folder: made if missing, completed if not.", file_okay=False)
+    ],
+    title: Annotated[str | None, typer.Option(help="The review's title (default: from the folder name).")] = None,
+    question: Annotated[str | None, typer.Option(help="The review question.")] = None,
+    blank: Annotated[bool, typer.Option("--blank", help="Start with no principles instead of the eight.")] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SPEC", help="What CI installs with pip (default: where this crm came from), e.g. a git URL."
+        ),
+    ] = None,
+    force: Annotated[
+        list[str] | None, typer.Option("--force", metavar="FILE", help="Replace this file even if it is there; repeat.")
+    ] = None,
+    no_input: NoInput = False,
+) -> None:
+    """Start a review, or add what an existing folder lacks.
+
+    Writes configs/ (with the eight principles unless --blank), evidence/, a README for the team,
+    .gitignore, .gitattributes and the CI workflow, keeping every file that is already there. In a git
+    repository it registers crm's merge driver for evidence files (run `crm init .` in each clone).
+    """
+    from crm_review.errors import InstallUnknown
+    from crm_review.scaffold import init_review
+
+    with reported():
+        try:
+            done = init_review(
+                directory, title=title, question=question, blank=blank, install=install, force=force or ()
+            )
+        except InstallUnknown as exc:
+            if not _may_ask(no_input):
+                raise
+            _stderr().print(escape(f"{exc.reason}. Give a requirement pip can install on GitHub, e.g. {exc.example}"))
+            answer = typer.prompt("What should CI install with pip", err=True).strip()
+            done = init_review(
+                directory, title=title, question=question, blank=blank, install=answer, force=force or ()
+            )
+    root = directory
+    for name in done.created:
+        typer.echo(f"created  {root / name}")
+    for name in done.replaced:
+        typer.echo(f"replaced {root / name}")
+    for name, lines in done.extended.items():
+        typer.echo(f"added to {root / name}: {', '.join(lines)}")
+    for name in done.kept:
+        typer.echo(f"kept     {root / name} (already there; --force {name} replaces it)")
+    for note in done.notes:
+        typer.echo(f"note: {note}")
+
+
+add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(add_app, name="add")
 
 
 def _print_added(added: Added, as_json: bool, what: str) -> None:
@@ -812,6 +890,174 @@ def graph(
         if output is not None:
             write_atomic(output, text)
     typer.echo(f"wrote {output}" if output is not None else text, nl=output is not None)
+
+
+# --- teams: history and changes ------------------------------------------------------------------
+
+
+class ChangeFormat(StrEnum):
+    rich = "rich"
+    md = "md"
+    json = "json"
+
+
+def _print_markdown(text: str) -> None:
+    """Markdown drawn by rich at a terminal; the Markdown itself when piped or written to a file."""
+    console = Console(highlight=False)
+    if console.is_terminal:
+        from rich.markdown import Markdown
+
+        console.print(Markdown(text))
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def diff(
+    base: Annotated[
+        str | None,
+        typer.Argument(metavar="BASE", help="A git revision (default: where this branch left the default branch)."),
+    ] = None,
+    head: Annotated[
+        str | None, typer.Argument(metavar="HEAD", help="A git revision (default: the files as they are now).")
+    ] = None,
+    review: ReviewDir = Path(),
+    output_format: Annotated[
+        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a pull request, json.")
+    ] = ChangeFormat.rich,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Show what changed in the review between two git revisions.
+
+    Sources, CMOCs field by field, principle links, the principles themselves, the evidence and confidence
+    per principle, and patterns that appeared or vanished.
+    """
+    from crm_review import diffreport
+    from crm_review.versions import compare
+
+    with reported():
+        changes = compare(review, base, head)
+        text = diffreport.as_json(changes) if output_format is ChangeFormat.json else diffreport.as_markdown(changes)
+        if output is not None:
+            from crm_review.files import write_atomic
+
+            write_atomic(output, text)
+    if output is not None:
+        typer.echo(f"wrote {output}")
+    elif output_format is ChangeFormat.rich:
+        _print_markdown(text)
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def log(
+    revision: Annotated[
+        str, typer.Argument(metavar="REVISION", help="Show the history up to this git revision.")
+    ] = "HEAD",
+    review: ReviewDir = Path(),
+    output_format: Annotated[
+        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for the report, json.")
+    ] = ChangeFormat.rich,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """The history of the principles and their evidence.
+
+    Commit by commit, newest first, in Markdown for the review's report (RAMESES item 5: changes in the review process).
+    """
+    from crm_review import history
+
+    with reported():
+        entries = history.review_log(review, revision)
+        text = history.as_json(entries) if output_format is ChangeFormat.json else history.as_markdown(entries)
+        if output is not None:
+            from crm_review.files import write_atomic
+
+            write_atomic(output, text)
+    if output is not None:
+        typer.echo(f"wrote {output}")
+    elif output_format is ChangeFormat.rich:
+        _print_markdown(text)
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("pr-comment")
+def pr_comment(
+    report_file: Annotated[Path, typer.Argument(metavar="FILE", help="The Markdown to post, e.g. from crm diff -o.")],
+) -> None:
+    """Post or update the pull request's crm comment (in CI).
+
+    Posts the report as the pull request's crm comment, or edits the one an earlier run posted. Reads the pull request from GitHub Actions' environment; one comment per pull request, edited on
+    each push. Where the token may not comment (a fork's pull request), it says so and succeeds.
+    """
+    import os
+
+    from crm_review.prcomment import post_or_update
+
+    with reported():
+        posted = post_or_update(report_file.read_text(encoding="utf-8"), os.environ)
+    if posted.action == "skipped":
+        _stderr().print(f"note: no comment posted: {escape(posted.reason)}; the report is in the run's summary")
+    else:
+        typer.echo(f"{posted.action} {posted.url}".rstrip())
+
+
+@app.command("merge-file")
+def merge_file(
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor's version (git's %O).")],
+    ours: Annotated[Path, typer.Argument(metavar="OURS", help="Our version, replaced by the result (git's %A).")],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (git's %B).")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="The file's path in the repository, for messages (git's %P).")
+    ] = "",
+) -> None:
+    """Merge an evidence file (git's merge driver).
+
+    Git runs this as the merge driver `crm init` registers.
+    Both sides' new CMOCs are kept; one whose id the other side took too gets the next free number.
+    Anything else that both sides changed is left with conflict markers, and the exit code is 1.
+    """
+    from crm_review.errors import MergeFailed
+    from crm_review.files import write_atomic
+    from crm_review.merging import merge_evidence
+
+    with reported():
+        try:
+            base_text, ours_text, theirs_text = (p.read_bytes().decode("utf-8") for p in (base, ours, theirs))
+        except UnicodeDecodeError:
+            raise MergeFailed(f"{path or ours} is not UTF-8 text: merge it by hand") from None
+        result = merge_evidence(base_text, ours_text, theirs_text, label=path or str(ours))
+        write_atomic(ours, result.text)
+    for old, new in result.renumbered:
+        _stderr().print(f"crm: {escape(path)}: their CMOC {old} is now {new} (both branches added {old})")
+    if result.conflicts:
+        _stderr().print(f"crm: {escape(path)}: {result.conflicts} conflict(s) left for you to resolve")
+        raise typer.Exit(1)
+
+
+@app.command()
+def renumber(
+    old: Annotated[str, typer.Argument(metavar="ID", help="The CMOC to renumber.")],
+    new: Annotated[
+        str | None, typer.Argument(metavar="NEW", help="Its new id (default: the next free number).")
+    ] = None,
+    review: ReviewDir = Path(),
+) -> None:
+    """Give a CMOC a new id, and update the notes that mention it.
+
+    When two CMOCs share the id (a merge kept both), the later one is renumbered.
+    """
+    from crm_review.merging import renumber as run_renumber
+
+    with reported():
+        done = run_renumber(review, old, new)
+    typer.echo(f"renumbered {done.old} to {done.new} in {done.path}")
+    for where, line in done.mentions:
+        typer.echo(f"updated the mention in {where}:{line}")
+    for where, line in done.left:
+        typer.echo(f"check {where}:{line}: it mentions {done.old}, which may have meant either CMOC")
+    typer.echo("run `crm synthesize` to update the review document")
 
 
 def main() -> None:

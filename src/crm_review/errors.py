@@ -109,3 +109,27 @@ class NotConfirmed(CrmError):
 
 class WrongFlags(CrmError):
     """Raised when ``crm edit`` is given flags for a source on a CMOC, or the other way round."""
+
+class FulltextUnreadable(CrmError):
+    """Raised when a source's full text exists but cannot be read (a damaged or protected PDF, bad encoding)."""
+
+
+class GitFailed(CrmError):
+    """Raised when a git command fails or git is missing; says what was asked and what git answered."""
+
+
+class MergeFailed(CrmError):
+    """Raised when two versions of an evidence file cannot be merged without a person deciding."""
+
+
+class InstallUnknown(CrmError):
+    """Raised when ``crm init`` cannot tell what CI should install; ``reason`` says why, ``example`` what to give."""
+
+    def __init__(self, reason: str, example: str = "") -> None:
+        self.reason = reason
+        self.example = example
+        super().__init__(f"{reason}; say what CI should install: --install {example}" if example else reason)
+
+
+class CommentFailed(CrmError):
+    """Raised when ``crm pr-comment`` cannot comment on the pull request; says what GitHub answered."""

@@ -133,6 +133,7 @@ class ReviewConfig(Record):
     authors: list[Text] = Field(default_factory=list)
     search: SearchCounts | None = None
     confidence: ConfidenceRule = Field(default_factory=ConfidenceRule)
+    fulltext: Text | None = None  # a folder of full texts, e.g. one outside the repository
 
 
 class Appraisal(Record):
@@ -216,6 +217,8 @@ class Source(Record):
     abstract: Text | None = None
     keywords: list[Text] = Field(default_factory=list)
     notes: Text | None = None
+    fulltext: Text | None = None  # the full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)
+    first_page: Annotated[int, Field(ge=1)] | None = None  # the printed number of a PDF's first page
     cmocs: list[Cmoc] = Field(default_factory=list)
 
     def short_authors(self) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
 from crm_review.model import Direction, Relation, Review, ReviewConfig, Source
+from crm_review.verify import QuoteVerification, Status
 from crm_review.view import rameses_checklist
 
 
@@ -75,6 +76,26 @@ class PrincipleLink(Output):
 class QuoteOut(Output):
     quote: str
     locator: str
+    verification: Status | None = Field(
+        default=None,
+        description="What `crm verify` found: verified (verbatim in the full text), approximate, not-found, "
+        "or unchecked (no full text, or one without text).",
+    )
+    found_on: str | None = Field(
+        default=None, description="Where the quote is in the full text (`p. 230`) when its locator names another page."
+    )
+
+
+class VerificationOut(Output):
+    """How many quotes were found in the full texts of their sources."""
+
+    quotes: int
+    verified: int
+    approximate: int
+    not_found: int
+    unchecked: int
+    sources_with_fulltext: int
+    sources_without_fulltext: int
 
 
 class CmocOut(Output):
@@ -142,9 +163,12 @@ class ReviewDocument(Output):
     sources: list[SourceOut] = Field(description="Sorted by id.")
     cmocs: list[CmocOut] = Field(description="Each CMOC once, with its evidence, sorted by id.")
     rameses: list[RamesesOut]
+    verification: VerificationOut | None = None
 
 
-def review_document(review: Review, findings: Findings) -> ReviewDocument:
+def review_document(
+    review: Review, findings: Findings, verification: QuoteVerification | None = None
+) -> ReviewDocument:
     return ReviewDocument(
         review=review.config,
         summary=Summary(sources=len(review.sources), cmocs=len(review.cmocs()), principles=len(review.principles)),
@@ -165,7 +189,15 @@ def review_document(review: Review, findings: Findings) -> ReviewDocument:
                 outcome=c.outcome,
                 direction=c.direction,
                 principles=[PrincipleLink.model_construct(principle=p, relation=r) for p, r in c.links],
-                evidence=[QuoteOut.model_construct(quote=q.quote, locator=q.locator) for q in c.evidence],
+                evidence=[
+                    QuoteOut.model_construct(
+                        quote=q.quote,
+                        locator=q.locator,
+                        verification=verification.status(c.id, n) if verification else None,
+                        found_on=verification.found_on(c.id, n) if verification else None,
+                    )
+                    for n, q in enumerate(c.evidence, start=1)
+                ],
                 themes=list(c.themes),
                 notes=c.notes,
             )
@@ -173,14 +205,27 @@ def review_document(review: Review, findings: Findings) -> ReviewDocument:
         ],
         rameses=[
             RamesesOut(item=i.item, name=i.name, status=i.status, note=i.note)
-            for i in rameses_checklist(review, findings)
+            for i in rameses_checklist(review, findings, verification)
         ],
+        verification=_verification(verification) if verification is not None else None,
     )
 
 
-def review_json(review: Review, findings: Findings) -> str:
+def review_json(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> str:
     """review.json's text: two-space indented, keys in the models' order, None left out, a final newline."""
-    return review_document(review, findings).model_dump_json(indent=2, exclude_none=True) + "\n"
+    return review_document(review, findings, verification).model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def _verification(v: QuoteVerification) -> VerificationOut:
+    return VerificationOut(
+        quotes=v.quotes,
+        verified=v.verified,
+        approximate=v.approximate,
+        not_found=v.not_found,
+        unchecked=v.unchecked,
+        sources_with_fulltext=v.sources_with_fulltext,
+        sources_without_fulltext=v.sources_without_fulltext,
+    )
 
 
 def json_schema() -> str:

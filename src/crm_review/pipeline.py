@@ -87,11 +87,13 @@ def synthesize(
     from crm_review.analysis import analyse
     from crm_review.files import write_all_atomic
     from crm_review.render import render_documents
+    from crm_review.verify import for_document, verify_quotes
 
     review = load_valid_review(root)
     with _long_lived(review):
         findings = analyse(review)
-        documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR)
+        verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
+        documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
     folder = out if out is not None else root / layout.OUTPUT_DIR
     paths = {folder / name: text for name, text in documents.items()}
     if check:

@@ -24,6 +24,7 @@ from crm_review.errors import TemplateFailed
 from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line
 from crm_review.model import Review
 from crm_review.output import review_json
+from crm_review.verify import QuoteVerification
 from crm_review.view import build_view
 
 DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json"}
@@ -36,18 +37,24 @@ PARALLEL_FROM_CMOCS = 2_000
 """From this many CMOCs the documents are rendered on two cores; below it, starting a process costs more."""
 
 
-def render_documents(review: Review, findings: Findings, formats: tuple[str, ...], templates: Path) -> dict[str, str]:
+def render_documents(
+    review: Review,
+    findings: Findings,
+    formats: tuple[str, ...],
+    templates: Path,
+    verification: QuoteVerification | None = None,
+) -> dict[str, str]:
     """The requested documents by file name, rendered in memory."""
     jobs: dict[str, Callable[[], str]] = {}
     wanted = [fmt for fmt in formats if fmt in TEMPLATES]
     if wanted:
         _refuse_unusable_team_templates(templates)
         environment = _environment(templates)
-        view = build_view(review, findings)
+        view = build_view(review, findings, verification)
         for fmt in sorted(wanted, key=lambda f: f != "html"):  # the largest first: it goes to the second core
             jobs[DOCUMENTS[fmt]] = partial(_render, environment, TEMPLATES[fmt], view)
     if "json" in formats:
-        jobs[DOCUMENTS["json"]] = partial(review_json, review, findings)
+        jobs[DOCUMENTS["json"]] = partial(review_json, review, findings, verification)
     documents = run_jobs(jobs, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
     return {name: documents[name] for name in sorted(documents)}
 

@@ -26,11 +26,15 @@ def as_github(problems: Sequence[Problem]) -> list[str]:
 
 
 def as_json(problems: Sequence[Problem]) -> str:
-    records = [
+    return json.dumps({"problems": as_records(problems)}, indent=2, ensure_ascii=False)
+
+
+def as_records(problems: Sequence[Problem]) -> list[dict[str, object]]:
+    """Problems as the JSON records every ``--format json`` prints."""
+    return [
         {"path": str(p.path), "line": p.line, "column": p.col, "severity": p.severity, "message": p.message}
         for p in problems
     ]
-    return json.dumps({"problems": records}, indent=2, ensure_ascii=False)
 
 
 def _escape_data(text: str) -> str:

@@ -21,6 +21,7 @@ from crm_review.palette import (
     RELATION_SYMBOLS,
     SEVERAL_COLOUR,
 )
+from crm_review.verify import QuoteVerification
 
 NETWORK_MAX_SOURCES = 20
 """Above this many sources the principle-source network is a tangle; the evidence map carries it alone."""
@@ -270,9 +271,8 @@ class ReviewView:
     direction_colours: dict[Direction, str]
     relation_dashes: dict[Relation, str | None]
     several_colour: str
-
-    def title_of(self, principle_id: str) -> str:
-        return next(p.finding.title for p in self.principles if p.id == principle_id)
+    verification: QuoteVerification | None = None
+    """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
 
 def citation(source: Source) -> str:
@@ -310,7 +310,7 @@ def _sort_key(source: Source) -> tuple[str, int, str]:
     return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
 
 
-def build_view(review: Review, findings: Findings) -> ReviewView:
+def build_view(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> ReviewView:
     """Everything the document templates show, computed once, in a stable order."""
     number = {f.id: i for i, f in enumerate(findings.principles, start=1)}
     titles = {f.id: f.title for f in findings.principles}
@@ -359,9 +359,10 @@ def build_view(review: Review, findings: Findings) -> ReviewView:
         gaps=tuple(by_id[i] for i in findings.gaps),
         thin=tuple(by_id[i] for i in findings.thin),
         cooccurrence=tuple(PrinciplePair(titles[a], titles[b], n) for a, b, n in findings.cooccurrence),
-        rameses=rameses_checklist(review, findings),
+        rameses=rameses_checklist(review, findings, verification),
         relation_symbols=RELATION_SYMBOLS,
         direction_symbols=DIRECTION_SYMBOLS,
+        verification=verification,
         relation_colours=RELATION_COLOURS,
         direction_colours=DIRECTION_COLOURS,
         relation_dashes=RELATION_DASHES,
@@ -542,7 +543,18 @@ RAMESES_ITEMS = (
 )
 
 
-def rameses_checklist(review: Review, findings: Findings) -> tuple[RamesesItem, ...]:
+def _verified(verification: QuoteVerification | None) -> str:
+    """RAMESES item 10's word on verification: how many quotes were checked against the full texts."""
+    if verification is None or not verification.quotes:
+        return ""
+    if verification.unchecked == verification.quotes:
+        return "; the quotes were not checked against full texts (none was available)"
+    return f"; {verification.verified} of {verification.quotes} quotes verified against the full texts (see Method)"
+
+
+def rameses_checklist(
+    review: Review, findings: Findings, verification: QuoteVerification | None = None
+) -> tuple[RamesesItem, ...]:
     """Each of the 19 items with what this document covers of it and in which section; the rest is the team's."""
     has_search = review.config.search is not None
     realist_title = "realist" in review.config.title.lower()
@@ -553,7 +565,7 @@ def rameses_checklist(review: Review, findings: Findings) -> tuple[RamesesItem, 
         6: ("partly", "method", "the method summary; the rationale is the team's to argue"),
         8: ("partly" if has_search else "not covered", "flow", "search counts from configs/review.yaml"),
         9: ("covered", "characteristics", "relevance and rigour of each source"),
-        10: ("covered", "appendix", "CMOCs with verbatim quotes and their locators, in the evidence appendix"),
+        10: ("covered", "appendix", "CMOCs with verbatim quotes and their locators, in the evidence appendix" + _verified(verification)),
         11: ("covered", "method", "how CMOCs test the principles (supports, refutes, refines) and how patterns are found"),
         12: ("covered" if has_search else "not covered", "flow", "the document flow"),
         13: ("covered", "characteristics", "design, countries, setting, appraisal"),
