@@ -413,3 +413,18 @@ def test_edit_doi_pasted_as_a_link_is_stored_bare(commented: Path) -> None:
         commented, "doe-2020", revise.SourceChanges({"doi": "https://doi.org/10.1111/hex.12996"}), revise.CmocChanges()
     )
     assert "doi: 10.1111/hex.12996\n" in evidence(commented)
+
+
+def test_rename_cmoc_rewrites_mentions_in_notes_and_remove_lists_them(tmp_path: Path) -> None:
+    """A CMOC named in another's notes: rename rewrites the mention; remove shows it as referring."""
+    text = source_yaml("doe-2020", "doe-2020-1", "doe-2020-12")
+    at = text.rindex("    evidence:\n")
+    text = text[:at] + "    notes: Compare doe-2020-1 (and not doe-2020-12).\n" + text[at:]
+    root = write_review(tmp_path, {"doe-2020.yaml": text})
+    plan = revise.plan_removal(root, "doe-2020-1")
+    assert [r.describe().split(": ", 1)[1] for r in plan.references] == [
+        "the notes of CMOC doe-2020-12 names CMOC doe-2020-1"
+    ]
+    assert revise.plan_removal(root, "doe-2020-12").references == ()  # its own notes go with it
+    revise.rename(root, "cmoc", "doe-2020-1", "doe-2020-first")
+    assert "notes: Compare doe-2020-first (and not doe-2020-12).\n" in evidence(root)

@@ -110,6 +110,7 @@ class NotConfirmed(CrmError):
 class WrongFlags(CrmError):
     """Raised when ``crm edit`` is given flags for a source on a CMOC, or the other way round."""
 
+
 class FulltextUnreadable(CrmError):
     """Raised when a source's full text exists but cannot be read (a damaged or protected PDF, bad encoding)."""
 

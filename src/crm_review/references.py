@@ -7,13 +7,14 @@ file that names ids (assessments, for example) joins both commands by adding a :
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
 from crm_review import layout
-from crm_review.load import ReviewFiles
+from crm_review.load import LoadedFile, ReviewFiles
+from crm_review.model import Source
 from crm_review.textedit import Splice, replace_key, replace_scalar
 
 Kind = Literal["principle", "source", "cmoc"]
@@ -31,6 +32,8 @@ class Reference:
     holder: str
     kind: Kind
     target: str
+    owner: str = ""
+    """The id of the entry holding the reference (a reference held by what is removed goes with it)."""
 
     def describe(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -82,7 +85,7 @@ class PrincipleLinks:
                     if principle_id in ids:
                         line, _ = loaded.at(("cmocs", index, "principles"))
                         holder = f"CMOC {cmoc.id} ({relation})"
-                        found.append(Reference(loaded.path, line, holder, "principle", principle_id))
+                        found.append(Reference(loaded.path, line, holder, "principle", principle_id, cmoc.id))
         return found
 
     def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> Rewrite:
@@ -114,7 +117,55 @@ class PrincipleLinks:
         return files  # evidence files are checked by crm rename itself, as every change to them is
 
 
-REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(),)
+class NoteMentions:
+    """Notes, of a source or of a CMOC, may mention a source or a CMOC by its id ("see doe-2020-3")."""
+
+    def _mentions(
+        self, files: ReviewFiles, ids: Mapping[str, str] | set[str]
+    ) -> Iterator[tuple[LoadedFile[Source], str, tuple[str, str], str, int, int]]:
+        """(file, text, (holder, owner), id, start, end) for each whole-word mention of one of ``ids`` in notes."""
+        from crm_review.merging import _mention_pattern  # the one rule for what counts as a mention
+
+        patterns = {wanted: _mention_pattern(wanted) for wanted in ids}
+        for loaded in files.sources:
+            source_id = loaded.record.id
+            spans: list[tuple[tuple[str | int, ...], tuple[str, str]]] = [
+                (("notes",), (f"the notes of source {source_id}", source_id))
+            ]
+            spans += [
+                (("cmocs", j, "notes"), (f"the notes of CMOC {c.id}", c.id)) for j, c in enumerate(loaded.record.cmocs)
+            ]
+            present = [(loc, holder) for loc, holder in spans if loc in loaded.located.value_starts]
+            if not present:
+                continue
+            text = evidence_text(files.root, loaded.path)
+            for loc, holder in present:
+                start, end = loaded.located.value_starts[loc].index, loaded.located.value_ends[loc].index
+                for wanted, pattern in patterns.items():
+                    for match in pattern.finditer(text, start, end):
+                        yield loaded, text, holder, wanted, match.start(), match.end()
+
+    def find(self, files: ReviewFiles, kind: Kind, ids: set[str]) -> list[Reference]:
+        if kind == "principle":
+            return []
+        return [
+            Reference(loaded.path, text.count("\n", 0, start) + 1, holder, kind, wanted, owner)
+            for loaded, text, (holder, owner), wanted, start, _ in self._mentions(files, ids)
+        ]
+
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> Rewrite:
+        rewrite = Rewrite()
+        if kind == "principle":
+            return rewrite
+        for loaded, _, _, wanted, start, end in self._mentions(files, renames):
+            rewrite.add(evidence_path(files.root, loaded.path), Splice(start, end, renames[wanted]))
+        return rewrite
+
+    def with_texts(self, files: ReviewFiles, texts: Mapping[Path, str], moves: Mapping[Path, Path]) -> ReviewFiles:
+        return files  # evidence files are checked by crm rename itself
+
+
+REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(), NoteMentions())
 """Every kind of reference between the review's files; add new kinds here."""
 
 

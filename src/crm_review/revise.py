@@ -355,8 +355,8 @@ def plan_removal(root: Path, entry_id: str, files: ReviewFiles | None = None) ->
     else:
         cmoc_ids = (entry_id,)
         refs = references(files, "cmoc", {entry_id})
-    own = {entry.path}
-    outside = tuple(r for r in refs if not (r.path in own and entry.kind == "source"))
+    going = {entry_id, *cmoc_ids}  # what is removed takes the references it holds with it
+    outside = tuple(r for r in refs if r.owner not in going)
     return Removal(entry.kind, entry_id, entry.path, cmoc_ids, outside)
 
 
