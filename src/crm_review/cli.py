@@ -19,7 +19,7 @@ from crm_review.errors import CrmError, InvalidEvidence
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
     from crm_review.edit import Added
-    from crm_review.revise import Difference, Edited, Removal
+    from crm_review.revise import Edited, Removal
 
 app = typer.Typer(
     help="Rapid realist reviews as code: evidence in YAML, CMOCs tied to quotes, a review document built from them.",
@@ -657,55 +657,18 @@ def edit(
 
 
 def _edit_at_terminal(review: Path, item_id: str) -> Edited | None:
-    """Ask every field with its current value; show what changes; write after a last yes."""
+    """Ask every field with its current value, show what changes, write after a last yes (None: nothing written)."""
     from crm_review import revise
-    from crm_review.load import load_review_files
-    from crm_review.prompts import Asker, ask_cmoc_edit, ask_source_edit
-    from crm_review.references import NAMES
+    from crm_review.prompts import Asker, ask_edit
 
-    files = load_review_files(review)
-    entry = revise.find_entry(files, item_id)
     ask = Asker(_stderr())
-    ask.say(
-        f"Editing {NAMES[entry.kind]} [bold]{escape(item_id)}[/bold] of {escape(str(entry.path))}: each answer starts as the current value."
-    )
-    answers = entry.data
     with asking():
-        while True:
-            if entry.kind == "source":
-                answers = ask_source_edit(answers, ask)
-            else:
-                answers = ask_cmoc_edit(answers, revise.principles_of(files), ask)
-            found = revise.differences(entry.data, answers)
-            if not found:
-                typer.echo("nothing changed: nothing was written", err=True)
-                return None
-            ask.say("\n[bold]What changes:[/bold]")
-            for difference in found:
-                ask.say(escape(_difference_text(difference)))
-            problems = revise.check_edit(review, item_id, answers)
-            if problems:
-                for line in report.as_text(problems):
-                    ask.warn(line)
-                if ask.yes("Change your answers (they are kept)?", default=True):
-                    continue
-            elif ask.yes(f"Write these changes to {entry.path}?", default=True):
-                break
-            typer.echo("nothing was written", err=True)
-            return None
-    final = answers
+        answers = ask_edit(review, item_id, ask)
+    if answers is None:
+        typer.echo("nothing was written", err=True)
+        return None
+    entry, final = answers
     return revise.edit_entry(review, item_id, lambda _entry, _principles: final, expected=entry.data)
-
-
-def _difference_text(difference: Difference) -> str:
-    def shown(value: object) -> str:
-        if value is None:
-            return "(none)"
-        if isinstance(value, list | dict):
-            return json.dumps(value, ensure_ascii=False)
-        return str(value)
-
-    return f"  {difference.field}: {shown(difference.old)} -> {shown(difference.new)}"
 
 
 def _print_edited(edited: Edited, as_json: bool) -> None:
@@ -718,7 +681,7 @@ def _print_edited(edited: Edited, as_json: bool) -> None:
         return
     typer.echo(f"edited {edited.id} in {edited.path}")
     for difference in edited.changes:
-        typer.echo(_difference_text(difference))
+        typer.echo(f"  {difference}")
 
 
 @app.command()

@@ -14,7 +14,8 @@ import dataclasses
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -25,6 +26,9 @@ from crm_review.entries import CmocInput, SourceInput, links_of, links_value
 from crm_review.errors import CrmError
 from crm_review.model import DIRECTIONS, RATINGS, Principle, strip_doi_prefix
 from crm_review.yamltext import dump
+
+if TYPE_CHECKING:
+    from crm_review.revise import Entry
 
 T = TypeVar("T")
 
@@ -342,6 +346,48 @@ def confirm_cmoc(
 
 
 # --- crm edit ----------------------------------------------------------------------------------------------
+
+
+def ask_edit(root: Path, entry_id: str, ask: Asker) -> tuple[Entry, dict[str, Any]] | None:
+    """The entry and its fields as the person leaves them, after a summary and a last yes; None for no.
+
+    If the review would have an error with the answers, the problems are shown and the person may go
+    back to the answers (kept as typed) or leave.
+    """
+    from crm_review import report
+    from crm_review.load import load_review_files
+    from crm_review.references import NAMES
+    from crm_review.revise import check_edit, differences, find_entry, principles_of
+
+    files = load_review_files(root)
+    entry = find_entry(files, entry_id)
+    ask.say(
+        f"Editing {NAMES[entry.kind]} [bold]{escape(entry_id)}[/bold] of {escape(str(entry.path))}: "
+        "each answer starts as the current value."
+    )
+    answers = entry.data
+    while True:
+        if entry.kind == "source":
+            answers = ask_source_edit(answers, ask)
+        else:
+            answers = ask_cmoc_edit(answers, principles_of(files), ask)
+        found = differences(entry.data, answers)
+        if not found:
+            ask.say("Nothing changed.")
+            return None
+        ask.say("\n[bold]What changes:[/bold]")
+        for difference in found:
+            ask.say(f"  {escape(str(difference))}")
+        problems = check_edit(root, entry_id, answers)
+        if problems:
+            for line in report.as_text(problems):
+                ask.warn(line)
+            if ask.yes("Change your answers (they are kept)?", default=True):
+                continue
+            return None
+        if ask.yes(f"Write these changes to {entry.path}?", default=True):
+            return entry, answers
+        return None
 
 
 def ask_source_edit(current: dict[str, Any], ask: Asker) -> dict[str, Any]:
