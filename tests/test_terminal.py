@@ -28,9 +28,10 @@ LEFT, UP = "\x1b[D", "\x1b[A"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
-def crm(root: Path, *args: str) -> pexpect.spawn:
+def crm(root: Path, *args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
     env = {
         **os.environ,
+        **(env or {}),
         "TERM": "xterm-256color",
         "NO_COLOR": "1",
         "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position queries
@@ -143,3 +144,17 @@ def test_edit_offers_the_current_value_ready_to_change(review: Path) -> None:
     assert finish(child) == 0
     text = (review / "evidence" / "karuga-2021.yaml").read_text(encoding="utf-8")
     assert text == source_yaml("karuga-2021").replace("Study karuga-2021", "Study karuga-2021 (second wave)")
+
+
+def test_remove_at_a_terminal_shows_what_goes_and_takes_a_yes(review: Path) -> None:
+    """crm remove lists the source's CMOCs, asks, and removes the file on `y`."""
+    (review / "evidence" / "karuga-2021.yaml").write_text(source_yaml("karuga-2021", "karuga-2021-1"))
+    child = crm(review, "remove", "karuga")  # a start is not enough to remove: the id is asked for in full
+    child.expect_exact("no source or CMOC `karuga` in this review")
+    assert finish(child) == 1
+    child = crm(review, "remove", "karuga-2021")
+    child.expect_exact("with its 1 CMOC(s): karuga-2021-1")
+    answer(child, "Remove source karuga-2021? (y/N)", "y")
+    child.expect_exact("removed source karuga-2021")
+    assert finish(child) == 0
+    assert not (review / "evidence" / "karuga-2021.yaml").exists()
