@@ -26,12 +26,13 @@ def synth(runner: CliRunner, root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_writes_the_three_documents(review: Path, runner: CliRunner) -> None:
-    """By default REVIEW.md, review.html and review.json land in review/."""
+def test_writes_the_four_documents(review: Path, runner: CliRunner) -> None:
+    """By default REVIEW.md, review.html, review.json and the explorer land in review/."""
     code, output = synth(runner, review)
     assert code == 0
-    assert sorted(p.name for p in (review / "review").iterdir()) == ["REVIEW.md", "review.html", "review.json"]
-    assert output.count("wrote ") == 3
+    names = sorted(p.name for p in (review / "review").iterdir())
+    assert names == ["REVIEW.md", "explorer.html", "review.html", "review.json"]
+    assert output.count("wrote ") == 4
 
 
 def test_format_and_out_choose_what_and_where(review: Path, runner: CliRunner, tmp_path: Path) -> None:

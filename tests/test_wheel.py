@@ -28,11 +28,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_contains_the_package_data(wheel: Path) -> None:
-    """Templates, the default taxonomy, the scaffold and the JSON Schema are inside the wheel."""
+    """Templates, the explorer's script and style, the default taxonomy, the scaffold and the JSON Schema are inside the wheel."""
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in (
         "crm_review/templates/REVIEW.md.j2",
         "crm_review/templates/review.html.j2",
+        "crm_review/templates/explorer.html.j2",
+        "crm_review/assets/explorer.js",
+        "crm_review/assets/explorer.css",
         "crm_review/defaults/principles.yaml",
         "crm_review/defaults/scaffold/review.yml",
         "crm_review/schema/review.schema.json",

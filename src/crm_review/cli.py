@@ -807,16 +807,16 @@ def synthesize(
     review: ReviewDir = Path(),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Any of md, html, json, comma-separated.")
-    ] = "md,html,json",
+        str, typer.Option("--format", "-f", help="Any of md, html, json, explorer, comma-separated.")
+    ] = "md,html,json,explorer",
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
 ) -> None:
     """Render the review document.
 
-    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html
-    and review.json (by default into review/).
+    Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html,
+    review.json and the evidence explorer explorer.html (by default into review/).
     """
     from crm_review.pipeline import synthesize as run_synthesis
 

@@ -64,7 +64,7 @@ def _assemble(files: ReviewFiles) -> Review:
     )
 
 
-OUTPUT_FORMATS = ("md", "html", "json")
+OUTPUT_FORMATS = ("md", "html", "json", "explorer")
 
 
 @dataclass(frozen=True)

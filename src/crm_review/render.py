@@ -22,13 +22,14 @@ import jinja2
 from crm_review.analysis import Findings
 from crm_review.errors import TemplateFailed
 from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line
+from crm_review.explorer import explorer_page
 from crm_review.model import Review
 from crm_review.output import review_json
 from crm_review.verify import QuoteVerification
 from crm_review.view import build_view
 
-DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json"}
-TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2"}
+DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json", "explorer": "explorer.html"}
+TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2", "explorer": "explorer.html.j2"}
 PACKAGED_PREFIX = "crm"
 """Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""
 
@@ -50,9 +51,12 @@ def render_documents(
     if wanted:
         _refuse_unusable_team_templates(templates)
         environment = _environment(templates)
-        view = build_view(review, findings, verification)
+        view = build_view(review, findings, verification) if set(wanted) - {"explorer"} else None
         for fmt in sorted(wanted, key=lambda f: f != "html"):  # the largest first: it goes to the second core
-            jobs[DOCUMENTS[fmt]] = partial(_render, environment, TEMPLATES[fmt], view)
+            if fmt == "explorer":
+                jobs[DOCUMENTS[fmt]] = partial(_render_explorer, environment, review, findings)
+            else:
+                jobs[DOCUMENTS[fmt]] = partial(_render, environment, TEMPLATES[fmt], view)
     if "json" in formats:
         jobs[DOCUMENTS["json"]] = partial(review_json, review, findings, verification)
     documents = run_jobs(jobs, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
@@ -110,6 +114,11 @@ def _pickled(exc: BaseException) -> bytes:
         return pickle.dumps(exc)
     except Exception:  # an exception that cannot travel: keep its words
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _render_explorer(environment: jinja2.Environment, review: Review, findings: Findings) -> str:
+    """explorer.html reads its own model (the evidence as data for the page's script), not the view."""
+    return _render(environment, TEMPLATES["explorer"], explorer_page(review, findings))
 
 
 def _render(environment: jinja2.Environment, name: str, view: object) -> str:
