@@ -20,7 +20,7 @@ import pytest
 
 from conftest import FIXTURES, source_yaml, write_review
 from crm_review.analysis import Findings, PrincipleFindings, analyse
-from crm_review.model import ConfidenceRule, Review
+from crm_review.model import Review, SuggestionRule
 from crm_review.pipeline import load_valid_review
 
 SMALL = FIXTURES / "small-review"
@@ -98,8 +98,8 @@ def test_pattern_rows_read_from_positive_to_negative(tmp_path: Path) -> None:
 def test_confidence_and_its_reasons(findings: Findings) -> None:
     """Two components with concerns take shared-gov from high to low, each reason written out."""
     shared = by_id(findings, "shared-gov")
-    assert shared.confidence == "low"
-    assert shared.confidence_reasons == (
+    assert shared.suggested_confidence == "low"
+    assert shared.suggestion_reasons == (
         "methodological limitations: concern: 2 of 3 sources rated low in rigour or not appraised (67%; a concern above 25%)",
         "coherence: no concern: 1 refuting and 1 refining CMOC(s), 0 refutation(s) not accounted for by a refinement "
         "(a concern above 0)",
@@ -107,8 +107,8 @@ def test_confidence_and_its_reasons(findings: Findings) -> None:
         "relevance: concern: 1 of 3 sources rated highly relevant (33%; a concern below 50%)",
     )
     quick = by_id(findings, "quick-wins")
-    assert quick.confidence == "low"
-    assert [c.concern for c in quick.components] == [True, False, True, False]
+    assert quick.suggested_confidence == "low"
+    assert [c.concern for c in quick.suggestion] == [True, False, True, False]
 
 
 def test_refutations_without_refinements_raise_coherence(tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_refutations_without_refinements_raise_coherence(tmp_path: Path) -> None
     refuting = source_yaml("aa", "aa-1").replace("principles: [quick-wins]", "principles: {quick-wins: refutes}")
     negative = source_yaml("bb", "bb-1", direction="negative")
     review = load_valid_review(write_review(tmp_path, {"aa.yaml": refuting, "bb.yaml": negative}))
-    coherence = next(c for c in analyse(review).principles[0].components if c.name == "coherence")
+    coherence = next(c for c in analyse(review).principles[0].suggestion if c.name == "coherence")
     assert coherence.concern
     assert coherence.reason.startswith("1 refuting and 0 refining CMOC(s), 1 refutation(s) not accounted for")
 
@@ -124,10 +124,10 @@ def test_refutations_without_refinements_raise_coherence(tmp_path: Path) -> None
 def test_thresholds_come_from_the_config() -> None:
     """A team that tolerates weaker and less relevant sources gets a different judgement."""
     review = load_valid_review(SMALL)
-    lenient = ConfidenceRule(min_cmocs=1, max_share_low_rigour=0.7, min_share_high_relevance=0.3)
-    relaxed = Review(config=review.config.model_copy(update={"confidence": lenient}), principles=review.principles,
+    lenient = SuggestionRule(min_cmocs=1, max_share_low_rigour=0.7, min_share_high_relevance=0.3)
+    relaxed = Review(config=review.config.model_copy(update={"suggestion": lenient}), principles=review.principles,
                      sources=review.sources)  # fmt: skip
-    assert by_id(analyse(relaxed), "shared-gov").confidence == "high"
+    assert by_id(analyse(relaxed), "shared-gov").suggested_confidence == "high"
 
 
 def test_gaps_and_thin_evidence(findings: Findings) -> None:
@@ -135,7 +135,7 @@ def test_gaps_and_thin_evidence(findings: Findings) -> None:
     assert findings.gaps == ("skills",)
     assert findings.thin == ("quick-wins",)
     skills = by_id(findings, "skills")
-    assert (skills.confidence, skills.confidence_reasons) == (None, ("no CMOC links to this principle",))
+    assert (skills.suggested_confidence, skills.suggestion_reasons) == (None, ("no CMOC links to this principle",))
 
 
 def test_cooccurrence(findings: Findings) -> None:

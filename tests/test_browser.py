@@ -69,7 +69,8 @@ def test_page_sections_and_figures_are_in_the_rendered_dom(tmp_path: Path) -> No
     dom = chromium(tmp_path, BUNDLED, "--dump-dom").stdout
     for section in (
         "method",
-        "summary-of-findings",
+        "summary-of-qualitative-findings",
+        "evidence-profile",
         "evidence-map",
         "evidence-appendix",
         "rameses-reporting-checklist",
@@ -83,7 +84,7 @@ def test_page_sections_and_figures_are_in_the_rendered_dom(tmp_path: Path) -> No
 def test_figures_are_painted_without_errors(tmp_path: Path) -> None:
     """A screenshot shows green (supports) and amber (refines) marks in the figures; the browser logs no error."""
     shot = tmp_path / "page.png"
-    run = chromium(tmp_path, BUNDLED, "--hide-scrollbars", "--window-size=1000,3200", f"--screenshot={shot}")
+    run = chromium(tmp_path, BUNDLED, "--hide-scrollbars", "--window-size=1000,5600", f"--screenshot={shot}")
     assert "Uncaught" not in run.stderr and ":CONSOLE(" not in run.stderr
     assert coloured_pixels(shot, (0x1B, 0x7F, 0x3B)) > 500
     assert coloured_pixels(shot, (0x8A, 0x5A, 0x00)) > 50

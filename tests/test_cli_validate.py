@@ -64,7 +64,7 @@ def test_folder_that_is_not_a_review(tmp_path: Path, runner: CliRunner) -> None:
 def test_invalid_config_is_located(tmp_path: Path, runner: CliRunner, in_dir: Path) -> None:
     """Config files get the same located messages as evidence."""
     root = write_review(tmp_path / "r", {"a.yaml": source_yaml("a", "a-1")})
-    (root / "configs" / "review.yaml").write_text("title: T\nquestion: Q\nconfidence: {min_sorces: 2}\n")
+    (root / "configs" / "review.yaml").write_text("title: T\nquestion: Q\nsuggestion: {min_sorces: 2}\n")
     result = runner.invoke(app, ["validate", "--review", "r"])
     assert result.exit_code == 1
     assert "r/configs/review.yaml:3:14: error: unknown key `min_sorces`: did you mean `min_sources`?" in result.output

@@ -428,3 +428,56 @@ def test_rename_cmoc_rewrites_mentions_in_notes_and_remove_lists_them(tmp_path: 
     assert revise.plan_removal(root, "doe-2020-12").references == ()  # its own notes go with it
     revise.rename(root, "cmoc", "doe-2020-1", "doe-2020-first")
     assert "notes: Compare doe-2020-first (and not doe-2020-12).\n" in evidence(root)
+
+
+ASSESSMENT = """\
+principle: quick-wins
+finding: Quick wins keep people engaged.
+components:
+  methodological_limitations: {concern: minor, explanation: One study.}
+  coherence: {concern: minor, explanation: One direction.}
+  adequacy: {concern: serious, explanation: One CMOC.}
+  relevance: {concern: minor, explanation: Close to the question.}
+confidence: low
+explanation: Too little evidence.
+assessed_by: [JD]
+assessed_on: 2026-11-23
+cmocs: [doe-2020-1]  # what the judgement covered
+"""
+
+
+@pytest.fixture
+def assessed(commented: Path) -> Path:
+    (commented / "assessments").mkdir()
+    (commented / "assessments" / "quick-wins.yaml").write_text(ASSESSMENT, encoding="utf-8")
+    assert validate(commented).errors == ()
+    return commented
+
+
+def test_remove_lists_the_assessment_that_covered_the_cmoc(assessed: Path) -> None:
+    """Removing a CMOC an assessment covered names that assessment (it will be flagged as out of date)."""
+    plan = revise.plan_removal(assessed, "doe-2020-1")
+    assert [r.holder for r in plan.references] == ["the assessment of quick-wins"]
+    revise.remove_entry(assessed, "doe-2020-1")
+    assert any("may be out of date" in p.message for p in validate(assessed).warnings)
+
+
+def test_rename_principle_moves_its_assessment(assessed: Path) -> None:
+    """The assessment file is named after its principle: both change, the comment stays."""
+    done = revise.rename(assessed, "principle", "quick-wins", "wins")
+    assert not (assessed / "assessments" / "quick-wins.yaml").exists()
+    assert (assessed / "assessments" / "wins.yaml").read_text(encoding="utf-8") == ASSESSMENT.replace(
+        "principle: quick-wins", "principle: wins"
+    )
+    assert any(target.name == "wins.yaml" for _, target in done.moved)
+    result = validate(assessed)
+    assert result.errors == () and not any("out of date" in p.message for p in result.warnings)
+
+
+def test_rename_source_carries_its_cmoc_ids_into_the_assessment(assessed: Path) -> None:
+    """Renaming a source renames its CMOCs, and the assessment that covered them follows."""
+    revise.rename(assessed, "source", "doe-2020", "doe-2020x")
+    text = (assessed / "assessments" / "quick-wins.yaml").read_text(encoding="utf-8")
+    assert "cmocs: [doe-2020x-1]  # what the judgement covered\n" in text
+    result = validate(assessed)
+    assert result.errors == () and not any("out of date" in p.message for p in result.warnings)

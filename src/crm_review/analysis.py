@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Cmoc, ConfidenceRule, Direction, Relation, Review, Source
+from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Cmoc, Direction, Relation, Review, Source, SuggestionRule
 
 LEVELS = ("high", "moderate", "low", "very low")
 NOT_APPRAISED = "not appraised"
@@ -24,7 +24,7 @@ _OUTCOME_ORDER = {"positive": 0, "mixed": 1, "negative": 2}
 
 @dataclass(frozen=True)
 class Component:
-    """One GRADE-CERQual-inspired component of the confidence rule, judged for one principle."""
+    """One GRADE-CERQual component as the rule in ``configs/review.yaml`` sees it: a suggestion, not a judgement."""
 
     name: str
     concern: bool
@@ -84,18 +84,19 @@ class PrincipleFindings:
     patterns: tuple[Pattern, ...]
     unpatterned: tuple[str, ...]
     """CMOCs of this principle that belong to none of its patterns, in reading order."""
-    confidence: str | None
-    components: tuple[Component, ...]
+    suggested_confidence: str | None
+    """What the rule suggests; the confidence is the review team's judgement (``assessments/``)."""
+    suggestion: tuple[Component, ...]
 
     @property
-    def confidence_reasons(self) -> tuple[str, ...]:
-        if self.confidence is None:
+    def suggestion_reasons(self) -> tuple[str, ...]:
+        if self.suggested_confidence is None:
             return ("no CMOC links to this principle",)
-        return tuple(c.sentence() for c in self.components)
+        return tuple(c.sentence() for c in self.suggestion)
 
     @property
     def thin(self) -> bool:
-        return any(c.name == "adequacy" and c.concern for c in self.components)
+        return any(c.name == "adequacy" and c.concern for c in self.suggestion)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def analyse(review: Review) -> Findings:
     for source, cmoc in review.cmocs():
         for principle_id, relation in cmoc.links:
             linked[principle_id].append((source, cmoc, relation))
-    rule = review.config.confidence
+    rule = review.config.rule
     findings = tuple(
         _principle(p.id, p.title, p.statement, sorted(linked[p.id], key=lambda t: t[1].id), rule)
         for p in review.principles
@@ -126,7 +127,7 @@ def analyse(review: Review) -> Findings:
 
 
 def _principle(
-    principle_id: str, title: str, statement: str, linked: list[tuple[Source, Cmoc, Relation]], rule: ConfidenceRule
+    principle_id: str, title: str, statement: str, linked: list[tuple[Source, Cmoc, Relation]], rule: SuggestionRule
 ) -> PrincipleFindings:
     sources = {source.id: source for source, _, _ in linked}
     ordered_sources = [sources[s] for s in sorted(sources)]
@@ -135,8 +136,8 @@ def _principle(
     patterns = _patterns(linked)
     in_patterns = {cmoc_id for pattern in patterns for cmoc_id in pattern.cmoc_ids}
     unpatterned = [(source, cmoc) for source, cmoc, _ in linked if cmoc.id not in in_patterns]
-    components = _components(ordered_sources, len(linked), links, rule) if linked else ()
-    concerns = sum(c.concern for c in components)
+    suggestion = _suggestion(ordered_sources, len(linked), links, rule) if linked else ()
+    concerns = sum(c.concern for c in suggestion)
     return PrincipleFindings(
         id=principle_id,
         title=title,
@@ -153,8 +154,8 @@ def _principle(
         by_source=_by_source(linked),
         patterns=patterns,
         unpatterned=tuple(cmoc.id for _, cmoc in sorted(unpatterned, key=_reading_order)),
-        confidence=LEVELS[min(concerns, len(LEVELS) - 1)] if linked else None,
-        components=components,
+        suggested_confidence=LEVELS[min(concerns, len(LEVELS) - 1)] if linked else None,
+        suggestion=suggestion,
     )
 
 
@@ -205,8 +206,8 @@ def _ratings(values: Iterable[str | None]) -> dict[str, int]:
     return {rating: counts.get(rating, 0) for rating in (*RATINGS, NOT_APPRAISED)}
 
 
-def _components(
-    sources: list[Source], cmocs: int, links: dict[Relation, tuple[str, ...]], rule: ConfidenceRule
+def _suggestion(
+    sources: list[Source], cmocs: int, links: dict[Relation, tuple[str, ...]], rule: SuggestionRule
 ) -> tuple[Component, ...]:
     """The four components, each with its reason written out, thresholds quoted from configs/."""
     n = len(sources)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +20,7 @@ from crm_review import report
 from crm_review.errors import CrmError, InvalidEvidence
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
+    from crm_review.assess import Brief
     from crm_review.edit import Added
     from crm_review.revise import Edited, Removal
 
@@ -787,6 +790,134 @@ def rename_(
         typer.echo(f"moved {source} -> {target}")
     for path in done.paths:
         typer.echo(f"rewrote {path}")
+
+
+# --- judging confidence ------------------------------------------------------------------------
+
+Level = Annotated[str | None, typer.Option(metavar="LEVEL", help="no, minor, moderate or serious (concerns).")]
+Why = Annotated[str | None, typer.Option(metavar="TEXT", help="Why: the explanation of that judgement.")]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"`{value}` is not a date: write it as YYYY-MM-DD", param_hint="--on") from None
+
+
+@app.command()
+def assess(
+    principle: Annotated[
+        str, typer.Argument(metavar="PRINCIPLE", help="A principle id or an unambiguous start of it.")
+    ],
+    review: ReviewDir = Path(),
+    finding: Annotated[str | None, typer.Option(metavar="TEXT", help="The finding's summary statement.")] = None,
+    limitations: Level = None,
+    limitations_why: Why = None,
+    coherence: Level = None,
+    coherence_why: Why = None,
+    adequacy: Level = None,
+    adequacy_why: Why = None,
+    relevance: Level = None,
+    relevance_why: Why = None,
+    confidence: Annotated[
+        str | None, typer.Option(metavar="LEVEL", help="Overall: high, moderate, low or very low.")
+    ] = None,
+    confidence_why: Why = None,
+    assessed_by: Annotated[
+        list[str] | None, typer.Option("--by", metavar="NAME", help="Who judged; repeat for each person.")
+    ] = None,
+    assessed_on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="When (default: today).")] = None,
+    notes: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Free text (kept from before if not given).")
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an existing assessment.")] = False,
+    suggest_only: Annotated[
+        bool, typer.Option("--suggest", help="Only show the evidence and the rule's suggestion; write nothing.")
+    ] = False,
+    no_input: NoInput = False,
+    as_json: AsJson = False,
+) -> None:
+    """Judge confidence in a principle's finding, GRADE-CERQual style.
+
+    Shows the evidence in numbers and the rule's suggestion for each component, then asks for the
+    team's judgements and explanations, and writes assessments/PRINCIPLE.yaml.
+    """
+    from crm_review.assess import AssessmentInput, brief, nothing_to_assess, principle_for, write_assessment
+    from crm_review.pipeline import load_valid_review
+
+    given = AssessmentInput(
+        finding=finding,
+        concerns={
+            "methodological_limitations": limitations,
+            "coherence": coherence,
+            "adequacy": adequacy,
+            "relevance": relevance,
+        },
+        explanations={
+            "methodological_limitations": limitations_why,
+            "coherence": coherence_why,
+            "adequacy": adequacy_why,
+            "relevance": relevance_why,
+        },
+        confidence=confidence,
+        explanation=confidence_why,
+        assessed_by=tuple(assessed_by or ()),
+        assessed_on=_date(assessed_on),
+        notes=notes,
+    )
+    with reported():
+        loaded = load_valid_review(review)
+        shown = brief(loaded, principle_for(loaded, principle))
+        if suggest_only:
+            _print_brief(shown, as_json)
+            return
+        if not shown.cmoc_ids:
+            raise nothing_to_assess(shown.principle.id)
+        interactive = bool(given.missing()) and _may_ask(no_input)
+        if interactive:
+            from crm_review.prompts import ask_assessment, show_brief
+
+            console = _stderr()
+            show_brief(shown, console)
+            given = ask_assessment(shown, given, console)
+            replace = replace or shown.existing is not None
+        given = dataclasses.replace(given, cmocs=shown.cmoc_ids)
+        written = write_assessment(review, shown.principle.id, given, replace_existing=replace)
+    if as_json:
+        typer.echo(json.dumps({"principle": written.principle, "file": str(written.path), "cmocs": written.covered}))
+    else:
+        typer.echo(f"wrote {written.path} (covers {written.covered} CMOC(s) of `{written.principle}`)")
+
+
+def _print_brief(shown: Brief, as_json: bool) -> None:
+    data = {
+        "principle": shown.principle.id,
+        "sources": list(shown.source_ids),
+        "cmocs": list(shown.cmoc_ids),
+        "relations": shown.relations,
+        "directions": shown.directions,
+        "rigour": shown.rigour,
+        "relevance": shown.relevance,
+        "patterns": [{"theme": t, "cmocs": c, "sources": s} for t, c, s in shown.patterns],
+        "suggestion": {
+            "components": {s.component: {"concern": s.concern, "reason": s.reason} for s in shown.suggested},
+            "confidence": shown.suggested_confidence,
+        },
+        "assessed": shown.existing is not None,
+        "stale": bool(shown.coverage and shown.coverage.stale),
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    from crm_review.prompts import show_brief
+
+    show_brief(shown, Console(soft_wrap=True, highlight=False))
+    for s in shown.suggested:
+        typer.echo(f"suggestion: {s.label}: {s.concern} concerns ({s.reason})")
+    typer.echo(f"suggestion: overall confidence: {shown.suggested_confidence or 'none (no evidence)'}")
 
 
 # --- synthesis --------------------------------------------------------------------------------

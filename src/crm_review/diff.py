@@ -83,8 +83,10 @@ class PrincipleEvidence:
     sources_before: int
     sources_after: int
     confidence_before: str | None
+    """The rule's suggested confidence (``configs/review.yaml``), not the team's judgement."""
     confidence_after: str | None
     components: tuple[FieldChange, ...]
+    """The rule's suggestion per component, where it moved."""
     relations: tuple[FieldChange, ...] = ()  # how many CMOCs support, refute or refine it, where that moved
 
 
@@ -273,7 +275,7 @@ def _evidence(base: Findings | None, head: Findings | None) -> tuple[PrincipleEv
         old, new = before.get(principle), after.get(principle)
         # Components are compared only where both versions had evidence: from nothing, every one is new.
         components = (
-            _field_changes(_concerns(old), _concerns(new)) if old and new and old.components and new.components else []
+            _field_changes(_concerns(old), _concerns(new)) if old and new and old.suggestion and new.suggestion else []
         )
         entry = PrincipleEvidence(
             principle,
@@ -281,8 +283,8 @@ def _evidence(base: Findings | None, head: Findings | None) -> tuple[PrincipleEv
             len(new.cmoc_ids) if new else 0,
             len(old.source_ids) if old else 0,
             len(new.source_ids) if new else 0,
-            old.confidence if old else None,
-            new.confidence if new else None,
+            old.suggested_confidence if old else None,
+            new.suggested_confidence if new else None,
             tuple(components),
             tuple(_field_changes(_relation_counts(old), _relation_counts(new))),
         )
@@ -304,7 +306,7 @@ def _relation_counts(findings: PrincipleFindings | None) -> dict[str, str]:
 def _concerns(findings: PrincipleFindings | None) -> dict[str, str]:
     if findings is None:
         return {}
-    return {c.name: "concern" if c.concern else "no concern" for c in findings.components}
+    return {c.name: "concern" if c.concern else "no concern" for c in findings.suggestion}
 
 
 def _patterns(findings: Findings | None) -> dict[tuple[str, str], tuple[str, ...]]:

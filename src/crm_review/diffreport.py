@@ -67,7 +67,10 @@ def _body(diff: ReviewDiff, sub: str) -> list[str]:
         lines += _changed_items("reworded", diff.principles_changed)
     if diff.evidence:
         lines += ["", f"{sub} Evidence by principle", ""]
-        lines += ["| principle | CMOCs | links | sources | confidence | components |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| principle | CMOCs | links | sources | suggested confidence | suggested components |",
+            "|---|---|---|---|---|---|",
+        ]
         for e in diff.evidence:
             components = "; ".join(f"{c.field}: {c.before or '-'} → {c.after or '-'}" for c in e.components)
             relations = "; ".join(f"{c.field} {c.before or 0} → {c.after or 0}" for c in e.relations)

@@ -95,6 +95,10 @@ class ReviewBusy(CrmError):
     """Raised when another crm command holds the review's lock for longer than we wait."""
 
 
+class NothingToAssess(CrmError):
+    """Raised by ``crm assess`` for a principle no CMOC links to: there is no finding to judge yet."""
+
+
 class UnsupportedLayout(CrmError):
     """Raised when ``crm add`` cannot place a CMOC in a file written in an unusual YAML layout."""
 

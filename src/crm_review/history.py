@@ -126,7 +126,7 @@ def _commit_lines(diff: ReviewDiff) -> list[str]:
         if e.relations:
             parts.append(", ".join(f"{c.field} {c.before or 0} → {c.after or 0}" for c in e.relations))
         if e.confidence_before != e.confidence_after:
-            parts.append(f"confidence {e.confidence_before or 'none'} → {e.confidence_after or 'none'}")
+            parts.append(f"suggested confidence {e.confidence_before or 'none'} → {e.confidence_after or 'none'}")
         parts += [f"{c.field}: {c.before} → {c.after}" for c in e.components]
         if parts:
             lines.append(f"- `{e.principle}`: {'; '.join(parts)}")

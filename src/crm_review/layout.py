@@ -11,6 +11,7 @@ CONFIG_DIR = "configs"
 REVIEW_FILE = "review.yaml"
 PRINCIPLES_FILE = "principles.yaml"
 EVIDENCE_DIR = "evidence"
+ASSESSMENTS_DIR = "assessments"
 TEMPLATES_DIR = "templates"
 OUTPUT_DIR = "review"
 DEFAULT_TAXONOMY = Path("(the eight default principles: add configs/principles.yaml to change them)")
@@ -33,6 +34,22 @@ def evidence_dir(root: Path) -> Path:
 def evidence_files(root: Path) -> list[Path]:
     """The review's evidence files, sorted by name so that every run reads them in one order."""
     folder = evidence_dir(root)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in EVIDENCE_SUFFIXES)
+
+
+def assessments_dir(root: Path) -> Path:
+    return root / ASSESSMENTS_DIR
+
+
+def assessment_file(root: Path, principle_id: str) -> Path:
+    return assessments_dir(root) / f"{principle_id}.yaml"
+
+
+def assessment_files(root: Path) -> list[Path]:
+    """The team's confidence assessments, sorted by name (one file per principle)."""
+    folder = assessments_dir(root)
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in EVIDENCE_SUFFIXES)

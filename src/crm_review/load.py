@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from pydantic_core import ErrorDetails
 
 from crm_review import layout
 from crm_review.errors import Problem, ReviewNotFound
-from crm_review.model import LINK_FORMS, ReviewConfig, Source, Taxonomy
+from crm_review.model import COMPONENTS, LINK_FORMS, Assessment, ReviewConfig, Source, Taxonomy
 from crm_review.suggest import nearest
 from crm_review.yamltext import Loc, Located, YamlProblems, decode, parse
 
@@ -43,6 +44,7 @@ class ReviewFiles:
     taxonomy: LoadedFile[Taxonomy] | None
     sources: tuple[LoadedFile[Source], ...]
     problems: tuple[Problem, ...]
+    assessments: tuple[LoadedFile[Assessment], ...] = ()
 
 
 def read_text(path: Path, shown_as: Path) -> str:
@@ -104,12 +106,14 @@ def load_review_files(root: Path) -> ReviewFiles:
         taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
     sources = [keep(load_file(path, Source)) for path in layout.evidence_files(root)]
     problems.extend(_stray_files(root))
+    assessments = [keep(load_file(path, Assessment)) for path in layout.assessment_files(root)]
     return ReviewFiles(
         root=root,
         config=config,
         taxonomy=taxonomy,
         sources=tuple(s for s in sources if s is not None),
         problems=tuple(problems),
+        assessments=tuple(a for a in assessments if a is not None),
     )
 
 
@@ -134,6 +138,7 @@ def with_changes(files: ReviewFiles, changes: Mapping[Path, str]) -> ReviewFiles
         taxonomy=files.taxonomy,
         sources=tuple(sorted(kept, key=lambda f: f.path.name)),
         problems=tuple(problems),
+        assessments=files.assessments,
     )
 
 
@@ -210,6 +215,8 @@ def _where(loc: Loc, located: Located) -> str:
         if len(inner) >= 2 and inner[0] == "evidence" and isinstance(inner[1], int):
             prefix += f", quote {inner[1] + 1}"
         return prefix + ": "
+    if len(loc) >= 2 and loc[0] == "components" and loc[1] in COMPONENTS:  # in an assessment
+        return f"component `{loc[1]}`: "
     return ""
 
 
@@ -243,9 +250,12 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
         return "should hold indented keys (`key: value` lines), not a single value"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        allowed = [part.strip(" '") for part in str(expected).replace(" or ", ",").split(",") if part.strip(" '")]
+        # pydantic writes "'a', 'b' or 'c'"; a choice may itself hold " or " ("no or very minor").
+        allowed = re.findall(r"'([^']*)'", str(expected)) or [str(expected)]
         hint = nearest(str(value), allowed)
         return f"must be one of {', '.join(allowed)}, not `{value}`" + (f": did you mean `{hint}`?" if hint else "")
+    if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
+        return f"should be a date written as YYYY-MM-DD, e.g. 2026-11-23, not `{value}`"
     if kind == "string_too_short":
         return "is empty: write its text after the colon"
     if kind == "too_short":

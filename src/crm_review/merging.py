@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_review import gitrepo, layout
 from crm_review.errors import InvalidEvidence, MergeFailed, RefusedOverwrite, UnknownId
 from crm_review.ids import next_cmoc_id
 from crm_review.model import SLUG_PATTERN
 from crm_review.yamltext import Located, YamlProblems, parse
+
+if TYPE_CHECKING:
+    from crm_review.load import ReviewFiles
 
 
 @dataclass(frozen=True)
@@ -235,15 +238,37 @@ def renumber(root: Path, old: str, new: str | None = None) -> Renumbered:
                         changed = changed[: match.start()] + new + changed[match.end() :]
             if changed != current:
                 texts[disk[f.path]] = changed
+        assessed = _renumbered_in_assessments(root, files, old, new, result) if len(found) == 1 else {}
         before = {(str(p.path), p.message) for p in check(files).errors}
         after = check(with_changes(files, texts)).errors
         added = [p for p in after if (str(p.path), p.message) not in before]
         if added:
             raise InvalidEvidence(added)
-        write_all_atomic(texts)
+        write_all_atomic(texts | assessed)
     result.mentions.sort()
     result.left.sort()
     return result
+
+
+def _renumbered_in_assessments(
+    root: Path, files: ReviewFiles, old: str, new: str, result: Renumbered
+) -> dict[Path, str]:
+    """The team's assessments that covered ``old`` now cover ``new``: renaming is not new evidence."""
+    from crm_review.assessments import references
+    from crm_review.load import read_text
+
+    texts = {}
+    for assessed in files.assessments:
+        disk = layout.assessments_dir(root) / assessed.path.name
+        text = read_text(disk, assessed.path)
+        changed = text
+        for ref in reversed(references(assessed)):
+            if ref.kind == "cmoc" and ref.id == old and changed[ref.index : ref.index + len(old)] == old:
+                changed = changed[: ref.index] + new + changed[ref.index + len(old) :]
+                result.mentions.append((assessed.path, ref.line))
+        if changed != text:
+            texts[disk] = changed
+    return texts
 
 
 def _replace_at(text: str, located: Located, loc: tuple[Any, ...], old: str, new: str) -> str:

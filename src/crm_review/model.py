@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, model_validator
@@ -105,8 +106,12 @@ class SearchCounts(Record):
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
-class ConfidenceRule(Record):
-    """Thresholds of the confidence rule; each component with a concern lowers confidence one level."""
+class SuggestionRule(Record):
+    """Thresholds of the rule that suggests GRADE-CERQual levels from the evidence in numbers.
+
+    A suggestion only: ``crm assess`` offers it as a default, and documents show it labelled so. The
+    confidence is the review team's judgement (:class:`Assessment`).
+    """
 
     min_sources: Annotated[int, Field(ge=0)] = 2
     min_cmocs: Annotated[int, Field(ge=0)] = 3
@@ -132,8 +137,17 @@ class ReviewConfig(Record):
     question: Text
     authors: list[Text] = Field(default_factory=list)
     search: SearchCounts | None = None
-    confidence: ConfidenceRule = Field(default_factory=ConfidenceRule)
+    suggestion: SuggestionRule = Field(default_factory=SuggestionRule)
+    confidence: SuggestionRule | None = None
+    """The former name of ``suggestion:``, still read so that older reviews load; ``crm validate`` warns."""
     fulltext: Text | None = None  # a folder of full texts, e.g. one outside the repository
+
+    @property
+    def rule(self) -> SuggestionRule:
+        """The suggestion's thresholds, under their new name or their former one."""
+        if self.confidence is not None and "suggestion" not in self.model_fields_set:
+            return self.confidence
+        return self.suggestion
 
 
 class Appraisal(Record):
@@ -229,6 +243,53 @@ class Source(Record):
         return " & ".join(families)
 
 
+Concern = Literal["no or very minor", "minor", "moderate", "serious"]
+CONCERNS: tuple[Concern, ...] = ("no or very minor", "minor", "moderate", "serious")
+"""GRADE-CERQual's levels of concern about one component of confidence, least first."""
+Confidence = Literal["high", "moderate", "low", "very low"]
+CONFIDENCE_LEVELS: tuple[Confidence, ...] = ("high", "moderate", "low", "very low")
+"""GRADE-CERQual's levels of confidence in a review finding, highest first."""
+COMPONENTS = ("methodological_limitations", "coherence", "adequacy", "relevance")
+"""The four components of GRADE-CERQual, as keys of an assessment's ``components:``."""
+
+
+class Judgement(Record):
+    """The team's concern about one component, and why.
+
+    ``explanation`` may be left out here so that the check across files can say, located, which
+    judgement lacks one: CERQual asks for every judgement to be explained.
+    """
+
+    concern: Concern
+    explanation: Text | None = None
+
+
+class Components(Record):
+    """The four GRADE-CERQual components, each judged by the review team."""
+
+    methodological_limitations: Judgement
+    coherence: Judgement
+    adequacy: Judgement
+    relevance: Judgement
+
+    def items(self) -> tuple[tuple[str, Judgement], ...]:
+        return tuple((name, getattr(self, name)) for name in COMPONENTS)
+
+
+class Assessment(Record):
+    """The review team's GRADE-CERQual judgement of one finding (``assessments/<principle-id>.yaml``)."""
+
+    principle: Slug
+    finding: Text
+    components: Components
+    confidence: Confidence
+    explanation: Text | None = None
+    assessed_by: Annotated[list[Text], Field(min_length=1)]
+    assessed_on: Annotated[date, Field(strict=False)]
+    cmocs: list[Slug] = Field(default_factory=list)
+    notes: Text | None = None
+
+
 @dataclass(frozen=True)
 class Review:
     """A whole review, valid across files: what graph, analysis and rendering start from."""
@@ -236,6 +297,8 @@ class Review:
     config: ReviewConfig
     principles: tuple[Principle, ...]
     sources: tuple[Source, ...]
+    assessments: tuple[Assessment, ...] = ()
+    """The team's confidence judgements, one per assessed principle."""
 
     def cmocs(self) -> tuple[tuple[Source, Cmoc], ...]:
         """Every CMOC with its source, in source then file order."""

@@ -7,12 +7,13 @@ equal, so the schema cannot drift from what ``crm synthesize`` writes.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
-from crm_review.model import Direction, Relation, Review, ReviewConfig, Source
+from crm_review.confidence import ConfidenceView, confidence_view
+from crm_review.model import Assessment, Concern, Confidence, Direction, Relation, Review, ReviewConfig, Source
 from crm_review.verify import QuoteVerification, Status
 from crm_review.view import rameses_checklist
 
@@ -51,6 +52,45 @@ class Appraisal(Output):
     rigour: dict[str, int]
 
 
+class JudgementOut(Output):
+    level: Concern = Field(description="GRADE-CERQual concerns about this component, as the review team judged.")
+    explanation: str
+
+
+class ComponentsOut(Output):
+    methodological_limitations: JudgementOut
+    coherence: JudgementOut
+    adequacy: JudgementOut
+    relevance: JudgementOut
+
+
+class AssessmentOut(Output):
+    """The review team's GRADE-CERQual judgement of the principle's finding (``assessments/<id>.yaml``)."""
+
+    judged_by: Literal["review team", "not assessed"]
+    finding: str | None = Field(None, description="The team's summary statement of the finding.")
+    components: ComponentsOut | None = None
+    overall: Confidence | None = Field(None, description="Overall confidence; only ever the team's judgement.")
+    explanation: str | None = None
+    assessed_by: list[str]
+    assessed_on: str | None = None
+    covered_cmoc_ids: list[str] = Field(description="The CMOCs the judgement covered.")
+    stale: bool = Field(description="True when the CMOCs linked now differ from those the judgement covered.")
+    changes: str | None = Field(None, description="What changed since, when stale.")
+
+
+class SuggestedOut(Output):
+    level: Concern
+    reason: str
+
+
+class SuggestionOut(Output):
+    """What the rule in configs/review.yaml suggests from the evidence in numbers: not a judgement."""
+
+    components: dict[str, SuggestedOut]
+    overall: Confidence | None = None
+
+
 class PrincipleOut(Output):
     id: str
     title: str
@@ -64,8 +104,8 @@ class PrincipleOut(Output):
     designs: list[str]
     appraisal: Appraisal
     directions: dict[str, int]
-    confidence: str | None
-    confidence_reasons: list[str]
+    assessment: AssessmentOut
+    suggestion: SuggestionOut
 
 
 class PrincipleLink(Output):
@@ -169,10 +209,11 @@ class ReviewDocument(Output):
 def review_document(
     review: Review, findings: Findings, verification: QuoteVerification | None = None
 ) -> ReviewDocument:
+    assessments = {a.principle: a for a in review.assessments}
     return ReviewDocument(
         review=review.config,
         summary=Summary(sources=len(review.sources), cmocs=len(review.cmocs()), principles=len(review.principles)),
-        principles=[_principle(f) for f in findings.principles],
+        principles=[_principle(f, assessments.get(f.id)) for f in findings.principles],
         gaps=list(findings.gaps),
         thin_evidence=list(findings.thin),
         cooccurrence=[Cooccurrence(principles=[a, b], cmocs=n) for a, b, n in findings.cooccurrence],
@@ -237,7 +278,8 @@ def json_schema() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def _principle(f: PrincipleFindings) -> PrincipleOut:
+def _principle(f: PrincipleFindings, assessment: Assessment | None) -> PrincipleOut:
+    shown = confidence_view(f.statement, f.cmoc_ids, f.suggestion, f.suggested_confidence, assessment)
     return PrincipleOut(
         id=f.id,
         title=f.title,
@@ -253,8 +295,36 @@ def _principle(f: PrincipleFindings) -> PrincipleOut:
         designs=list(f.designs),
         appraisal=Appraisal(relevance=f.relevance, rigour=f.rigour),
         directions=dict(f.directions),
-        confidence=f.confidence,
-        confidence_reasons=list(f.confidence_reasons),
+        assessment=_assessment(shown),
+        suggestion=SuggestionOut(
+            components={
+                c.key: SuggestedOut(level=c.suggested, reason=c.reason)
+                for c in shown.components
+                if c.suggested is not None and c.reason is not None
+            },
+            overall=shown.suggested_confidence,
+        ),
+    )
+
+
+def _assessment(shown: ConfidenceView) -> AssessmentOut:
+    components = None
+    if shown.assessed:
+        judged = {
+            c.key: JudgementOut(level=c.concern, explanation=c.explanation or "") for c in shown.components if c.concern
+        }
+        components = ComponentsOut(**judged)
+    return AssessmentOut(
+        judged_by="review team" if shown.assessed else "not assessed",
+        finding=shown.finding if shown.assessed else None,
+        components=components,
+        overall=shown.confidence,
+        explanation=shown.explanation,
+        assessed_by=list(shown.assessed_by),
+        assessed_on=shown.assessed_on,
+        covered_cmoc_ids=list(shown.covered),
+        stale=shown.stale,
+        changes=shown.changes,
     )
 
 

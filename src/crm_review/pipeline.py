@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crm_review import layout
+from crm_review.assessments import assessment_problems
 from crm_review.checks import cross_file_problems
 from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
@@ -41,7 +42,8 @@ def validate(root: Path) -> Validation:
 
 def check(files: ReviewFiles) -> Validation:
     """Check files already read: their own problems and the rules across them, sorted."""
-    problems = sorted([*files.problems, *cross_file_problems(files)], key=Problem.sort_key)
+    found = [*files.problems, *cross_file_problems(files), *assessment_problems(files)]
+    problems = sorted(found, key=Problem.sort_key)
     has_errors = any(p.severity == "error" for p in problems)
     review = None if has_errors else _assemble(files)
     return Validation(review, tuple(problems))
@@ -61,6 +63,7 @@ def _assemble(files: ReviewFiles) -> Review:
         config=files.config.record,
         principles=tuple(files.taxonomy.record.principles),
         sources=tuple(loaded.record for loaded in files.sources),
+        assessments=tuple(loaded.record for loaded in files.assessments),
     )
 
 

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
+from rich.prompt import Prompt  # crm assess's questions (not yet moved to the Asker below)
 
+from crm_review.assess import AssessmentInput, Brief, explain_overall, resolve_concern, resolve_confidence
 from crm_review.choose import pick, starting_with
 from crm_review.edit import resolve_link
 from crm_review.entries import CmocInput, SourceInput, links_of, links_value
 from crm_review.errors import CrmError
-from crm_review.model import DIRECTIONS, RATINGS, Principle, strip_doi_prefix
+from crm_review.model import CONCERNS, CONFIDENCE_LEVELS, DIRECTIONS, RATINGS, Principle, strip_doi_prefix
 from crm_review.yamltext import dump
 
 if TYPE_CHECKING:
@@ -464,3 +466,123 @@ def ask_cmoc_edit(current: dict[str, Any], principles: Sequence[Principle], ask:
 
 def _plain(value: object) -> str:
     return "" if value is None else str(value)
+
+
+# --- crm assess ----------------------------------------------------------------------------------
+
+
+def show_brief(brief: Brief, console: Console) -> None:
+    """The principle's evidence in numbers, and whether it has been assessed, before any question."""
+    principle = brief.principle
+    console.print(f"[bold]{escape(principle.id)}[/bold]: {escape(principle.title)}", soft_wrap=False)
+    console.print(f"  {escape(principle.statement)}", soft_wrap=False)
+    relations = ", ".join(f"{n} {r}" for r, n in brief.relations.items())
+    directions = ", ".join(f"{n} {d}" for d, n in brief.directions.items())
+    console.print(
+        f"Evidence: {len(brief.source_ids)} source(s), {len(brief.cmoc_ids)} CMOC(s): {relations}; {directions}",
+        soft_wrap=False,
+    )
+    console.print("  Rigour of the sources: " + ", ".join(f"{n} {r}" for r, n in brief.rigour.items()), soft_wrap=False)
+    console.print(
+        "  Relevance of the sources: " + ", ".join(f"{n} {r}" for r, n in brief.relevance.items()), soft_wrap=False
+    )
+    if brief.patterns:
+        patterns = "; ".join(f"{escape(t)} ({c} CMOCs, {s} sources)" for t, c, s in brief.patterns)
+        console.print(f"  Patterns: {patterns}", soft_wrap=False)
+    else:
+        console.print("  Patterns: no mechanism theme is shared by two or more of its CMOCs", soft_wrap=False)
+    if brief.existing is not None and brief.coverage is not None:
+        existing = brief.existing
+        console.print(
+            f"Already assessed on {existing.assessed_on.isoformat()} by {escape(', '.join(existing.assessed_by))}: "
+            f"{existing.confidence} confidence; it {escape(brief.coverage.sentence())}. "
+            "Press Enter to keep each earlier answer.",
+            soft_wrap=False,
+        )
+    console.print(
+        "[italic]Suggestions come from the rule in configs/review.yaml: a starting point for your judgement, "
+        "not the confidence.[/italic]",
+        soft_wrap=False,
+    )
+
+
+def ask_assessment(brief: Brief, given: AssessmentInput, console: Console) -> AssessmentInput:
+    """``given`` completed at the terminal: each judgement and explanation, the suggestion as default."""
+    existing = brief.existing
+    finding = given.finding or _with_default(
+        "Finding (the summary statement this principle's evidence supports)",
+        existing.finding if existing else brief.principle.statement,
+        console,
+    )
+    concerns = dict(given.concerns)
+    explanations = dict(given.explanations)
+    for suggestion in brief.suggested:
+        name = suggestion.component
+        earlier = getattr(existing.components, name) if existing else None
+        console.print(f"\n[bold]{suggestion.label.capitalize()}[/bold]", soft_wrap=False)
+        console.print(
+            f"  Suggestion: {suggestion.concern} concerns ({escape(suggestion.reason)})",
+            soft_wrap=False,
+        )
+        if not concerns.get(name):
+            default = earlier.concern if earlier else suggestion.concern
+            concerns[name] = _ask_level("Concern", CONCERNS, default, resolve_concern, console)
+        if not explanations.get(name):
+            earlier_text = earlier.explanation if earlier else None
+            explanations[name] = _with_default("  Explanation", earlier_text or suggestion.reason, console)
+    console.print("\n[bold]Overall confidence[/bold]", soft_wrap=False)
+    if brief.suggested_confidence:
+        console.print(
+            f"  Suggestion: {brief.suggested_confidence} (the rule lowers high by one level per component "
+            "with a concern)",
+            soft_wrap=False,
+        )
+    confidence = given.confidence
+    if not confidence:
+        default = existing.confidence if existing else (brief.suggested_confidence or "low")
+        confidence = _ask_level("Confidence", CONFIDENCE_LEVELS, default, resolve_confidence, console)
+    judged = {name: resolve_concern(str(level)) for name, level in concerns.items() if level}
+    explanation = given.explanation or _with_default(
+        "  Explanation", (existing.explanation if existing else None) or explain_overall(judged), console
+    )
+    assessed_by = given.assessed_by
+    if not assessed_by:
+        earlier_names = ", ".join(existing.assessed_by) if existing else ""
+        while not assessed_by:
+            answer = Prompt.ask(
+                "\nAssessed by (names, separated by commas)",
+                default=earlier_names,
+                show_default=bool(earlier_names),
+                console=console,
+            )
+            assessed_by = tuple(name.strip() for name in answer.split(",") if name.strip())
+    return dataclasses.replace(
+        given,
+        finding=finding,
+        concerns=concerns,
+        explanations=explanations,
+        confidence=confidence,
+        explanation=explanation,
+        assessed_by=assessed_by,
+    )
+
+
+class _Answer(Prompt):
+    """A free-text answer on its own line, below a label and the default it keeps."""
+
+    prompt_suffix = "> "
+
+
+def _with_default(label: str, default: str, console: Console) -> str:
+    console.print(f"{label}\n  [dim]  Enter keeps: {escape(default)}[/dim]", soft_wrap=False)
+    answer = _Answer.ask("", default="", show_default=False, console=console)
+    return answer.strip() or default
+
+
+def _ask_level(label: str, levels: Sequence[str], default: str, resolve: Callable[[str], str], console: Console) -> str:
+    while True:
+        answer = Prompt.ask(f"  {label} ({', '.join(levels)})", default=default, console=console)
+        try:
+            return resolve(answer)
+        except CrmError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")

@@ -7,6 +7,7 @@ file that names ids (assessments, for example) joins both commands by adding a :
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,7 +166,62 @@ class NoteMentions:
         return files  # evidence files are checked by crm rename itself
 
 
-REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(), NoteMentions())
+class AssessmentLinks:
+    """An assessment names the principle it judges (its file is named after it) and the CMOCs it covered."""
+
+    def find(self, files: ReviewFiles, kind: Kind, ids: set[str]) -> list[Reference]:
+        from crm_review.assessments import all_references
+
+        return [
+            Reference(ref.path, ref.line, f"the assessment of {ref.path.stem}", kind, ref.id, f"assessment:{ref.path}")
+            for ref in all_references(files)
+            if ref.kind == kind and ref.id in ids
+        ]
+
+    def renamed(self, files: ReviewFiles, kind: Kind, renames: Mapping[str, str]) -> Rewrite:
+        from crm_review.load import read_text
+
+        rewrite = Rewrite()
+        if kind not in ("principle", "cmoc"):
+            return rewrite
+        for loaded in files.assessments:
+            path = layout.assessments_dir(files.root) / loaded.path.name
+            record = loaded.record
+            if kind == "principle" and record.principle in renames:
+                text = read_text(path, loaded.path)
+                new_id = renames[record.principle]
+                rewrite.add(path, replace_scalar(text, loaded.located, ("principle",), new_id))
+                if path.stem == record.principle:  # the file is named after the principle it judges
+                    rewrite.moves[path] = path.with_name(new_id + path.suffix)
+            if kind == "cmoc":
+                text = read_text(path, loaded.path)
+                for index, cmoc_id in enumerate(record.cmocs):
+                    if cmoc_id in renames:
+                        rewrite.add(path, replace_scalar(text, loaded.located, ("cmocs", index), renames[cmoc_id]))
+        return rewrite
+
+    def with_texts(self, files: ReviewFiles, texts: Mapping[Path, str], moves: Mapping[Path, Path]) -> ReviewFiles:
+        from crm_review.load import load_record
+        from crm_review.model import Assessment
+
+        folder = layout.assessments_dir(files.root)
+        gone = {layout.shown(p) for p in [*moves, *texts] if p.parent == folder}
+        kept = [a for a in files.assessments if a.path not in gone]
+        problems = [p for p in files.problems if p.path not in gone]
+        for path, text in texts.items():
+            if path.parent != folder:
+                continue
+            result = load_record(text, layout.shown(path), Assessment)
+            if isinstance(result, list):
+                problems.extend(result)
+            else:
+                kept.append(result)
+        return dataclasses.replace(
+            files, assessments=tuple(sorted(kept, key=lambda a: a.path.name)), problems=tuple(problems)
+        )
+
+
+REFERRERS: tuple[Referrer, ...] = (PrincipleLinks(), NoteMentions(), AssessmentLinks())
 """Every kind of reference between the review's files; add new kinds here."""
 
 

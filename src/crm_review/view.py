@@ -11,8 +11,19 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
+from crm_review.confidence import ConfidenceView, confidence_view
 from crm_review.escape import doi_url, href
-from crm_review.model import RELATIONS, ConfidenceRule, Direction, Quote, Relation, Review, ReviewConfig, Source
+from crm_review.model import (
+    RELATIONS,
+    Assessment,
+    Direction,
+    Quote,
+    Relation,
+    Review,
+    ReviewConfig,
+    Source,
+    SuggestionRule,
+)
 from crm_review.palette import (
     DIRECTION_COLOURS,
     DIRECTION_SYMBOLS,
@@ -115,6 +126,10 @@ class PrincipleView:
     others: tuple[CmocRow, ...]
     countries: str
     designs: str
+    confidence: ConfidenceView
+    """The review team's GRADE-CERQual judgement, or "not assessed" with the rule's suggestion apart."""
+    contributing: str
+    """The sources contributing to the finding, cited in text: ``De Weger et al. 2018; Montenegro & Mercado 2020``."""
 
     @property
     def id(self) -> str:
@@ -250,7 +265,7 @@ class Summary:
 @dataclass(frozen=True)
 class ReviewView:
     config: ReviewConfig
-    rule: ConfidenceRule
+    rule: SuggestionRule
     summary: Summary
     principles: tuple[PrincipleView, ...]
     sources: tuple[SourceView, ...]
@@ -333,7 +348,10 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
         )
         for source, cmoc in review.cmocs()
     }
-    principles = tuple(_principle_view(f, number[f.id], cmocs) for f in findings.principles)
+    assessments = {a.principle: a for a in review.assessments}
+    principles = tuple(
+        _principle_view(f, number[f.id], cmocs, ordered, assessments.get(f.id)) for f in findings.principles
+    )
     by_id = {p.id: p for p in principles}
     stages = flow_stages(review.config)
     appendix = tuple(
@@ -341,7 +359,7 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     )
     return ReviewView(
         config=review.config,
-        rule=review.config.confidence,
+        rule=review.config.rule,
         summary=Summary(
             sources=len(review.sources),
             cmocs=len(cmocs),
@@ -370,7 +388,13 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     )
 
 
-def _principle_view(finding: PrincipleFindings, number: int, cmocs: dict[str, CmocView]) -> PrincipleView:
+def _principle_view(
+    finding: PrincipleFindings,
+    number: int,
+    cmocs: dict[str, CmocView],
+    sources: tuple[SourceView, ...],
+    assessment: Assessment | None,
+) -> PrincipleView:
     def rows(ids: tuple[str, ...]) -> tuple[CmocRow, ...]:
         return tuple(CmocRow(cmocs[i], finding.relations[i], RELATION_SYMBOLS[finding.relations[i]]) for i in ids)
 
@@ -381,6 +405,10 @@ def _principle_view(finding: PrincipleFindings, number: int, cmocs: dict[str, Cm
         others=rows(finding.unpatterned),
         countries=", ".join(finding.countries) or "not stated",
         designs="; ".join(finding.designs) or "not stated",
+        confidence=confidence_view(
+            finding.statement, finding.cmoc_ids, finding.suggestion, finding.suggested_confidence, assessment
+        ),
+        contributing="; ".join(s.in_text for s in sources if s.id in finding.source_ids),
     )
 
 
@@ -543,6 +571,16 @@ RAMESES_ITEMS = (
 )
 
 
+def _summary_item(review: Review, findings: Findings) -> tuple[str, str | None, str]:
+    """Item 15 is covered by the Summary of Qualitative Findings once the team has judged every finding."""
+    with_evidence = [f.id for f in findings.principles if f.cmoc_ids]
+    assessed = {a.principle for a in review.assessments} & set(with_evidence)
+    note = "the Summary of Qualitative Findings: the review team's GRADE-CERQual confidence in each finding, and why"
+    if with_evidence and len(assessed) == len(with_evidence):
+        return ("covered", "summary", note)
+    return ("partly", "summary", f"{note} ({len(assessed)} of {len(with_evidence)} findings with evidence assessed)")
+
+
 def _verified(verification: QuoteVerification | None) -> str:
     """RAMESES item 10's word on verification: how many quotes were checked against the full texts."""
     if verification is None or not verification.quotes:
@@ -570,7 +608,7 @@ def rameses_checklist(
         12: ("covered" if has_search else "not covered", "flow", "the document flow"),
         13: ("covered", "characteristics", "design, countries, setting, appraisal"),
         14: ("covered", first_principle, "one section per principle, with its recurring patterns"),
-        15: ("covered", "summary", "confidence in each principle"),
+        15: _summary_item(review, findings),
         16: ("partly", "gaps", "principles with missing or thin evidence"),
     }  # fmt: skip
     items = []

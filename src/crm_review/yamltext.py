@@ -243,15 +243,28 @@ _ReviewDumper.add_representer(list, _represent_list)
 _ReviewDumper.add_representer(str, _represent_str)
 
 
-def dump(data: Any) -> str:
-    """Plain data as YAML text: keys in the given order, Unicode kept, long lines not folded."""
+class _FoldingDumper(_ReviewDumper):
+    """Long one-line text as folded blocks (``>-``), for files people read and edit, such as assessments."""
+
+
+def _represent_folded(dumper: _ReviewDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else (">" if len(data) > FOLD_WIDTH - 20 else None)
+    return dumper.represent_scalar(_TAG + "str", data, style=style)
+
+
+_FoldingDumper.add_representer(str, _represent_folded)
+FOLD_WIDTH = 100
+
+
+def dump(data: Any, *, fold: bool = False) -> str:
+    """Plain data as YAML text: keys in the given order, Unicode kept; long text folded only if asked."""
     text: str = yaml.dump(
         data,
-        Dumper=_ReviewDumper,
+        Dumper=_FoldingDumper if fold else _ReviewDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
-        width=10_000,
+        width=FOLD_WIDTH if fold else 10_000,
         indent=2,
     )
     return text
