@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: review test validate lint workflows golden bench clean
+.PHONY: review test validate lint workflows docs golden bench clean
 
 review: $(STAMP)
 	$(BIN)/crm validate
@@ -23,9 +23,10 @@ validate: $(STAMP)
 	$(BIN)/crm validate
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks .github
-	$(BIN)/ruff format --check src tests benchmarks .github
+	$(BIN)/ruff check src tests benchmarks docs .github
+	$(BIN)/ruff format --check src tests benchmarks docs .github
 	$(BIN)/mypy
+	$(BIN)/cog -I docs --check README.md
 	@$(MAKE) --no-print-directory workflows
 
 # actionlint over the project's own workflows (tests/test_workflows.py lints the ones `crm init` writes).
@@ -35,6 +36,10 @@ workflows: $(STAMP)
 	else \
 		echo "note: actionlint could not be installed on this platform (no wheel): workflows are not linted"; \
 	fi
+
+# After changing a command: regenerate the README's command reference from `crm COMMAND --help`.
+docs: $(STAMP)
+	$(BIN)/cog -I docs -r README.md
 
 # After an intended change of output: rewrite the golden files, then read `git diff tests/golden`.
 golden: $(STAMP)

@@ -21,6 +21,9 @@ OWNERS = {
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},
     "prompt_toolkit": {"prompts.py"},
+    "docx": {"docx_writer.py"},
+    "xlsxwriter": {"xlsx_writer.py"},
+    "PIL": {"figure_png.py"},
     "pypdf": {"fulltext.py"},
     "selectolax": {"fulltext.py"},
     "markdown_it": {"fulltext.py"},
@@ -63,6 +66,29 @@ def test_interactive_commands_do_not_import_heavy_modules(argv: list[str]) -> No
     repo = PACKAGE.parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("formats", "loaded"),
+    [
+        ("md,html,json", []),
+        ("xlsx", ["xlsxwriter"]),
+        ("csv", []),
+        ("docx", ["PIL", "docx"]),
+    ],
+)
+def test_office_libraries_load_only_for_their_formats(formats: str, loaded: list[str], tmp_path: Path) -> None:
+    """Rendering Markdown never loads python-docx, XlsxWriter or Pillow; each loads only for its own format."""
+    code = (
+        "import sys\n"
+        "from crm_review.cli import app\n"
+        f"try:\n    app(['synthesize', '--out', {str(tmp_path)!r}, '--format', {formats!r}], prog_name='crm')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('docx', 'xlsxwriter', 'PIL') if m in sys.modules))\n"
+    )
+    repo = PACKAGE.parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True)
+    assert out.stdout.strip().splitlines()[-1] == str(loaded)
 
 
 def test_cli_choices_match_the_library() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, source_yaml, write_review
+from conftest import FIXTURES, REPO, source_yaml, write_review
 from crm_review.cli import app
 
 
@@ -76,10 +76,14 @@ def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
 
 
 def test_version(runner: CliRunner) -> None:
-    """`crm --version` names the package version."""
-    from crm_review import __version__
+    """`crm --version` names the version the package was built and installed as (its one home is __init__.py)."""
+    import re
+    from importlib.metadata import version
 
-    assert runner.invoke(app, ["--version"]).output.strip() == f"crm-review {__version__}"
+    written = re.search(r'^__version__ = "([^"]+)"$', (REPO / "src" / "crm_review" / "__init__.py").read_text(), re.M)
+    assert written is not None
+    assert version("crm-review") == written.group(1)  # the installed metadata, not the module compared with itself
+    assert runner.invoke(app, ["--version"]).output.strip() == f"crm-review {written.group(1)}"
 
 
 def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path, runner: CliRunner) -> None:

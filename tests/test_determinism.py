@@ -41,5 +41,5 @@ def test_outputs_do_not_depend_on_the_hash_seed(tmp_path: Path, which: str) -> N
     review = FIXTURES / "small-review" if which == "small-review" else generated_review(tmp_path / "r", 25, 4)
     first = render_in_a_new_process(review, tmp_path / "first", "1")
     second = render_in_a_new_process(review, tmp_path / "second", "4242")
-    assert len(first) == 9  # four documents (explorer.html too) and five graph exports
+    assert len(first) == 11  # six documents (explorer.html, review.docx, evidence.xlsx too) and five graph exports
     assert first == second

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
@@ -52,10 +54,15 @@ cmocs:
 
 
 @pytest.fixture(scope="module")
-def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_review(tmp_path_factory.mktemp("hostile"), {"evil-2020.yaml": SOURCE}, principles=PRINCIPLES_YAML)
-    synthesize(root)
-    return {p.name: p.read_text(encoding="utf-8") for p in (root / "review").iterdir()}
+    synthesize(root, formats=("md", "html", "json", "docx", "xlsx"))
+    return root / "review"
+
+
+@pytest.fixture(scope="module")
+def documents(hostile: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in hostile.iterdir() if p.suffix in {".md", ".html", ".json"}}
 
 
 def markdown() -> MarkdownIt:
@@ -159,3 +166,21 @@ def test_bundled_review_json_matches_the_schema() -> None:
 
     schema = json.loads(layout.packaged("schema", "review.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(json.loads((REPO / "review" / "review.json").read_text()))
+
+
+def test_word_and_excel_keep_every_character(hostile: Path) -> None:
+    """The Word document and the workbook show hostile text as written: no markup, formula or live link."""
+    import docx
+    import openpyxl
+
+    document = docx.Document(str(hostile / "review.docx"))
+    cells = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    for field in ("context", "resource", "outcome"):
+        assert HOSTILE[field] in cells
+    assert "a | b | c\nsecond line" in cells
+    assert f"“{HOSTILE['quote']}” (O'Brien 2020, {HOSTILE['locator']})" in cells
+    rels = zipfile.ZipFile(hostile / "review.docx").read("word/_rels/document.xml.rels").decode()
+    assert "javascript" not in rels
+    sheet = openpyxl.load_workbook(hostile / "evidence.xlsx")["CMOCs"]
+    values = {cell.value for row in sheet.iter_rows() for cell in row}
+    assert {HOSTILE["context"], HOSTILE["resource"], HOSTILE["quote"], "a | b | c\nsecond line"} <= values

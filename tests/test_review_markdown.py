@@ -68,11 +68,12 @@ def test_every_quote_is_in_the_document_once() -> None:
 
     from crm_review.escape import md_inline
     from crm_review.pipeline import load_valid_review
-    from crm_review.view import in_text
 
     quoted = Counter(q.quote for _, cmoc in load_valid_review(REPO).cmocs() for q in cmoc.evidence)
     for source, cmoc in load_valid_review(REPO).cmocs():
         for quote in cmoc.evidence:
             # A sentence that grounds several CMOCs is quoted once under each of them, nowhere else.
             assert REVIEW_MD.count(md_inline(quote.quote)) == quoted[quote.quote]
-            assert f"“{md_inline(quote.quote)}” ({md_inline(in_text(source))}, {md_inline(quote.locator)})" in REVIEW_MD
+            assert (
+                f"“{md_inline(quote.quote)}” ({md_inline(source.in_text())}, {md_inline(quote.locator)})" in REVIEW_MD
+            )

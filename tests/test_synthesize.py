@@ -26,13 +26,20 @@ def synth(runner: CliRunner, root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_writes_the_four_documents(review: Path, runner: CliRunner) -> None:
-    """By default REVIEW.md, review.html, review.json and the explorer land in review/."""
+def test_writes_the_six_documents(review: Path, runner: CliRunner) -> None:
+    """By default REVIEW.md, review.html, review.json, the explorer, review.docx and evidence.xlsx land in review/."""
     code, output = synth(runner, review)
     assert code == 0
     names = sorted(p.name for p in (review / "review").iterdir())
-    assert names == ["REVIEW.md", "explorer.html", "review.html", "review.json"]
-    assert output.count("wrote ") == 4
+    assert names == ["REVIEW.md", "evidence.xlsx", "explorer.html", "review.docx", "review.html", "review.json"]
+    assert output.count("wrote ") == 6
+
+
+def test_csv_format_writes_the_three_tables(review: Path, runner: CliRunner, tmp_path: Path) -> None:
+    """--format csv writes the appendix tables, one file each."""
+    code, _ = synth(runner, review, "--format", "csv", "--out", str(tmp_path / "tables"))
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["cmocs.csv", "principles.csv", "sources.csv"]
 
 
 def test_format_and_out_choose_what_and_where(review: Path, runner: CliRunner, tmp_path: Path) -> None:
@@ -46,7 +53,7 @@ def test_unknown_format_is_a_usage_error(review: Path, runner: CliRunner) -> Non
     """A format that does not exist is exit 2, naming the choices."""
     code, output = synth(runner, review, "--format", "pdf")
     assert code == 2
-    assert "choose from md, html, json" in output
+    assert "choose from md, html, json, explorer, docx, xlsx, csv" in output
 
 
 def test_running_twice_changes_no_byte(review: Path, runner: CliRunner) -> None:

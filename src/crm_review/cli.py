@@ -472,12 +472,20 @@ def list_(
     relation: Annotated[
         RelationChoice | None, typer.Option(help="Only CMOCs that support, refute or refine (a principle).")
     ] = None,
+    all_fields: Annotated[
+        bool,
+        typer.Option(
+            "--all-fields", help="cmocs: every field, one row per quote with its locator (as in evidence.xlsx)."
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """List sources, CMOCs or principles.
 
     A table in a terminal, tab-separated text when piped, JSON with --json.
     """
+    if all_fields and what is not ListWhat.cmocs:
+        raise typer.BadParameter("only `crm list cmocs` has more fields to show", param_hint="--all-fields")
     from crm_review import queries
     from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
@@ -490,7 +498,7 @@ def list_(
         )
         rows = {
             ListWhat.sources: queries.source_rows,
-            ListWhat.cmocs: queries.cmoc_rows,
+            ListWhat.cmocs: queries.cmoc_rows_all_fields if all_fields else queries.cmoc_rows,
             ListWhat.principles: queries.principle_rows,
         }[what](loaded, where)
     if as_json:
@@ -501,6 +509,10 @@ def list_(
         _stderr().print(f"no {what.value} match" if filtered else f"no {what.value} yet")
         return
     console = Console(soft_wrap=False, highlight=False)
+    if console.is_terminal and all_fields:
+        for row in rows:  # seventeen columns side by side would be unreadable: one field a line instead
+            console.print(_record(row))
+        return
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
@@ -527,6 +539,18 @@ def _table(title: str, rows: list[dict[str, object]]) -> object:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(escape(_cell(value)) for value in row.values()))
+    return table
+
+
+def _record(row: dict[str, object]) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"{row['id']}, quote {row['quote_number']}", title_justify="left", show_header=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for field, value in row.items():
+        if value is not None and field not in ("id", "quote_number"):
+            table.add_row(field, escape(str(value)))
     return table
 
 
@@ -924,7 +948,7 @@ def _print_brief(shown: Brief, as_json: bool) -> None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from crm_review.pipeline import OUTPUT_FORMATS
+    from crm_review.outputs import OUTPUT_FORMATS
 
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [f for f in chosen if f not in OUTPUT_FORMATS]
@@ -938,8 +962,8 @@ def synthesize(
     review: ReviewDir = Path(),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: review/).")] = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Any of md, html, json, explorer, comma-separated.")
-    ] = "md,html,json,explorer",
+        str, typer.Option("--format", "-f", help="Any of md, html, json, explorer, docx, xlsx, csv, comma-separated.")
+    ] = "md,html,json,explorer,docx,xlsx",
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
@@ -947,7 +971,8 @@ def synthesize(
     """Render the review document.
 
     Builds the graph of sources, CMOCs and principles, analyses it, and writes REVIEW.md, review.html,
-    review.json and the evidence explorer explorer.html (by default into review/).
+    review.json, the evidence explorer explorer.html, review.docx and evidence.xlsx (by default into
+    review/); csv adds cmocs.csv, sources.csv and principles.csv.
     """
     from crm_review.pipeline import synthesize as run_synthesis
 

@@ -228,9 +228,7 @@ def _principle(principle: Principle) -> PrincipleSummary:
 
 
 def _source(source: Source) -> SourceSummary:
-    year = source.year if source.year is not None else "n.d."
-    citation = f"{source.short_authors() or source.title} ({year})"
-    return SourceSummary(source.id, citation, source.title, len(source.cmocs))
+    return SourceSummary(source.id, source.citation(), source.title, len(source.cmocs))
 
 
 def _cmoc(source: Source, cmoc: Cmoc) -> CmocSummary:

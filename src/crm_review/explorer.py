@@ -22,9 +22,8 @@ from crm_review.palette import DIRECTION_COLOURS, DIRECTION_SYMBOLS, RELATION_CO
 
 # The documents' own rules for citing, referencing and ordering sources, so that the explorer and
 # review.html never disagree (the reference's link is already limited to a DOI or an http(s) URL).
-from crm_review.view import _reference as reference
-from crm_review.view import _sort_key as source_order
-from crm_review.view import citation
+from crm_review.view import reference_of as reference
+from crm_review.view import reference_order as source_order
 
 NOT_APPRAISED = "not appraised"
 NOT_STATED = "not stated"
@@ -136,7 +135,7 @@ def _source(source: Source) -> dict[str, Any]:
     parts = reference(source)
     return {
         "id": source.id,
-        "cite": citation(source),
+        "cite": source.citation(),
         "authors": parts.authors or "",
         "year": parts.year,
         "title": parts.title,

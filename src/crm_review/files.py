@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` in one step; on any failure the old file stays as it was."""
     write_all_atomic({path: text})
 
 
-def write_all_atomic(files: Mapping[Path, str]) -> None:
+def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
     """Write every file to a temporary beside it first, then rename them all.
 
     A failure while writing (a full disk, an interrupted run) leaves every old file as it was, so a set
@@ -30,14 +30,15 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _temporary_with(path: Path, text: str) -> Path:
+def _temporary_with(path: Path, content: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         temporary.chmod(mode)

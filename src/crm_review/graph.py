@@ -51,11 +51,10 @@ def _principle_attributes(principle: Principle) -> dict[str, object]:
 
 
 def _source_attributes(source: Source) -> dict[str, object]:
-    year = str(source.year) if source.year is not None else "n.d."
     attributes: dict[str, object] = {
         "kind": "source",
         "id": source.id,
-        "label": f"{source.short_authors() or source.title} ({year})",
+        "label": source.citation(),
         "title": source.title,
         "authors": list(source.authors),
         "countries": list(source.countries),

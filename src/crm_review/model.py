@@ -44,6 +44,11 @@ def _tag(value: str) -> str:
     return value
 
 
+def family_name(author: str) -> str:
+    """The family name of ``"Family, Given"``; an organisation's name is kept whole."""
+    return author.split(",", 1)[0].strip()
+
+
 def strip_doi_prefix(value: str) -> str:
     """``https://doi.org/10.1/x`` or ``doi:10.1/x`` -> ``10.1/x``; other text unchanged."""
     doi = value.strip()
@@ -237,10 +242,22 @@ class Source(Record):
 
     def short_authors(self) -> str:
         """``Doe``, ``Doe & Roe`` or ``Doe et al.``, as in an author-year citation."""
-        families = [author.split(",", 1)[0].strip() for author in self.authors]
+        families = [family_name(author) for author in self.authors]
         if len(families) > 2:
             return f"{families[0]} et al."
         return " & ".join(families)
+
+    def year_label(self) -> str:
+        """The year, or ``n.d.`` (no date) when it is not known."""
+        return str(self.year) if self.year is not None else "n.d."
+
+    def citation(self) -> str:
+        """``Montenegro & Mercado (2020)``: for headings, tables and figure labels."""
+        return f"{self.short_authors() or self.title} ({self.year_label()})"
+
+    def in_text(self) -> str:
+        """``Montenegro & Mercado 2020``, for inside parentheses: (Montenegro & Mercado 2020, p. 3)."""
+        return f"{self.short_authors() or self.title} {self.year_label()}"
 
 
 Concern = Literal["no or very minor", "minor", "moderate", "serious"]

@@ -14,6 +14,7 @@ from crm_review.checks import cross_file_problems
 from crm_review.errors import InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
+from crm_review.outputs import DEFAULT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,6 @@ def _assemble(files: ReviewFiles) -> Review:
     )
 
 
-OUTPUT_FORMATS = ("md", "html", "json", "explorer")
-
-
 @dataclass(frozen=True)
 class Synthesis:
     """What ``crm synthesize`` wrote (or, with ``check``, found up to date)."""
@@ -78,7 +76,7 @@ class Synthesis:
 
 
 def synthesize(
-    root: Path, out: Path | None = None, formats: tuple[str, ...] = OUTPUT_FORMATS, *, check: bool = False
+    root: Path, out: Path | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS, *, check: bool = False
 ) -> Synthesis:
     """load -> validate -> analyse -> render; then write each document atomically, or compare.
 
@@ -89,18 +87,18 @@ def synthesize(
     """
     from crm_review.analysis import analyse
     from crm_review.files import write_all_atomic
-    from crm_review.render import render_documents
+    from crm_review.outputs import render_outputs
     from crm_review.verify import for_document, verify_quotes
 
     review = load_valid_review(root)
     with _long_lived(review):
         findings = analyse(review)
         verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-        documents = render_documents(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+        documents = render_outputs(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
     folder = out if out is not None else root / layout.OUTPUT_DIR
-    paths = {folder / name: text for name, text in documents.items()}
+    paths = {folder / name: content for name, content in documents.items()}
     if check:
-        stale = [layout.shown(p) for p, text in paths.items() if not p.is_file() or p.read_bytes() != text.encode()]
+        stale = [layout.shown(p) for p, content in paths.items() if not p.is_file() or p.read_bytes() != content]
         if stale:
             raise StaleOutput(stale)
     else:

@@ -70,6 +70,16 @@ def cmoc_rows(review: Review, where: CmocFilter) -> list[Row]:
     ]
 
 
+def cmoc_rows_all_fields(review: Review, where: CmocFilter) -> list[Row]:
+    """Every field of the CMOCs passing the filter, one row per quote: the columns of the CMOC table in evidence.xlsx."""
+    from crm_review.tables import CMOC_COLUMNS
+    from crm_review.tables import cmoc_rows as table_rows
+
+    headers = [column.header for column in CMOC_COLUMNS]
+    kept = [(source, cmoc) for source, cmoc in review.cmocs() if where.keeps(source, cmoc)]
+    return [dict(zip(headers, row, strict=True)) for row in table_rows(kept)]
+
+
 def principle_rows(review: Review, where: CmocFilter) -> list[Row]:
     rows = []
     for principle in review.principles:

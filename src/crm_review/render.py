@@ -25,10 +25,11 @@ from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line
 from crm_review.explorer import explorer_page
 from crm_review.model import Review
 from crm_review.output import review_json
+from crm_review.outputs import FILES
 from crm_review.verify import QuoteVerification
 from crm_review.view import build_view
 
-DOCUMENTS = {"md": "REVIEW.md", "html": "review.html", "json": "review.json", "explorer": "explorer.html"}
+DOCUMENTS = {fmt: FILES[fmt][0] for fmt in ("md", "html", "json", "explorer")}
 TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2", "explorer": "explorer.html.j2"}
 PACKAGED_PREFIX = "crm"
 """Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""

@@ -290,21 +290,10 @@ class ReviewView:
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
 
-def citation(source: Source) -> str:
-    """``Montenegro & Mercado (2020)``; ``n.d.`` when the year is not known."""
-    return f"{source.short_authors() or source.title} ({_year(source)})"
 
 
-def in_text(source: Source) -> str:
-    """``Montenegro & Mercado 2020``, for inside parentheses: (Montenegro & Mercado 2020, p. 3)."""
-    return f"{source.short_authors() or source.title} {_year(source)}"
-
-
-def _year(source: Source) -> str:
-    return str(source.year) if source.year is not None else "n.d."
-
-
-def _reference(source: Source) -> Reference:
+def reference_of(source: Source) -> Reference:
+    """A source's entry in the reference list, its link decided by ``escape.href`` and ``escape.doi_url``."""
     details = source.journal or ""
     if source.volume:
         details += f" {source.volume}" + (f"({source.issue})" if source.issue else "")
@@ -313,7 +302,7 @@ def _reference(source: Source) -> Reference:
     link = doi_url(source.doi) if source.doi else href(source.url)
     return Reference(
         authors="; ".join(source.authors) if source.authors else None,
-        year=_year(source),
+        year=source.year_label(),
         title=source.title,
         details=details.strip() or None,
         link=link,
@@ -321,7 +310,8 @@ def _reference(source: Source) -> Reference:
     )
 
 
-def _sort_key(source: Source) -> tuple[str, int, str]:
+def reference_order(source: Source) -> tuple[str, int, str]:
+    """The order of the reference list: first author, then year, then id."""
     return (source.short_authors().casefold() or source.title.casefold(), source.year or 0, source.id)
 
 
@@ -329,8 +319,8 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     """Everything the document templates show, computed once, in a stable order."""
     number = {f.id: i for i, f in enumerate(findings.principles, start=1)}
     titles = {f.id: f.title for f in findings.principles}
-    sources = {s.id: SourceView(s, citation(s), in_text(s), _reference(s)) for s in review.sources}
-    ordered = tuple(sorted(sources.values(), key=lambda v: _sort_key(v.record)))
+    sources = {s.id: SourceView(s, s.citation(), s.in_text(), reference_of(s)) for s in review.sources}
+    ordered = tuple(sorted(sources.values(), key=lambda v: reference_order(v.record)))
     cmocs = {
         cmoc.id: CmocView(
             id=cmoc.id,

@@ -1,0 +1,90 @@
+"""Every format ``crm synthesize`` writes, the files of each, and what renders it: the one place a format is added.
+
+Text documents come from the Jinja templates (``render.py``); the Word document, the workbook and
+the CSV tables from their own writers, each imported only when its format is asked for, so that
+rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render load it
+    from crm_review.analysis import Findings
+    from crm_review.model import Review
+    from crm_review.verify import QuoteVerification
+
+OUTPUT_FORMATS = ("md", "html", "json", "explorer", "docx", "xlsx", "csv")
+"""In the order their files are written and reported."""
+DEFAULT_FORMATS = ("md", "html", "json", "explorer", "docx", "xlsx")
+"""What ``crm synthesize`` writes when no ``--format`` is given: the CSV files repeat the workbook."""
+FILES = {
+    "md": ("REVIEW.md",),
+    "html": ("review.html",),
+    "json": ("review.json",),
+    "explorer": ("explorer.html",),
+    "docx": ("review.docx",),
+    "xlsx": ("evidence.xlsx",),
+    "csv": ("cmocs.csv", "sources.csv", "principles.csv"),
+}
+TEXT_FORMATS = ("md", "html", "json", "explorer")
+REFERENCE_DOCX = "reference.docx"
+"""A Word file in the review's ``templates/`` whose styles and page setup the Word document takes."""
+
+
+def render_outputs(
+    review: Review,
+    findings: Findings,
+    formats: tuple[str, ...],
+    templates: Path,
+    verification: QuoteVerification | None = None,
+) -> dict[str, bytes]:
+    """The requested files by name, rendered in memory, in the order of ``OUTPUT_FORMATS``."""
+    outputs: dict[str, bytes] = {}
+    text = tuple(f for f in OUTPUT_FORMATS if f in formats and f in TEXT_FORMATS)
+    if text:
+        from crm_review.render import render_documents
+
+        outputs |= {
+            name: doc.encode("utf-8")
+            for name, doc in render_documents(review, findings, text, templates, verification).items()
+        }
+    office: dict[str, Callable[[], bytes]] = {}
+    if "docx" in formats:
+        office[FILES["docx"][0]] = partial(_docx, review, findings, templates / REFERENCE_DOCX, verification)
+    if "xlsx" in formats or "csv" in formats:
+        from crm_review.tables import appendix_tables, csv_bytes
+
+        tables = appendix_tables(review, findings)
+        if "xlsx" in formats:
+            from crm_review.xlsx_writer import workbook_bytes
+
+            office[FILES["xlsx"][0]] = partial(workbook_bytes, tables, review.config.title)
+        if "csv" in formats:
+            office |= {name: partial(csv_bytes, table) for name, table in zip(FILES["csv"], tables, strict=True)}
+    if office:
+        from crm_review.render import PARALLEL_FROM_CMOCS, run_jobs
+
+        # On a large review the Word document, the largest, goes to a second core as the HTML page does.
+        # run_jobs carries text; Latin-1 maps each byte to one character and back, so bytes travel intact.
+        as_text: dict[str, Callable[[], str]] = {name: partial(_latin1, job) for name, job in office.items()}
+        texts = run_jobs(as_text, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
+        outputs |= {name: texts[name].encode("latin-1") for name in office}
+    return outputs
+
+
+def _latin1(job: Callable[[], bytes]) -> str:
+    return job().decode("latin-1")
+
+
+def _docx(review: Review, findings: Findings, reference: Path, verification: QuoteVerification | None) -> bytes:
+    from crm_review import figure_png
+    from crm_review.docx_writer import document_bytes
+    from crm_review.manuscript import build_manuscript
+    from crm_review.view import build_view
+
+    manuscript = build_manuscript(build_view(review, findings, verification), figure_png)
+    return document_bytes(manuscript, reference if reference.is_file() else None)

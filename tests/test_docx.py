@@ -1,0 +1,274 @@
+"""review.docx as Word and LibreOffice read it: headings, tables, page numbers, pictures, styles, and text kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.shared import RGBColor
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, REPO, snapshot, write_review
+from crm_review.cli import app
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def synth_docx(runner: CliRunner, root: Path, out: Path) -> Path:
+    result = runner.invoke(
+        app, ["synthesize", "--review", str(root), "--out", str(out), "--format", "docx"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return out / "review.docx"
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled review's Word document, rendered once for the module."""
+    return synth_docx(CliRunner(), REPO, tmp_path_factory.mktemp("bundled"))
+
+
+def test_sections_are_word_headings_for_the_navigation_pane(bundled: Path) -> None:
+    """Chapters are Heading 1 paragraphs (what Word's navigation pane lists), CMOCs Heading 3."""
+    document = docx.Document(str(bundled))
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    level_one = [text for style, text in headings if style == "Heading 1"]
+    assert level_one[:3] == ["Method", "Summary of qualitative findings", "Evidence map"]
+    assert "Evidence profile" in level_one
+    assert {"Gaps", "Evidence appendix", "References", "RAMESES reporting checklist"} <= set(level_one)
+    assert any(re.fullmatch(r"1\. .+", text) for text in level_one)
+    assert ("Heading 3", "CMOC montenegro-2020-1") in headings
+
+
+def test_every_table_repeats_its_header_row_and_fits_the_text_width(bundled: Path) -> None:
+    """Each table's first row is marked to repeat on every page, and its columns add up to the text width."""
+    document = docx.Document(str(bundled))
+    section = document.sections[0]
+    assert section.page_width and section.left_margin and section.right_margin
+    text_width = (section.page_width - section.left_margin - section.right_margin) / 635  # in twips
+    tables = document.element.body.findall(f"{W}tbl")
+    assert len(tables) > 10
+    for table in tables:
+        first_row = table.find(f"{W}tr")
+        assert first_row is not None and first_row.find(f"{W}trPr/{W}tblHeader") is not None
+        assert table.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
+        columns = [int(col.get(f"{W}w")) for col in table.findall(f"{W}tblGrid/{W}gridCol")]
+        assert text_width - len(columns) <= sum(columns) <= text_width
+
+
+def test_pages_are_numbered_in_the_footer(bundled: Path) -> None:
+    """The footer holds a PAGE field, which Word and LibreOffice fill in on every page."""
+    footer = docx.Document(str(bundled)).sections[0].footer
+    assert "PAGE" in "".join(footer._element.itertext())
+
+
+def test_figures_are_pictures_with_alternative_text(bundled: Path) -> None:
+    """The network figure is a PNG inside the document, described for screen readers."""
+    with zipfile.ZipFile(bundled) as package:
+        pictures = [name for name in package.namelist() if name.startswith("word/media/")]
+        body = package.read("word/document.xml").decode()
+    assert pictures and all(name.endswith(".png") for name in pictures)
+    assert 'descr="Network of principles and the sources whose CMOCs bear on them."' in body
+
+
+def test_internal_links_point_at_bookmarks_that_exist(bundled: Path) -> None:
+    """Pattern tables link each CMOC to its entry in the evidence appendix, as in review.html."""
+    body = zipfile.ZipFile(bundled).read("word/document.xml").decode()
+    anchors = set(re.findall(r'w:anchor="([^"]+)"', body))
+    bookmarks = set(re.findall(r'w:bookmarkStart w:id="\d+" w:name="([^"]+)"', body))
+    assert anchors and anchors <= bookmarks
+
+
+def test_the_same_evidence_gives_the_same_bytes(runner: CliRunner, tmp_path: Path, bundled: Path) -> None:
+    """Fixed dates in the zip and in the document properties: a second render is byte-identical."""
+    again = synth_docx(runner, REPO, tmp_path)
+    assert again.read_bytes() == bundled.read_bytes()
+    with zipfile.ZipFile(again) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = package.read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core and "Engaging communities" in core
+
+
+def test_the_committed_review_docx_is_up_to_date(bundled: Path) -> None:
+    """review/review.docx in the repository is what the evidence renders to today."""
+    assert (REPO / "review" / "review.docx").read_bytes() == bundled.read_bytes()
+
+
+EVIL = (
+    "id: evil-2020\n"
+    'title: "A <w:p> & </w:t> study"\n'
+    'authors: ["Doe, Jane"]\n'
+    "year: 2020\n"
+    'url: "javascript:alert(1)"\n'
+    "cmocs:\n"
+    "  - id: evil-2020-1\n"
+    '    context: "Tabs\\there and {{ 7*7 }}"\n'
+    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    "    outcome: More people take part.\n"
+    "    direction: positive\n"
+    "    principles: [quick-wins]\n"
+    "    evidence:\n"
+    '      - {quote: "</w:t></w:r><w:r><w:t>injected", locator: p. 3}\n'
+    "  - id: evil-2020-2\n"
+    '    context: "A bell \\a that XML cannot hold"\n'
+    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    "    outcome: More people take part.\n"
+    "    direction: positive\n"
+    "    principles: [quick-wins]\n"
+    "    evidence:\n"
+    '      - {quote: "Plain.", locator: p. 4}\n'
+)
+
+
+def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> None:
+    """Markup in the evidence is shown as written; a javascript: address is text, never a link."""
+    root = write_review(tmp_path / "evil", {"evil-2020.yaml": EVIL})
+    path = synth_docx(runner, root, tmp_path / "out")
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs) + "".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
+    assert "A <w:p> & </w:t> study" in text
+    assert "“</w:t></w:r><w:r><w:t>injected”" in text
+    assert "Tabs\there and {{ 7*7 }}" in text
+    assert "javascript:alert(1)" in text
+    assert "A bell \ufffd that XML cannot hold" in text  # a control character XML forbids, shown as �
+    rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
+    assert "javascript" not in rels
+
+
+def _reference(path: Path) -> None:
+    """A team's reference.docx: red Heading 1 in Arial on US Letter paper."""
+    document = docx.Document()
+    heading = document.styles["Heading 1"]
+    heading.font.color.rgb = RGBColor(0xAA, 0x00, 0x00)
+    heading.font.name = "Arial"
+    document.add_paragraph("This text is the template's own and must not appear.")
+    document.save(str(path))
+
+
+def test_a_reference_docx_gives_its_styles_and_page(runner: CliRunner, tmp_path: Path, review: Path) -> None:
+    """templates/reference.docx restyles the document, as pandoc's --reference-doc does; its text is dropped."""
+    (review / "templates").mkdir()
+    _reference(review / "templates" / "reference.docx")
+    document = docx.Document(str(synth_docx(runner, review, tmp_path / "out")))
+    heading = document.styles["Heading 1"]
+    assert heading.font.color.rgb == RGBColor(0xAA, 0x00, 0x00) and heading.font.name == "Arial"
+    assert document.sections[0].page_width == docx.Document().sections[0].page_width  # Letter, as the reference
+    assert all("template's own" not in p.text for p in document.paragraphs)
+
+
+def test_a_reference_docx_without_some_styles_still_works(runner: CliRunner, tmp_path: Path, review: Path) -> None:
+    """Styles the reference lacks (Compact, Bibliography, Hyperlink) are added rather than failing."""
+    (review / "templates").mkdir()
+    _reference(review / "templates" / "reference.docx")
+    document = docx.Document(str(synth_docx(runner, review, tmp_path / "out")))
+    names = {style.name for style in document.styles}
+    assert {"Compact", "Bibliography", "Hyperlink", "Figure"} <= names
+
+
+def test_a_broken_reference_docx_is_one_clear_error(runner: CliRunner, review: Path, in_dir: Path) -> None:
+    """A reference.docx that is not a Word file names the file, says what to do, and writes nothing."""
+    (review / "templates").mkdir()
+    (review / "templates" / "reference.docx").write_text("not a Word file")
+    before = snapshot(review)
+    result = runner.invoke(app, ["synthesize", "--review", str(review)])
+    assert result.exit_code == 1
+    assert "templates/reference.docx: not a Word document" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(review) == before
+
+
+if SOFFICE is None and not os.environ.get("CI"):
+    office = pytest.mark.skip(reason="LibreOffice is not installed (.ci/run installs it for CI)")
+else:
+    office = pytest.mark.office
+
+
+@office
+def test_libreoffice_renders_every_heading_cmoc_and_quote(bundled: Path, tmp_path: Path) -> None:
+    """LibreOffice turns review.docx into a numbered PDF whose text holds every principle, CMOC and quote."""
+    assert SOFFICE is not None and PDFTOTEXT is not None, ".ci/run installs libreoffice-writer-nogui and poppler-utils"
+    profile = tmp_path / "profile"  # a fresh LibreOffice profile: no state shared with a running office
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(bundled)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    pdf = tmp_path / "review.pdf"
+    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    flat = " ".join(text.split())
+    document = docx.Document(str(bundled))
+    assert len(pages) > 5
+    from crm_review.pipeline import load_valid_review
+
+    review = load_valid_review(REPO)
+    for principle in review.principles:
+        assert principle.title in flat
+    for _, cmoc in review.cmocs():
+        assert f"CMOC {cmoc.id}" in flat
+        for quote in cmoc.evidence:
+            words = " ".join(quote.quote.split())
+            assert words[:60] in flat or words[:60].replace(" ", "") in flat.replace(" ", ""), cmoc.id
+    assert document.core_properties.title in flat
+    # The footer's page number is filled in: the last page ends with its own number.
+    assert pages[-2].strip().splitlines()[-1].strip() == str(len(pages) - 1)
+
+
+def test_search_counts_give_a_document_flow_figure(runner: CliRunner, tmp_path: Path) -> None:
+    """With search: counts in configs/review.yaml, the flow is a picture too, before the network figure."""
+    path = synth_docx(runner, FIXTURES / "small-review", tmp_path)
+    with zipfile.ZipFile(path) as package:
+        body = package.read("word/document.xml").decode()
+        pictures = sorted(name for name in package.namelist() if name.startswith("word/media/"))
+    assert pictures == ["word/media/image1.png", "word/media/image2.png"]
+    assert body.index('descr="Document flow') < body.index('descr="Network of principles')
+
+
+def test_word_and_excel_made_on_a_second_core_are_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large review the Word document is built in a forked process; what comes back is byte for byte the same."""
+    from crm_review import layout, render
+    from crm_review.analysis import analyse
+    from crm_review.outputs import render_outputs
+    from crm_review.pipeline import load_valid_review
+
+    review = load_valid_review(REPO)
+    findings = analyse(review)
+    templates = REPO / layout.TEMPLATES_DIR
+    alone = render_outputs(review, findings, ("docx", "xlsx"), templates)
+    monkeypatch.setattr(render, "PARALLEL_FROM_CMOCS", 1)
+    forked = render_outputs(review, findings, ("docx", "xlsx"), templates)
+    assert forked == alone and list(forked) == ["review.docx", "evidence.xlsx"]
+
+
+def test_word_marks_quotes_as_the_markdown_does(runner: CliRunner, review: Path) -> None:
+    """A quote crm verify did not find, or found on another page, carries the same note as in REVIEW.md."""
+    from crm_review import figure_png
+    from crm_review.analysis import analyse
+    from crm_review.manuscript import Paragraph, Table, build_manuscript
+    from crm_review.pipeline import load_valid_review
+    from crm_review.verify import QuoteVerification
+    from crm_review.view import build_view
+
+    loaded = load_valid_review(review)
+    verification = QuoteVerification(
+        quotes=3, verified=1, approximate=0, not_found=1, unchecked=1, sources_with_fulltext=1,
+        sources_without_fulltext=1, statuses={("doe-2020-1", 1): "not-found", ("doe-2020-2", 1): "verified"},
+        elsewhere={("doe-2020-2", 1): "p. 230"},
+    )  # fmt: skip
+    manuscript = build_manuscript(build_view(loaded, analyse(loaded), verification), figure_png)
+    cells = ["".join(span.text for span in cell) for b in manuscript.blocks if isinstance(b, Table) for row in b.rows
+             for cell in row if not isinstance(cell, str)]  # fmt: skip
+    assert any(text.endswith("(not found in the full text)") for text in cells)
+    assert any(text.endswith("(on p. 230 of the full text)") for text in cells)
+    method = " ".join("".join(s.text for s in b.spans) for b in manuscript.blocks if isinstance(b, Paragraph))
+    assert "1 of the 3 quotes were found verbatim, 1 not at all." in method

@@ -1,0 +1,170 @@
+"""The appendix tables as a user opens them: evidence.xlsx in a second library, the CSV files, `crm list --all-fields`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_review
+from crm_review.cli import app
+
+TRICKY = (
+    "id: acme-2020\n"
+    'title: "Ünïcode study, with a comma"\n'
+    'authors: ["Núñez, José", "Ødegaard, Åse"]\n'
+    "year: 2020\n"
+    "doi: 10.1000/xyz\n"
+    "appraisal: {relevance: high, rigour: low}\n"
+    "cmocs:\n"
+    "  - id: acme-2020-1\n"
+    '    context: "Clinics, \\"rural\\"; far away"\n'
+    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    "    outcome: More people take part.\n"
+    "    direction: positive\n"
+    "    principles: {quick-wins: supports, invest-in-skills: refines}\n"
+    "    themes: [trust]\n"
+    "    notes: |\n"
+    "      First line.\n"
+    "      Second line.\n"
+    "    evidence:\n"
+    '      - {quote: "=SUM(A1:A9) was typed by a participant", locator: p. 3}\n'
+    '      - {quote: "https://example.org is where we met; señora said so", locator: "p. 4, ¶ 2"}\n'
+)
+
+
+@pytest.fixture
+def tricky(tmp_path: Path) -> Path:
+    return write_review(tmp_path / "tricky", {"acme-2020.yaml": TRICKY})
+
+
+def synth(runner: CliRunner, root: Path, *args: str) -> None:
+    result = runner.invoke(app, ["synthesize", "--review", str(root), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_workbook_has_three_sheets_with_frozen_filtered_headers(tricky: Path, runner: CliRunner) -> None:
+    """openpyxl reads CMOCs, Sources and Principles, each with its header row frozen and filters on."""
+    synth(runner, tricky, "--format", "xlsx")
+    book = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")
+    assert book.sheetnames == ["CMOCs", "Sources", "Principles"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
+        assert sheet.auto_filter.ref.endswith(str(sheet.max_row))
+
+
+def test_cmoc_sheet_has_one_row_per_quote_with_every_field(tricky: Path, runner: CliRunner) -> None:
+    """Each quote is a row carrying its locator and every field of its CMOC, relations included."""
+    synth(runner, tricky, "--format", "xlsx")
+    sheet = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")["CMOCs"]
+    rows = [dict(zip([c.value for c in sheet[1]], [c.value for c in row], strict=True)) for row in sheet.iter_rows(2)]
+    assert [(r["quote_number"], r["locator"]) for r in rows] == [(1, "p. 3"), (2, "p. 4, ¶ 2")]
+    first = rows[0]
+    assert first["context"] == 'Clinics, "rural"; far away'
+    assert first["resource"] == "Training" and first["response"] == "Confidence grows"
+    assert first["principles"] == "quick-wins (supports); invest-in-skills (refines)"
+    assert (first["supports"], first["refutes"], first["refines"]) == ("quick-wins", None, "invest-in-skills")
+    assert first["notes"] == "First line.\nSecond line."
+    assert first["citation"] == "Núñez & Ødegaard (2020)"
+
+
+def test_text_that_looks_like_a_formula_or_link_stays_text(tricky: Path, runner: CliRunner) -> None:
+    """A quote starting with `=` is stored as text, not a formula; an address is not made a hyperlink."""
+    synth(runner, tricky, "--format", "xlsx")
+    sheet = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")["CMOCs"]
+    quotes = [row[15] for row in sheet.iter_rows(2)]
+    assert quotes[0].data_type == "s" and quotes[0].value == "=SUM(A1:A9) was typed by a participant"
+    assert quotes[1].hyperlink is None
+
+
+def test_sources_and_principles_sheets_carry_appraisal_counts_and_confidence(tricky: Path, runner: CliRunner) -> None:
+    """Sources with relevance and rigour; principles with relation counts, the team's confidence and the suggestion apart."""
+    synth(runner, tricky, "--format", "xlsx")
+    book = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")
+    sources = [[c.value for c in row] for row in book["Sources"].iter_rows()]
+    source = dict(zip(sources[0], sources[1], strict=True))
+    assert (source["relevance"], source["rigour"], source["cmocs"], source["doi"]) == ("high", "low", 1, "10.1000/xyz")
+    principles = [[c.value for c in row] for row in book["Principles"].iter_rows()]
+    by_id = {row[0]: dict(zip(principles[0], row, strict=True)) for row in principles[1:]}
+    assert by_id["quick-wins"]["supports"] == 1 and by_id["invest-in-skills"]["refines"] == 1
+    assert by_id["quick-wins"]["confidence"] == "not yet assessed"
+    assert by_id["quick-wins"]["suggested_confidence"] in {"high", "moderate", "low", "very low"}
+    assert "adequacy" in by_id["quick-wins"]["suggestion_reasons"]
+
+
+def test_column_widths_fit_their_text_within_limits(tricky: Path, runner: CliRunner) -> None:
+    """Short columns are narrow, long text columns stop at a readable width and wrap."""
+    synth(runner, tricky, "--format", "xlsx")
+    sheet = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")["CMOCs"]
+    widths = {
+        sheet.cell(1, c).value: sheet.column_dimensions[sheet.cell(1, c).column_letter].width for c in range(1, 18)
+    }
+    assert widths["direction"] < 15
+    assert 30 < widths["quote"] <= 63
+    assert sheet["P2"].alignment.wrap_text
+
+
+def test_csv_files_are_utf8_with_bom_and_match_the_workbook(tricky: Path, runner: CliRunner) -> None:
+    """cmocs.csv, sources.csv, principles.csv: a BOM for Excel, then the workbook's rows as written."""
+    synth(runner, tricky, "--format", "csv,xlsx")
+    folder = tricky / "review"
+    book = openpyxl.load_workbook(folder / "evidence.xlsx")
+    for name, sheet in [("cmocs.csv", "CMOCs"), ("sources.csv", "Sources"), ("principles.csv", "Principles")]:
+        raw = (folder / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        expected = [["" if c.value is None else str(c.value) for c in row] for row in book[sheet].iter_rows()]
+        assert rows == expected
+
+
+def test_xlsx_bytes_are_identical_run_after_run(tricky: Path, runner: CliRunner) -> None:
+    """The same evidence gives the same workbook, with a fixed date in the zip and the properties."""
+    synth(runner, tricky, "--format", "xlsx")
+    first = (tricky / "review" / "evidence.xlsx").read_bytes()
+    synth(runner, tricky, "--format", "xlsx")
+    assert (tricky / "review" / "evidence.xlsx").read_bytes() == first
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"2000-01-01T00:00:00Z" in package.read("docProps/core.xml")
+
+
+def test_list_cmocs_all_fields_prints_every_field_per_quote(tricky: Path, runner: CliRunner) -> None:
+    """--all-fields gives the CMOC table's columns, one row per quote; --json keeps them as data."""
+    result = runner.invoke(app, ["list", "cmocs", "--all-fields", "--json", "--review", str(tricky)])
+    rows = json.loads(result.output)
+    assert [r["locator"] for r in rows] == ["p. 3", "p. 4, ¶ 2"]
+    assert rows[0]["response"] == "Confidence grows" and rows[0]["refines"] == "invest-in-skills"
+    piped = runner.invoke(app, ["list", "cmocs", "--all-fields", "--review", str(tricky)]).output.splitlines()
+    assert piped[0].split("\t")[-3:] == ["quote_number", "quote", "locator"]
+    assert piped[1].split("\t")[-4] == "First line. Second line."  # one line per row in a pipe
+
+
+def test_list_all_fields_respects_filters(tricky: Path, runner: CliRunner) -> None:
+    """The usual filters apply: a relation no CMOC has gives no rows."""
+    result = runner.invoke(app, ["list", "cmocs", "--all-fields", "--relation", "refutes", "--review", str(tricky)])
+    assert result.exit_code == 0 and "no cmocs match" in result.output
+
+
+def test_all_fields_is_only_for_cmocs(tricky: Path, runner: CliRunner) -> None:
+    """`crm list sources --all-fields` is a usage error that says why."""
+    result = runner.invoke(app, ["list", "sources", "--all-fields", "--review", str(tricky)])
+    assert result.exit_code == 2 and "only `crm list cmocs`" in result.output
+
+
+def test_list_all_fields_in_a_terminal_shows_one_field_a_line(tricky: Path, runner: CliRunner) -> None:
+    """At a terminal each quote's row is a block, one field a line, rather than seventeen squeezed columns."""
+    env = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "100"}
+    result = runner.invoke(app, ["list", "cmocs", "--all-fields", "--review", str(tricky)], env=env)
+    assert result.exit_code == 0
+    plain_text = re.sub(r"\x1b\[[0-9;]*m", "", result.output)  # NO_COLOR keeps bold, which is not colour
+    lines = [line for line in plain_text.splitlines() if re.match(r"\W*locator\b", line)]
+    assert "acme-2020-1, quote 2" in plain_text
+    assert len(lines) == 2 and "p. 4, ¶ 2" in lines[1]
