@@ -290,8 +290,6 @@ class ReviewView:
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
 
-
-
 def reference_of(source: Source) -> Reference:
     """A source's entry in the reference list, its link decided by ``escape.href`` and ``escape.doi_url``."""
     details = source.journal or ""
