@@ -109,3 +109,22 @@ def test_an_unreadable_team_template_is_not_silently_replaced(review: Path, runn
     assert code == 1
     assert "review.html.j2: not a readable file" in output
     assert not (review / "review").exists()
+
+
+def test_control_characters_never_reach_a_document(tmp_path: Path) -> None:
+    """Text that escaped the loader's refusal (a record made in code) still shows ESC and BEL as visible escapes."""
+    from dataclasses import replace
+
+    from conftest import source_yaml, write_review
+    from crm_review.analysis import analyse
+    from crm_review.pipeline import load_valid_review
+    from crm_review.render import render_documents
+
+    root = write_review(tmp_path / "r", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
+    review = load_valid_review(root)
+    source = review.sources[0]
+    cmoc = source.cmocs[0].model_copy(update={"context": "clear \x1b[2J screen"})
+    hostile = replace(review, sources=(source.model_copy(update={"title": "bell\x07", "cmocs": [cmoc]}),))
+    for name, text in render_documents(hostile, analyse(hostile), ("md", "html"), root / "templates").items():
+        assert "\x1b" not in text and "\x07" not in text, name
+        assert "\\x1b" in text, name  # shown as written, never obeyed

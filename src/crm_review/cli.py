@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from rich.markup import escape
 
 from crm_review import report
 from crm_review.errors import CrmError, InvalidEvidence
+from crm_review.escape import json_text, visible
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
     from crm_review.assess import Brief
@@ -41,6 +44,42 @@ def _stderr() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print one message or result: every line the CLI prints goes through here.
+
+    Control characters (an ESC typed into a key, a form feed pasted from a PDF) are shown as escapes
+    such as ``\\x1b``, never obeyed by the terminal. A stream that cannot be written (a full disk, a
+    closed pipe) ends the command with one line and exit 1, not a traceback.
+    """
+    _write(visible(text), err=err, nl=nl)
+
+
+def _echo_json(data: object) -> None:
+    """Print data as JSON for scripts: exact, with control characters as JSON's own ``\\u`` escapes."""
+    _write(json_text(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+def _write(text: str, *, err: bool = False, nl: bool = True) -> None:
+    try:
+        typer.echo(text, err=err, nl=nl)
+    except OSError as exc:
+        _unwritable(exc, err=err)
+
+
+def _unwritable(exc: OSError, *, err: bool) -> None:
+    stream = sys.stderr if err else sys.stdout
+    try:  # what is still buffered goes nowhere, so Python's last flush at exit cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    if exc.errno != errno.EPIPE and not err:  # a reader that closed the pipe wanted no more: end quietly
+        name = "standard error" if err else "standard output"
+        _stderr().print(f"error: cannot write to {name}: {exc.strerror or exc}", markup=False)
+    raise typer.Exit(1)
+
+
 @contextmanager
 def reported() -> Iterator[None]:
     """Turn a user-facing failure into its message on stderr and exit code 1; let bugs keep their traceback."""
@@ -48,15 +87,15 @@ def reported() -> Iterator[None]:
         yield
     except InvalidEvidence as exc:
         for line in report.as_text(exc.problems):
-            typer.echo(line, err=True)
+            _echo(line, err=True)
         _stderr().print(f"[red]{len(exc.problems)} error(s)[/red]: nothing was written")
         raise typer.Exit(1) from None
     except CrmError as exc:
-        _stderr().print(f"[red]error:[/red] {escape(str(exc))}")
+        _stderr().print(f"[red]error:[/red] {escape(visible(str(exc), keep=''))}")
         raise typer.Exit(1) from None
     except OSError as exc:  # the machine said no (permissions, a full disk): the user's to fix, not a bug
         where = f"{exc.filename}: " if exc.filename else ""
-        _stderr().print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
+        _stderr().print(f"[red]error:[/red] {escape(visible(where + (exc.strerror or str(exc)), keep=''))}")
         raise typer.Exit(1) from None
 
 
@@ -64,7 +103,7 @@ def _show_version(value: bool) -> None:
     if value:
         from crm_review import __version__
 
-        typer.echo(f"crm-review {__version__}")
+        _echo(f"crm-review {__version__}")
         raise typer.Exit()
 
 
@@ -100,7 +139,7 @@ def validate(
     with reported():
         result = run_validation(review)
     if output_format is ProblemFormat.json:
-        typer.echo(report.as_json(result.problems))
+        _write(report.as_json(result.problems))
     else:
         lines = (
             report.as_github(result.problems)
@@ -108,7 +147,7 @@ def validate(
             else report.as_text(result.problems)
         )
         for line in lines:
-            typer.echo(line)
+            _echo(line)
     if output_format is ProblemFormat.text:
         sources = len(result.review.sources) if result.review else 0
         cmocs = len(result.review.cmocs()) if result.review else 0
@@ -153,7 +192,7 @@ def verify(
     with reported():
         result = verify_review(review, fulltext, reading if console.is_terminal else None)
     if output_format is ProblemFormat.json:
-        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        _echo_json(result.as_json())
     else:
         lines = (
             report.as_github(result.problems)
@@ -161,7 +200,7 @@ def verify(
             else report.as_text(result.problems)
         )
         for line in lines:
-            typer.echo(line)
+            _echo(line)
     if output_format is ProblemFormat.text:
         _stderr().print(escape(result.summary()))
     if result.failed(strict=strict):
@@ -237,15 +276,15 @@ def init(
             )
     root = directory
     for name in done.created:
-        typer.echo(f"created  {root / name}")
+        _echo(f"created  {root / name}")
     for name in done.replaced:
-        typer.echo(f"replaced {root / name}")
+        _echo(f"replaced {root / name}")
     for name, lines in done.extended.items():
-        typer.echo(f"added to {root / name}: {', '.join(lines)}")
+        _echo(f"added to {root / name}: {', '.join(lines)}")
     for name in done.kept:
-        typer.echo(f"kept     {root / name} (already there; --force {name} replaces it)")
+        _echo(f"kept     {root / name} (already there; --force {name} replaces it)")
     for note in done.notes:
-        typer.echo(f"note: {note}")
+        _echo(f"note: {note}")
 
 
 add_app = typer.Typer(help="Add a source or a CMOC.", no_args_is_help=True, rich_markup_mode=None)
@@ -254,9 +293,9 @@ app.add_typer(add_app, name="add")
 
 def _print_added(added: Added, as_json: bool, what: str) -> None:
     if as_json:
-        typer.echo(json.dumps({"id": added.id, "file": str(added.path)}))
+        _write(json_text(json.dumps({"id": added.id, "file": str(added.path)}, ensure_ascii=False)))
     else:
-        typer.echo(f"added {what} {added.id} to {added.path}")
+        _echo(f"added {what} {added.id} to {added.path}")
 
 
 class RatingChoice(StrEnum):
@@ -444,15 +483,15 @@ def import_(
             "skipped": [{"title": s.reference.title, "reason": s.reason} for s in result.skipped],
             "notes": result.notes,
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        _echo_json(payload)
         return
     verb = "would create" if dry_run else "created"
     for added in result.created:
-        typer.echo(f"{verb} {added.path}")
+        _echo(f"{verb} {added.path}")
     for skipped in result.skipped:
-        typer.echo(f"skipped {skipped.reference.title or '(untitled record)'}: {skipped.reason}")
+        _echo(f"skipped {skipped.reference.title or '(untitled record)'}: {skipped.reason}")
     for note in result.notes:
-        typer.echo(f"note: {note}")
+        _echo(f"note: {note}")
     _stderr().print(f"{len(result.created)} {verb}, {len(result.skipped)} skipped")
 
 
@@ -502,7 +541,7 @@ def list_(
             ListWhat.principles: queries.principle_rows,
         }[what](loaded, where)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        _echo_json(rows)
         return
     if not rows:
         filtered = principle or source or direction or relation
@@ -516,19 +555,18 @@ def list_(
     if console.is_terminal:
         console.print(_table(what.value, rows))
         return
-    typer.echo("\t".join(rows[0]))
+    _echo("\t".join(rows[0]))
     for row in rows:
-        typer.echo("\t".join(_cell(value) for value in row.values()))
+        _echo("\t".join(_cell(value) for value in row.values()))
 
 
 def _cell(value: object) -> str:
+    """One table cell on one line; control characters shown as escapes, in the table as in piped text."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} ({v})" for k, v in value.items())
-    return " ".join(str(value).split())
+        return visible(", ".join(str(v) for v in value), keep="")
+    return visible(" ".join(str(value).split()), keep="")
 
 
 def _table(title: str, rows: list[dict[str, object]]) -> object:
@@ -571,11 +609,11 @@ def show(
         found = find(load_valid_review(review), item_id)
     data = found.as_json()
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        _echo_json(data)
         return
     from crm_review.yamltext import dump
 
-    typer.echo(dump(data), nl=False)
+    _echo(dump(data), nl=False)
 
 
 # --- changing what is there ---------------------------------------------------------------------
@@ -911,9 +949,11 @@ def assess(
         given = dataclasses.replace(given, cmocs=shown.cmoc_ids)
         written = write_assessment(review, shown.principle.id, given, replace_existing=replace)
     if as_json:
-        typer.echo(json.dumps({"principle": written.principle, "file": str(written.path), "cmocs": written.covered}))
+        _write(
+            json_text(json.dumps({"principle": written.principle, "file": str(written.path), "cmocs": written.covered}))
+        )
     else:
-        typer.echo(f"wrote {written.path} (covers {written.covered} CMOC(s) of `{written.principle}`)")
+        _echo(f"wrote {written.path} (covers {written.covered} CMOC(s) of `{written.principle}`)")
 
 
 def _print_brief(shown: Brief, as_json: bool) -> None:
@@ -934,14 +974,14 @@ def _print_brief(shown: Brief, as_json: bool) -> None:
         "stale": bool(shown.coverage and shown.coverage.stale),
     }
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        _echo_json(data)
         return
     from crm_review.prompts import show_brief
 
     show_brief(shown, Console(soft_wrap=True, highlight=False))
     for s in shown.suggested:
-        typer.echo(f"suggestion: {s.label}: {s.concern} concerns ({s.reason})")
-    typer.echo(f"suggestion: overall confidence: {shown.suggested_confidence or 'none (no evidence)'}")
+        _echo(f"suggestion: {s.label}: {s.concern} concerns ({s.reason})")
+    _echo(f"suggestion: overall confidence: {shown.suggested_confidence or 'none (no evidence)'}")
 
 
 # --- synthesis --------------------------------------------------------------------------------
@@ -980,7 +1020,7 @@ def synthesize(
     with reported():
         result = run_synthesis(review, out, chosen, check=check)
     for path in result.paths:
-        typer.echo(f"{'up to date' if check else 'wrote'} {path}")
+        _echo(f"{'up to date' if check else 'wrote'} {path}")
 
 
 class GraphFormat(StrEnum):
@@ -1008,7 +1048,7 @@ def graph(
         text = export(review, graph_format.value)
         if output is not None:
             write_atomic(output, text)
-    typer.echo(f"wrote {output}" if output is not None else text, nl=output is not None)
+    _echo(f"wrote {output}" if output is not None else text, nl=output is not None)
 
 
 # --- teams: history and changes ------------------------------------------------------------------
@@ -1026,9 +1066,9 @@ def _print_markdown(text: str) -> None:
     if console.is_terminal:
         from rich.markdown import Markdown
 
-        console.print(Markdown(text))
+        console.print(Markdown(visible(text)))
     else:
-        typer.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 @app.command()
@@ -1062,11 +1102,13 @@ def diff(
 
             write_atomic(output, text)
     if output is not None:
-        typer.echo(f"wrote {output}")
+        _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
         _print_markdown(text)
+    elif output_format is ChangeFormat.json:
+        _write(json_text(text), nl=False)
     else:
-        typer.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 @app.command()
@@ -1094,11 +1136,13 @@ def log(
 
             write_atomic(output, text)
     if output is not None:
-        typer.echo(f"wrote {output}")
+        _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
         _print_markdown(text)
+    elif output_format is ChangeFormat.json:
+        _write(json_text(text), nl=False)
     else:
-        typer.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 @app.command("pr-comment")
@@ -1119,7 +1163,7 @@ def pr_comment(
     if posted.action == "skipped":
         _stderr().print(f"note: no comment posted: {escape(posted.reason)}; the report is in the run's summary")
     else:
-        typer.echo(f"{posted.action} {posted.url}".rstrip())
+        _echo(f"{posted.action} {posted.url}".rstrip())
 
 
 @app.command("merge-file")
@@ -1171,12 +1215,12 @@ def renumber(
 
     with reported():
         done = run_renumber(review, old, new)
-    typer.echo(f"renumbered {done.old} to {done.new} in {done.path}")
+    _echo(f"renumbered {done.old} to {done.new} in {done.path}")
     for where, line in done.mentions:
-        typer.echo(f"updated the mention in {where}:{line}")
+        _echo(f"updated the mention in {where}:{line}")
     for where, line in done.left:
-        typer.echo(f"check {where}:{line}: it mentions {done.old}, which may have meant either CMOC")
-    typer.echo("run `crm synthesize` to update the review document")
+        _echo(f"check {where}:{line}: it mentions {done.old}, which may have meant either CMOC")
+    _echo("run `crm synthesize` to update the review document")
 
 
 def main() -> None:

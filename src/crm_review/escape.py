@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 # Parentheses, braces, `+` and `!` act only next to `[` or at a line start, so they stay unescaped.
@@ -11,8 +12,8 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
 def one_line(text: str) -> str:
-    """Runs of white space, newlines included, as single spaces."""
-    return " ".join(text.split())
+    """Runs of white space, newlines included, as single spaces; control characters as visible escapes."""
+    return visible(" ".join(text.split()), keep="")
 
 
 @lru_cache(maxsize=65_536)
@@ -32,8 +33,12 @@ def md_cell(text: str) -> str:
 
 
 def mermaid_label(text: str) -> str:
-    """Text for a quoted Mermaid label (``id["..."]``), with Mermaid's own entity codes."""
-    replacements = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "&": "#38;"}
+    """Text for a quoted Mermaid label (``id["..."]``), with Mermaid's own entity codes.
+
+    ``%`` is coded too: Mermaid obeys a ``%%{init: ...}%%`` directive wherever it stands, even inside a
+    quoted label, and ``%%`` starts a comment.
+    """
+    replacements = {"#": "#35;", "%": "#37;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "&": "#38;"}
     return "".join(replacements.get(ch, ch) for ch in one_line(text))
 
 
@@ -47,24 +52,105 @@ def dot_string(text: str) -> str:
     return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_SAFE_SCHEMES = ("http://", "https://")
+_SAFE_SCHEMES = ("http", "https")
+# What a link may carry as it is: RFC 3986's unreserved and reserved characters, and `%` of an existing
+# escape. Everything else (quotes, `<>`, backticks, braces, parentheses that would end a Markdown link,
+# letters beyond ASCII) is percent-encoded, so a link is inert in an HTML attribute and a Markdown link.
+_URL_SAFE = "-._~:/?#[]@!$&+,;=%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def href(url: str | None) -> str | None:
-    """A URL that may become a live link (``http``/``https`` only, no white space), else ``None``.
+    """A URL that may become a live link (``http``/``https`` with a host), percent-encoded, else ``None``.
 
-    Anything else (``javascript:``, ``data:``, a bare word) is shown as text by the templates, never linked.
+    Anything else (``javascript:``, ``data:``, a relative path, a bare word, text with spaces or control
+    characters) is shown by the templates as text, never linked.
     """
     if url is None:
         return None
     candidate = url.strip()
-    if not candidate.lower().startswith(_SAFE_SCHEMES) or any(ch.isspace() or ord(ch) < 32 for ch in candidate):
+    if not candidate or any(ch.isspace() or _is_invisible(ch, keep="") for ch in candidate):
         return None
-    return candidate
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+        parts.port  # noqa: B018 - read for its check: a port that is not a number raises
+    except ValueError:  # an unclosed `[` of an IPv6 host, a port that is not a number
+        return None
+    if parts.scheme.lower() not in _SAFE_SCHEMES or not host or "\\" in candidate:
+        return None
+    try:
+        netloc = parts.netloc.encode("idna").decode("ascii") if not parts.netloc.isascii() else parts.netloc
+    except UnicodeError:
+        return None
+    rest = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return f"{parts.scheme.lower()}://{quote(netloc, safe=_URL_SAFE)}" + quote(
+        _LONE_PERCENT.sub("%25", rest), safe=_URL_SAFE
+    )
 
 
 def doi_url(doi: str) -> str:
-    """The resolver link of a DOI, its characters percent-encoded where a URL needs it."""
+    """The resolver link of a DOI: all but letters, digits, ``-._~`` and ``/:;()`` percent-encoded.
+
+    doi.org decodes them again. ``<``, ``>``, quotes and spaces are encoded, so the link cannot end a
+    Markdown autolink (``<...>``, which the documents use) or an HTML attribute; parentheses and
+    colons, common in DOIs and harmless there, stay readable.
+    """
     from urllib.parse import quote
 
-    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+    return "https://doi.org/" + quote(doi.strip(), safe="/:;()")
+
+
+# Characters that act on a terminal or a parser instead of being shown: C0 and C1 controls, lone
+# surrogates (which cannot even be encoded), and the bidirectional overrides that reorder what is shown.
+_INVISIBLE = {"Cc", "Cs"}
+_BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_XML_NONCHARACTERS = {"\ufffe", "\uffff"}
+
+
+def _is_invisible(ch: str, keep: str) -> bool:
+    if ch in keep:
+        return False
+    return unicodedata.category(ch) in _INVISIBLE or ch in _BIDI_CONTROLS or ch in _XML_NONCHARACTERS
+
+
+def visible(text: str, keep: str = "\n\t") -> str:
+    """``text`` with every control character written as a visible escape (ESC as ``\\x1b``).
+
+    Newline and tab (or whatever ``keep`` names) stay. The one rule for text that reaches a terminal,
+    an XML file or a document: it is shown, never obeyed, and always encodable.
+    """
+    if text.isprintable() or all(ch.isprintable() or ch in keep for ch in text):  # the common cases, fast
+        return text
+    return "".join(_escape_code(ch) if _is_invisible(ch, keep) else ch for ch in text)
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def first_invisible(text: str, keep: str = "\n\t") -> str | None:
+    """The first control character of ``text`` that :func:`visible` would escape, or ``None``."""
+    if text.isprintable():
+        return None
+    return next((ch for ch in text if _is_invisible(ch, keep)), None)
+
+
+def _escape_code(ch: str) -> str:
+    if ch in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def json_text(text: str) -> str:
+    """JSON text (from ``json.dumps``) with control and bidi characters as ``\\uXXXX`` escapes.
+
+    ``json.dumps`` escapes C0 controls only; C1 controls, bidi overrides and lone surrogates would reach a
+    terminal raw. Outside its strings JSON text is plain ASCII, so every such character stands in a
+    string, where its escape means the same character: the data is unchanged.
+    """
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if _is_invisible(ch, keep="\n") else ch for ch in text)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import networkx as nx
 
-from crm_review.escape import dot_string, mermaid_id, mermaid_label
+from crm_review.escape import dot_string, json_text, mermaid_id, mermaid_label, visible
 from crm_review.graph import ReviewGraph
 from crm_review.palette import RELATION_COLOURS, RELATION_DOT_STYLES
 
@@ -31,10 +31,11 @@ def flat(graph: ReviewGraph) -> ReviewGraph:
     """A copy whose attributes are all text or numbers, as GraphML and GEXF require.
 
     Lists become ``"; "``-joined text and missing values are left out, so that tools other than
-    networkx (Gephi, yEd, igraph, Cytoscape) read every attribute with one declared type.
+    networkx (Gephi, yEd, igraph, Cytoscape) read every attribute with one declared type. Control
+    characters, which XML 1.0 cannot carry at all, are written as visible escapes (``\\x1b``).
     """
     copy: ReviewGraph = nx.DiGraph()
-    copy.graph.update({k: v for k, v in graph.graph.items() if isinstance(v, str)})
+    copy.graph.update({k: visible(v) for k, v in graph.graph.items() if isinstance(v, str)})
     for node, data in graph.nodes(data=True):
         copy.add_node(node, **_flat_attributes(data))
     for u, v, data in graph.edges(data=True):
@@ -47,7 +48,8 @@ def _flat_attributes(data: dict[str, object]) -> dict[str, object]:
     for key, value in data.items():
         if value is None:
             continue
-        flat_data[key] = "; ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+        text = "; ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+        flat_data[key] = visible(text) if isinstance(text, str) else text
     return flat_data
 
 
@@ -64,7 +66,7 @@ def _gexf(graph: ReviewGraph) -> str:
 
 def _json(graph: ReviewGraph) -> str:
     data = nx.node_link_data(graph, edges="edges")
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)) + "\n"
 
 
 _SHAPES = {"principle": "box", "source": "note", "cmoc": "ellipse"}

@@ -14,7 +14,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from pydantic import Tag as FormTag
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+# The DOI grammar as registered DOIs use it (Crossref's pattern, which matches nearly all of them): `10.`,
+# a registrant code of digits (with optional `.`-separated parts), a slash, then a suffix of letters, digits
+# and `- . _ ; ( ) / : + [ ]`. Angle brackets appear only in the SICI form of old Wiley and AMS DOIs
+# (`...49:8<693::AID-ASI4>3.0.CO;2-O`), always opening on a digit, so they can never read as an HTML tag.
+_DOI_SUFFIX = r"(?:[\w\-.;()/:+\[\]]|<\d+:{1,2}[A-Za-z0-9\-]+>)+"
+DOI_PATTERN = re.compile(rf"10\.\d{{4,9}}(?:\.\d+)*/{_DOI_SUFFIX}")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 Rating = Literal["high", "moderate", "low"]
@@ -63,7 +68,12 @@ def _doi(value: str) -> str:
         if value.lower().startswith(prefix):
             bare = value[len(prefix) :].strip()
             raise ValueError(f"write the DOI without `{prefix}`: {bare}")
-    if not DOI_PATTERN.match(value):
+    if not DOI_PATTERN.fullmatch(value):
+        if re.match(r"10\.\d{4,9}(?:\.\d+)*/.", value):
+            raise ValueError(
+                f"`{value}` does not look like a DOI: after `10.<digits>/` a DOI has letters, digits and"
+                " - . _ ; ( ) / : only (no spaces, quotes or < >), e.g. 10.1111/hex.12996"
+            )
         raise ValueError(
             f"`{value}` does not look like a DOI: DOIs start with `10.` and a slash, e.g. 10.1111/hex.12996"
         )

@@ -21,7 +21,7 @@ import jinja2
 
 from crm_review.analysis import Findings
 from crm_review.errors import TemplateFailed
-from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line
+from crm_review.escape import md_inline, mermaid_id, mermaid_label, one_line, visible
 from crm_review.explorer import explorer_page
 from crm_review.model import Review
 from crm_review.output import review_json
@@ -178,6 +178,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "svg.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
+        finalize=_shown_not_obeyed,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -190,6 +191,15 @@ def _environment(templates: Path) -> jinja2.Environment:
         anchor=gfm_anchor,
     )
     return environment
+
+
+def _shown_not_obeyed(value: object) -> object:
+    """Every plain text a template prints, with control characters as visible escapes.
+
+    The loader already refuses them in evidence; this is the second line of defence for text from
+    anywhere else. Markup (a macro's output, already escaped) is left alone.
+    """
+    return visible(value) if type(value) is str else value
 
 
 def gfm_anchor(heading: str) -> str:

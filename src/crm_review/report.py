@@ -6,10 +6,13 @@ import json
 from collections.abc import Sequence
 
 from crm_review.errors import Problem
+from crm_review.escape import json_text, visible
 
 
 def as_text(problems: Sequence[Problem]) -> list[str]:
-    return [f"{p.location()}: {p.severity}: {p.message}" for p in problems]
+    """``path:line:col: severity: message``, each on one line: newlines and control characters the
+    message quotes from a file are shown as escapes (``\\n``, ``\\x1b``), never obeyed by a terminal."""
+    return [visible(f"{p.location()}: {p.severity}: {p.message}", keep="") for p in problems]
 
 
 def as_github(problems: Sequence[Problem]) -> list[str]:
@@ -26,7 +29,7 @@ def as_github(problems: Sequence[Problem]) -> list[str]:
 
 
 def as_json(problems: Sequence[Problem]) -> str:
-    return json.dumps({"problems": as_records(problems)}, indent=2, ensure_ascii=False)
+    return json_text(json.dumps({"problems": as_records(problems)}, indent=2, ensure_ascii=False))
 
 
 def as_records(problems: Sequence[Problem]) -> list[dict[str, object]]:
@@ -38,7 +41,7 @@ def as_records(problems: Sequence[Problem]) -> list[dict[str, object]]:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
