@@ -222,8 +222,8 @@ def asking() -> Iterator[None]:
         from crm_review.prompts import line_editing
 
         if not line_editing():  # prompt_toolkit has already ended the line; a plain read has not
-            typer.echo("", err=True)
-        typer.echo("nothing was written", err=True)
+            _echo("", err=True)
+        _echo("nothing was written", err=True)
         raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
 
 
@@ -370,7 +370,7 @@ def add_source(
             with asking():
                 given = ask_source(given, ask)
                 if not ask.confirm("The new source:", given.record(given.id or "(from first author and year)")):
-                    typer.echo("nothing was written", err=True)
+                    _echo("nothing was written", err=True)
                     return
         added = run_add_source(review, given)
     _print_added(added, as_json, "source")
@@ -445,7 +445,7 @@ def add_cmoc(
                     sources = [f.record.id for f in files.sources]
                     confirmed = confirm_cmoc(ask_cmoc(given, known, sources, ask), known, sources, ask)
                 if confirmed is None:
-                    typer.echo("nothing was written", err=True)
+                    _echo("nothing was written", err=True)
                     return
                 given = confirmed
         added = run_add_cmoc(review, given)
@@ -703,7 +703,7 @@ def edit(
         if editor:
             edited = revise.edit_in_editor(review, item_id)
             if edited is None:
-                typer.echo("nothing was written", err=True)
+                _echo("nothing was written", err=True)
                 return
         elif any(v is not None for v in source_values.values()) or not cmoc_changes.empty() or principles or relations:
             edited = revise.edit_with_flags(
@@ -730,7 +730,7 @@ def _edit_at_terminal(review: Path, item_id: str) -> Edited | None:
     with asking():
         answers = ask_edit(review, item_id, ask)
     if answers is None:
-        typer.echo("nothing was written", err=True)
+        _echo("nothing was written", err=True)
         return None
     entry, final = answers
     return revise.edit_entry(review, item_id, lambda _entry, _principles: final, expected=entry.data)
@@ -739,14 +739,14 @@ def _edit_at_terminal(review: Path, item_id: str) -> Edited | None:
 def _print_edited(edited: Edited, as_json: bool) -> None:
     if as_json:
         changes = [{"field": d.field, "old": d.old, "new": d.new} for d in edited.changes]
-        typer.echo(json.dumps({"id": edited.id, "file": str(edited.path), "changes": changes}, ensure_ascii=False))
+        _echo_json({"id": edited.id, "file": str(edited.path), "changes": changes})
         return
     if not edited.changes:
-        typer.echo(f"{edited.id} already reads so: nothing was written")
+        _echo(f"{edited.id} already reads so: nothing was written")
         return
-    typer.echo(f"edited {edited.id} in {edited.path}")
+    _echo(f"edited {edited.id} in {edited.path}")
     for difference in edited.changes:
-        typer.echo(f"  {difference}")
+        _echo(f"  {difference}")
 
 
 @app.command()
@@ -777,7 +777,7 @@ def remove(
             ask = Asker(_stderr())
             with asking():
                 if not ask.yes(f"Remove {NAMES[plan.kind]} {item_id}?", default=False):
-                    typer.echo("nothing was written", err=True)
+                    _echo("nothing was written", err=True)
                     return
         removed = revise.remove_entry(review, item_id)
     if as_json:
@@ -788,9 +788,9 @@ def remove(
             "file": str(removed.path),
             "cmocs": list(removed.cmoc_ids),
         }
-        typer.echo(json.dumps({**payload, "referred_to_by": refs}, ensure_ascii=False))
+        _echo_json({**payload, "referred_to_by": refs})
         return
-    typer.echo(
+    _echo(
         f"removed {NAMES[removed.kind]} {removed.id} "
         + ("(deleted " if removed.kind == "source" else "from ")
         + f"{removed.path}"
@@ -844,14 +844,14 @@ def rename_(
             "files": [str(p) for p in done.paths],
             "moved": [{"from": str(a), "to": str(b)} for a, b in done.moved],
         }
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        _echo_json(payload)
         return
     for old_id, new_id in done.ids.items():
-        typer.echo(f"renamed {NAMES[done.kind]} {old_id} -> {new_id}")
+        _echo(f"renamed {NAMES[done.kind]} {old_id} -> {new_id}")
     for source, target in done.moved:
-        typer.echo(f"moved {source} -> {target}")
+        _echo(f"moved {source} -> {target}")
     for path in done.paths:
-        typer.echo(f"rewrote {path}")
+        _echo(f"rewrote {path}")
 
 
 # --- judging confidence ------------------------------------------------------------------------
