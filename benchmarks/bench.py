@@ -1,140 +1,283 @@
-"""How crm's work grows with the size of a review. Writes benchmarks/RESULTS.md.
+"""How crm's work grows with the size of a review, against PyYAML's C loader. Writes benchmarks/RESULTS.md.
 
-Run with `make bench`. Reviews of 10, 100 and 1,000 sources (5 CMOCs each, linked to the eight
-default principles) are generated in a temporary folder; each operation is timed several times and
-the median kept. Timings are wall-clock seconds on the machine named in the results.
+Run with `make bench`. Reviews of 10 x 5, 300 x 20 and 1,000 x 20 (sources x CMOCs, realistic text:
+see generate.py) are generated in a temporary folder. In the same run, and alternating with crm's own
+work so that a busy machine slows both alike, PyYAML's C loader (`yaml.load(..., CSafeLoader)`, one
+process) parses the same files: every time is also given as a ratio to that parse. Times are medians
+of wall-clock seconds; peak memory is the resident set size of a child process doing only that work.
+
+After its own tables, bench.py imports each module `benchmarks/sections/*.py` (sorted by name) and
+appends the Markdown its `measure(workdir: Path) -> str` returns. `workdir` holds the generated
+reviews, named `review-<sources>x<cmocs>` (e.g. `review-300x20`), each with a warm `.crm-cache/`
+and its rendered documents in `review/`, so that a section can time its own command on them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
-import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from crm_review import layout
-from crm_review.analysis import analyse
-from crm_review.edit import add_cmoc
-from crm_review.entries import CmocInput
-from crm_review.pipeline import load_valid_review, synthesize, validate
-from crm_review.yamltext import dump
+import yaml
 
-SIZES = (10, 100, 1000)
-CMOCS_PER_SOURCE = 5
-PRINCIPLES = tuple(
-    re.findall(r"^  - id: (\S+)$", layout.packaged("defaults", "principles.yaml").read_text(encoding="utf-8"), re.M)
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import make_review  # noqa: E402
+
+from crm_review import layout  # noqa: E402
+from crm_review.cache import CACHE_DIR  # noqa: E402
+from crm_review.edit import add_cmoc  # noqa: E402
+from crm_review.entries import CmocInput  # noqa: E402
+from crm_review.pipeline import validate  # noqa: E402
+
+SIZES = tuple(
+    tuple(int(n) for n in size.split("x"))
+    for size in os.environ.get("CRM_BENCH_SIZES", "10x5,300x20,1000x20").split(",")
 )
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+RESULTS = HERE / "RESULTS.md"
+SECTIONS = HERE / "sections"
+DOCUMENTS = ("REVIEW.md", "review.html", "review.json")
 
 
-def make_review(root: Path, sources: int) -> None:
-    (root / "configs").mkdir(parents=True)
-    (root / "evidence").mkdir()
-    (root / "configs" / "review.yaml").write_text("title: Benchmark\nquestion: How fast?\n", encoding="utf-8")
-    for s in range(sources):
-        source_id = f"author{s:04d}-2020"
-        cmocs = [
-            {
-                "id": f"{source_id}-{c + 1}",
-                "context": f"Context {s}-{c}: a community health service working with local groups.",
-                "mechanism": {"resource": "Training offered to citizens", "response": "Citizens gain confidence"},
-                "outcome": "More citizens take part in planning.",
-                "direction": ("positive", "negative", "mixed")[(s + c) % 3],
-                "principles": list(dict.fromkeys([PRINCIPLES[(s + c) % 8], PRINCIPLES[(s + 3 * c + 1) % 8]])),
-                "evidence": [{"quote": f"Quote {c} of source {s}, verbatim.", "locator": f"p. {c + 1}"}],
-                "themes": [f"theme-{(s + c) % 12}"],
-            }
-            for c in range(CMOCS_PER_SOURCE)
-        ]
-        record = {
-            "id": source_id,
-            "title": f"Study {s}",
-            "authors": [f"Author{s:04d}, A."],
-            "year": 2020,
-            "countries": ["Chile" if s % 2 else "Peru"],
-            "design": "qualitative study",
-            "appraisal": {"relevance": ("high", "moderate")[s % 2], "rigour": ("high", "moderate", "low")[s % 3]},
-            "cmocs": cmocs,
-        }
-        (root / "evidence" / f"{source_id}.yaml").write_text(dump(record), encoding="utf-8")
+@dataclass(frozen=True)
+class Row:
+    sources: int
+    cmocs: int
+    evidence_bytes: int
+    parse: float
+    cold: float
+    warm: float
+    one_changed: float
+    add: float
+    validate_no_cache: float
+    synthesize: float | None
+    documents: dict[str, int]
+    validate_rss: float
+    synthesize_rss: float | None
 
 
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    times = []
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def parse_all(root: Path) -> None:
+    for path in layout.evidence_files(root):
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+
+
+def clear_cache(root: Path) -> None:
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+
+
+SYNTHESIZE_TIMEOUT = 120.0
+"""Seconds after which a synthesis is stopped and reported as slower than that."""
+
+
+def in_child(code: str, root: Path, timeout: float = SYNTHESIZE_TIMEOUT) -> tuple[float, float] | None:
+    """Seconds ``code`` takes on ``root`` in a fresh process, and that process's peak memory (MB).
+
+    The peak is the kernel's high-water mark of the child's own memory (VmHWM), which starts afresh at
+    exec, unlike getrusage's maximum, which a child inherits from the process that forked it.
+    None when the work takes longer than ``timeout``.
+    """
+    script = (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from crm_review.pipeline import synthesize, validate\n"
+        f"root = Path({str(root)!r})\n"
+        "start = time.perf_counter()\n"
+        f"{code}\n"
+        "seconds = time.perf_counter() - start\n"
+        "status = Path('/proc/self/status').read_text()\n"
+        "peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith('VmHWM:'))\n"
+        "print(seconds, peak / 1024)\n"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    seconds, peak = out.stdout.split()[-2:]
+    return float(seconds), float(peak)
+
+
+def measure(workdir: Path, sources: int, cmocs: int) -> Row:
+    root = workdir / f"review-{sources}x{cmocs}"
+    evidence_bytes = make_review(root, sources, cmocs, relations=True)
+    repeats = 3 if sources >= 300 else 7
+    first = layout.evidence_files(root)[0]
+    source_id = first.stem
+
+    # Parse and cold validation alternate, so that load from other work on the machine falls on both.
+    parses, colds = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        parses.append(timed(lambda: parse_all(root)))
+        clear_cache(root)
+        colds.append(timed(lambda: validate(root)))
+    assert not validate(root).errors, validate(root).errors[:3]
+    warm = statistics.median(timed(lambda: validate(root)) for _ in range(repeats))
+
+    def change_one_file(number: int) -> float:
+        text = first.read_text(encoding="utf-8")
+        first.write_text(text.replace("direction:", f"# edited {number}\n    direction:", 1), encoding="utf-8")
+        return timed(lambda: validate(root))
+
+    one_changed = statistics.median(change_one_file(n) for n in range(repeats))
+    new = CmocInput(
+        source=source_id,
+        context="A benchmark context of a few words",
+        resource="A resource offered",
+        response="A response to it",
+        outcome="An outcome that follows",
+        direction="positive",
+        principles=("quick-wins",),
+        quotes=(("A quote from the paper, verbatim.", "p. 1"),),
+    )
+    add = statistics.median(timed(lambda: add_cmoc(root, new)) for _ in range(repeats))
+    validate_no_cache = statistics.median(timed(lambda: validate(root, use_cache=False)) for _ in range(repeats))
+    clear_cache(root)
+    validated = in_child("validate(root)", root)
+    assert validated is not None
+    validate_rss = validated[1]
+    synthesized = in_child('synthesize(root, formats=("md", "html", "json"), use_cache=False)', root)
+    synthesize_time, synthesize_rss = synthesized if synthesized is not None else (None, None)
+    out = root / layout.OUTPUT_DIR
+    documents = {name: (out / name).stat().st_size if (out / name).is_file() else 0 for name in DOCUMENTS}
+    print(f"{sources} x {cmocs} done", file=sys.stderr)
+    return Row(
+        sources,
+        cmocs,
+        evidence_bytes,
+        statistics.median(parses),
+        statistics.median(colds),
+        warm,
+        one_changed,
+        add,
+        validate_no_cache,
+        synthesize_time,
+        documents,
+        validate_rss,
+        synthesize_rss,
+    )
 
 
 def startup_seconds() -> float:
     command = [sys.executable, "-m", "crm_review", "--help"]
-    return median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), 7)
+    return statistics.median(timed(lambda: subprocess.run(command, check=True, capture_output=True)) for _ in range(7))
+
+
+def sections(workdir: Path) -> list[str]:
+    """The Markdown of each plug-in section, in file-name order."""
+    parts = []
+    for path in sorted(SECTIONS.glob("*.py")) if SECTIONS.is_dir() else []:
+        if path.name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"bench_section_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+            parts.append(module.measure(workdir).rstrip() + "\n")
+        except Exception as exc:  # one broken section must not cost the others their figures
+            traceback.print_exc()
+            parts.append(f"Section `{path.name}` failed: `{type(exc).__name__}: {exc}`\n")
+    return parts
+
+
+def table(rows: list[Row]) -> list[str]:
+    def ratio(value: float, row: Row) -> str:
+        return f"{value:.3f} ({value / row.parse:.2f}x)"
+
+    lines = [
+        "| sources x CMOCs | evidence | C-loader parse | cold validate | warm, unchanged | warm, one file changed "
+        "| add one CMOC | peak memory, validate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.sources:,} x {r.cmocs} | {r.evidence_bytes / 1e6:.2f} MB | {r.parse:.3f} | {ratio(r.cold, r)} "
+            f"| {r.warm:.3f} ({r.warm / r.cold:.2f}x cold) | {r.one_changed:.3f} ({r.one_changed / r.cold:.2f}x cold) "
+            f"| {r.add:.3f} ({r.add / r.cold:.2f}x cold) | {r.validate_rss:.0f} MB |"
+        )
+    lines += [
+        "",
+        "Synthesis (issue 7's figures: measured here, met by the synthesis itself):",
+        "",
+        "| sources x CMOCs | validate, no cache | synthesize md, html, json (no cache) | (synthesize - validate) / parse "
+        "| REVIEW.md | review.html | review.json | peak memory, synthesize |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r.synthesize is None:
+            lines.append(
+                f"| {r.sources:,} x {r.cmocs} | {r.validate_no_cache:.3f} | over {SYNTHESIZE_TIMEOUT:.0f} s (stopped) | | | | | |"
+            )
+            continue
+        docs = " | ".join(
+            f"{r.documents[name] / 1e6:.2f} MB ({r.documents[name] / r.evidence_bytes:.2f}x)" for name in DOCUMENTS
+        )
+        lines.append(
+            f"| {r.sources:,} x {r.cmocs} | {r.validate_no_cache:.3f} | {r.synthesize:.3f} "
+            f"| {(r.synthesize - r.validate_no_cache) / r.parse:.2f}x | {docs} | {r.synthesize_rss:.0f} MB |"
+        )
+    big, mid = rows[-1], rows[-2]
+    if big.synthesize is not None and mid.synthesize is not None:
+        growth = big.synthesize / mid.synthesize
+        lines += ["", f"Synthesis grows {growth:.2f}x from {mid.sources:,} to {big.sources:,} sources."]
+    return lines
 
 
 def main() -> None:
-    rows = []
-    for size in SIZES:
-        with tempfile.TemporaryDirectory() as folder:
-            root = Path(folder) / "review"
-            make_review(root, size)
-            out = Path(folder) / "out"
-            repeats = 5 if size < 1000 else 3
-            check = validate(root)
-            assert not check.errors, check.errors[:3]
-            review = load_valid_review(root)
-            contrasts = sum(len(p.patterns) for p in analyse(review).principles)
-            new = CmocInput(
-                source="author0000-2020",
-                context="Benchmark context",
-                resource="R",
-                response="S",
-                outcome="O",
-                direction="positive",
-                principles=("quick-wins",),
-                quotes=(("q", "p. 1"),),
-            )
-            rows.append(
-                (
-                    size,
-                    size * CMOCS_PER_SOURCE,
-                    contrasts,
-                    median_seconds(lambda: validate(root), repeats),  # noqa: B023 - run before the loop moves on
-                    median_seconds(lambda: synthesize(root, out), repeats),  # noqa: B023
-                    median_seconds(lambda: add_cmoc(root, new), repeats),  # noqa: B023
-                )
-            )
-            print(f"{size} sources done", file=sys.stderr)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        rows = [measure(workdir, sources, cmocs) for sources, cmocs in SIZES]
+        extra = sections(workdir)
     lines = [
         "# Benchmarks",
         "",
-        "How long crm's work takes as a review grows (median wall-clock seconds; written by `make bench`).",
+        "Written by `make bench` (benchmarks/bench.py): median wall-clock seconds on generated reviews with",
+        "realistic text (benchmarks/generate.py), each also as a ratio to PyYAML's C loader",
+        "(`yaml.load(..., CSafeLoader)`, one process) parsing the same files in the same run.",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()}.",
+        f"{platform.system()}; the run took {time.perf_counter() - started:.0f} s.",
         "",
         f"Start-up of `crm --help` (median of 7 runs): {startup_seconds():.3f} s.",
         "",
-        "| sources | CMOCs | contrasts | validate | synthesize (md, html, json) | add one CMOC |",
-        "|---:|---:|---:|---:|---:|---:|",
-        *(f"| {s:,} | {c:,} | {k:,} | {v:.3f} | {y:.3f} | {a:.3f} |" for s, c, k, v, y, a in rows),
+        *table(rows),
         "",
-        "`synthesize` grows with the contrasts, not the CMOCs: the documents set every positive CMOC of a",
-        "principle beside every negative one, so a principle with P positive and N negative CMOCs shows",
-        "P x N pairs. These generated reviews link 5,000 CMOCs to eight principles, far denser than a rapid",
-        "realist review of tens of sources; there the whole synthesis takes a fraction of a second.",
+        "How the figures are taken:",
         "",
-        "`add one CMOC` reads the whole review once (a change is refused only for errors it introduces, so",
-        "the review's current problems are needed) and parses again only the changed file.",
+        "- *cold validate*: `crm validate`'s library call with an empty `.crm-cache/` (so it also writes the",
+        "  cache), in one process on one core: no process pool, since one core already stays under the parse",
+        "  time. Ordinary files are read from the C parser's events without",
+        "  positions; a file is read again with positions only when it has a problem to locate.",
+        "- *warm*: the same call again with the cache filled; *one file changed*: after editing one file.",
+        "- *add one CMOC*: `crm add cmoc`'s library call on the warm review (it checks the whole review).",
+        "  It reads every source from the cache, then edit.py builds every source's record to list the CMOC ids",
+        "  in use; `ReviewFiles.cmoc_ids()` gives them from the cached outlines without building a record.",
+        "- *peak memory*: a fresh process running only that call, cache empty (start-up and imports included).",
+        "- *synthesize*: timed inside a fresh process, cache off, so that it reads every file as `validate, no",
+        "  cache` does; the difference is what graph, analysis, records and rendering add. A synthesis still",
+        f"  running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
         "",
+        *extra,
     ]
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    RESULTS.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 

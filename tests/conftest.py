@@ -63,8 +63,15 @@ def write_review(root: Path, sources: dict[str, str], *, principles: str | None 
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file below ``root`` with its bytes, to prove a command wrote nothing."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file below ``root`` with its bytes, to prove a command wrote nothing.
+
+    crm's own cache of checked files (``.crm-cache/``) is left out: it is crm's memory, not the review.
+    """
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".crm-cache" not in p.relative_to(root).parts
+    }
 
 
 @pytest.fixture(autouse=True)

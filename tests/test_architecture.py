@@ -16,7 +16,7 @@ OWNERS = {
     "networkx": {"graph.py", "analysis.py", "export.py"},
     "jinja2": {"render.py"},
     "typer": {"cli.py"},
-    "rich": {"cli.py", "prompts.py"},
+    "rich": {"cli.py", "prompts.py", "progress.py"},
     "rispy": {"importers.py"},
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},
@@ -102,3 +102,65 @@ def test_cli_choices_match_the_library() -> None:
     assert tuple(cli.RatingChoice) == RATINGS
     assert tuple(cli.ImportFormat) == FORMATS
     assert tuple(cli.GraphFormat) == GRAPH_FORMATS
+
+
+HEAVY = ("networkx", "jinja2")
+IMPORTERS = ("rispy", "bibtexparser", "crm_review.importers")
+
+
+def modules_loaded_by(argv: list[str], review: Path) -> set[str]:
+    code = (
+        "import sys\n"
+        "from crm_review.cli import app\n"
+        f"try:\n    app({argv!r}, prog_name='crm')\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED:', *(m for m in {HEAVY + IMPORTERS!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=review, check=True)
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("LOADED:")]
+    return set(line.split()[1:])
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowed"),
+    [
+        (["--help"], set()),
+        (["validate"], set()),
+        (["list", "sources"], set()),
+        (["list", "cmocs"], set()),
+        (["show", "doe-2020"], set()),
+        # From an editable checkout `crm init` asks what CI should install, through prompts.py and edit.py.
+        (["init", "new-review"], set(IMPORTERS)),
+        # `crm add` goes through edit.py, which also serves `crm import` and imports the importers at its top.
+        (
+            [
+                "add",
+                "cmoc",
+                "--source",
+                "doe-2020",
+                "--context",
+                "C",
+                "--resource",
+                "R",
+                "--response",
+                "S",
+                "--outcome",
+                "O",
+                "--direction",
+                "positive",
+                "--principle",
+                "quick-wins",
+                "--quote",
+                "Q",
+                "--locator",
+                "p. 1",
+                "--no-input",
+            ],
+            set(IMPORTERS),
+        ),
+    ],
+    ids=["help", "validate", "list-sources", "list-cmocs", "show", "init", "add"],
+)
+def test_every_command_but_synthesis_starts_light(review: Path, argv: list[str], allowed: set[str]) -> None:
+    """Commands people run often load neither networkx nor jinja2, and only `import`/`add` the importers."""
+    loaded = modules_loaded_by(argv, review)
+    assert loaded <= allowed, loaded

@@ -57,9 +57,10 @@ def widths_at(tmp_path: Path, page: Path, width: int) -> tuple[int, int]:
 
 def coloured_pixels(shot: Path, colour: tuple[int, int, int], tolerance: int = 40) -> int:
     image = Image.open(shot).convert("RGB")
+    counted: list[tuple[int, tuple[int, int, int]]] = image.getcolors(maxcolors=1 << 24) or []  # type: ignore[assignment]
     return sum(
         count
-        for count, (r, g, b) in image.getcolors(maxcolors=1 << 24) or []
+        for count, (r, g, b) in counted
         if abs(r - colour[0]) + abs(g - colour[1]) + abs(b - colour[2]) <= tolerance
     )
 

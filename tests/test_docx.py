@@ -39,7 +39,8 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sections_are_word_headings_for_the_navigation_pane(bundled: Path) -> None:
     """Chapters are Heading 1 paragraphs (what Word's navigation pane lists), CMOCs Heading 3."""
     document = docx.Document(str(bundled))
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    styled = [(p.style.name if p.style is not None else "", p.text) for p in document.paragraphs]
+    headings = [(style, text) for style, text in styled if style and style.startswith("Heading")]
     level_one = [text for style, text in headings if style == "Heading 1"]
     assert level_one[:3] == ["Method", "Summary of qualitative findings", "Evidence map"]
     assert "Evidence profile" in level_one
@@ -118,7 +119,8 @@ EVIL = (
     "    evidence:\n"
     '      - {quote: "</w:t></w:r><w:r><w:t>injected", locator: p. 3}\n'
     "  - id: evil-2020-2\n"
-    '    context: "A bell \\a that XML cannot hold"\n'
+    # crm refuses control characters such as a bell (`\\a`) in evidence; U+FFFE is text XML still forbids
+    '    context: "A noncharacter \\uFFFE that XML cannot hold"\n'
     "    mechanism: {resource: Training, response: Confidence grows}\n"
     "    outcome: More people take part.\n"
     "    direction: positive\n"
@@ -140,7 +142,7 @@ def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> 
     assert "“</w:t></w:r><w:r><w:t>injected”" in text
     assert "Tabs\there and {{ 7*7 }}" in text
     assert "javascript:alert(1)" in text
-    assert "A bell \ufffd that XML cannot hold" in text  # a control character XML forbids, shown as �
+    assert "A noncharacter \ufffd that XML cannot hold" in text  # a character XML forbids, shown as �
     rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
     assert "javascript" not in rels
 

@@ -104,6 +104,8 @@ def test_markdown_tables_keep_their_columns(documents: dict[str, str]) -> None:
 def test_mermaid_labels_cannot_break_out(documents: dict[str, str]) -> None:
     """Every Mermaid line is a node with one quoted label, or an edge."""
     blocks = re.findall(r"```mermaid\n(.*?)```", documents["REVIEW.md"], re.DOTALL)
+    # Without a block carrying the hostile source, the loop below would check nothing and pass.
+    assert any('source_evil_2020("' in block for block in blocks), "no Mermaid block shows the hostile source"
     node = re.compile(r'^  \w+(\["[^"]*"\]|\("[^"]*"\))$')
     edge = re.compile(r"^  \w+ (---\|\d+\||-->|-\.->) \w+$")
     for block in blocks:

@@ -9,6 +9,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -55,7 +56,8 @@ def review(tmp_path: Path) -> Path:
     return write_review(tmp_path / "review", {"ruiz-2019.yaml": SOURCE}, principles=PRINCIPLES_YAML)
 
 
-def data_of(review: Review) -> dict[str, object]:
+def data_of(review: Review) -> dict[str, Any]:
+    """The page's data as the tests read it: JSON values, looked into freely."""
     return explorer_data(review, analyse(review))
 
 

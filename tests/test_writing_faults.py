@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 from typer.testing import CliRunner
@@ -54,7 +55,7 @@ main()
 """
 
 
-def crm(*args: str, stdout: object = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+def crm(*args: str, stdout: int | IO[str] = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "crm_review", *args], stdout=stdout, stderr=subprocess.PIPE, text=True, check=False
     )

@@ -121,7 +121,7 @@ def assessment_problems(files: ReviewFiles) -> list[Problem]:
     seen: dict[str, LoadedFile[Assessment]] = {}
     known = [p.id for p in files.taxonomy.record.principles] if files.taxonomy else []
     linked = _linked_by_principle(files)
-    all_cmocs = {cmoc.id for loaded in files.sources for cmoc in loaded.record.cmocs}
+    all_cmocs = files.cmoc_ids()  # from the outlines: checking builds no record
     for loaded in files.assessments:
         record = loaded.record
         problems += _unexplained(loaded)
@@ -170,9 +170,9 @@ def _former_rule_name(files: ReviewFiles) -> list[Problem]:
 
 def _linked_by_principle(files: ReviewFiles) -> dict[str, list[str]]:
     linked: dict[str, list[str]] = {}
-    for loaded in files.sources:
-        for cmoc in loaded.record.cmocs:
-            for principle_id in cmoc.principle_ids():
+    for _, outline in files.outlines():  # ids and links only: checking builds no record
+        for cmoc in outline.cmocs:
+            for principle_id in cmoc.principles:
                 linked.setdefault(principle_id, []).append(cmoc.id)
     return linked
 

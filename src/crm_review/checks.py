@@ -1,11 +1,11 @@
 """Rules across files: ids that must be unique, ids that must match, references that must resolve.
 
-Returns problems; never prints, never stops at the first one.
+Returns problems; never prints, never stops at the first one. The rules read each source's outline
+(ids and links), not its record, and look up positions only for the problems they find, so checking
+a large review, or one read from the cache, stays cheap.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from crm_review import layout
 from crm_review.errors import Problem
@@ -29,44 +29,45 @@ def cross_file_problems(files: ReviewFiles) -> list[Problem]:
 
 def _ids_match_file_names(files: ReviewFiles) -> list[Problem]:
     problems = []
-    for loaded in files.sources:
+    for loaded, outline in files.outlines():
         stem = loaded.path.stem
-        if loaded.record.id != stem:
+        if outline.id != stem:
             line, col = loaded.at(("id",))
             message = (
-                f"id `{loaded.record.id}` differs from the file name `{loaded.path.name}`: "
-                f"write `id: {stem}` or rename the file to `{loaded.record.id}{loaded.path.suffix}`"
+                f"id `{outline.id}` differs from the file name `{loaded.path.name}`: "
+                f"write `id: {stem}` or rename the file to `{outline.id}{loaded.path.suffix}`"
             )
             problems.append(Problem(loaded.path, line, col, message))
     return problems
 
 
 def _unique_source_ids(files: ReviewFiles) -> list[Problem]:
-    by_id: dict[str, list[LoadedFile[Source]]] = defaultdict(list)
-    for loaded in files.sources:
-        by_id[loaded.record.id].append(loaded)
+    first: dict[str, LoadedFile[Source]] = {}
     problems = []
-    for source_id, holders in by_id.items():
-        for loaded in holders[1:]:
-            first = holders[0]
-            line, col = loaded.at(("id",))
-            message = f"source id `{source_id}` is already used in {first.path}:{first.at(('id',))[0]}"
-            problems.append(Problem(loaded.path, line, col, message))
+    for loaded, outline in files.outlines():
+        if outline.id not in first:
+            first[outline.id] = loaded
+            continue
+        other = first[outline.id]
+        line, col = loaded.at(("id",))
+        message = f"source id `{outline.id}` is already used in {other.path}:{other.at(('id',))[0]}"
+        problems.append(Problem(loaded.path, line, col, message))
     return problems
 
 
 def _unique_cmoc_ids(files: ReviewFiles) -> list[Problem]:
     first_seen: dict[str, tuple[LoadedFile[Source], int]] = {}
     problems = []
-    for loaded in files.sources:
-        for index, cmoc in enumerate(loaded.record.cmocs):
+    for loaded, outline in files.outlines():
+        for index, cmoc in enumerate(outline.cmocs):
+            if cmoc.id not in first_seen:
+                first_seen[cmoc.id] = (loaded, index)
+                continue
+            other, other_index = first_seen[cmoc.id]
+            other_line = other.at(("cmocs", other_index, "id"))[0]
             line, col = loaded.at(("cmocs", index, "id"))
-            if cmoc.id in first_seen:
-                other, other_line = first_seen[cmoc.id]
-                message = f"CMOC id `{cmoc.id}` is already used in {other.path}:{other_line}: give this CMOC its own id"
-                problems.append(Problem(loaded.path, line, col, message))
-            else:
-                first_seen[cmoc.id] = (loaded, line)
+            message = f"CMOC id `{cmoc.id}` is already used in {other.path}:{other_line}: give this CMOC its own id"
+            problems.append(Problem(loaded.path, line, col, message))
     return problems
 
 
@@ -88,20 +89,24 @@ def _known_principles(files: ReviewFiles) -> list[Problem]:
     if files.taxonomy is None:
         return []
     known = [p.id for p in files.taxonomy.record.principles]
+    known_set = set(known)
     problems = []
-    for loaded in files.sources:
-        for c_index, cmoc in enumerate(loaded.record.cmocs):
-            ids = cmoc.principle_ids()
+    for loaded, outline in files.outlines():
+        for c_index, cmoc in enumerate(outline.cmocs):
+            ids = cmoc.principles
+            if known_set.issuperset(ids) and len(set(ids)) == len(ids):
+                continue  # the usual case: nothing to locate
             for p_index, principle_id in enumerate(ids):
                 # The mapping form is located by its key; the list form by the item's place.
-                where = principle_id if isinstance(cmoc.principles, dict) else p_index
-                line, col = loaded.at(("cmocs", c_index, "principles", where), key=isinstance(where, str))
+                where = principle_id if cmoc.mapping_form else p_index
                 if principle_id in ids[:p_index]:
+                    line, col = loaded.at(("cmocs", c_index, "principles", where), key=cmoc.mapping_form)
                     message = f"CMOC `{cmoc.id}`: principle `{principle_id}` is listed twice: remove one"
                     problems.append(Problem(loaded.path, line, col, message))
                     continue
-                if principle_id in known:
+                if principle_id in known_set:
                     continue
+                line, col = loaded.at(("cmocs", c_index, "principles", where), key=cmoc.mapping_form)
                 hint = nearest(principle_id, known)
                 message = f"CMOC `{cmoc.id}`: unknown principle `{principle_id}`"
                 message += f": did you mean `{hint}`?" if hint else f"; the principles are {', '.join(known)}"
@@ -111,16 +116,16 @@ def _known_principles(files: ReviewFiles) -> list[Problem]:
 
 def _warnings(files: ReviewFiles) -> list[Problem]:
     problems = []
-    for loaded in files.sources:
-        source = loaded.record
-        if not source.cmocs:
-            message = f"source `{source.id}` has no CMOCs yet"
+    outlines = files.outlines()
+    for loaded, outline in outlines:
+        if not outline.cmocs:
+            message = f"source `{outline.id}` has no CMOCs yet"
             problems.append(Problem(loaded.path, 1, 1, message, "warning"))
-        elif source.appraisal is None:
-            message = f"source `{source.id}` has CMOCs but no `appraisal`: confidence treats it as low"
+        elif not outline.appraised:
+            message = f"source `{outline.id}` has CMOCs but no `appraisal`: confidence treats it as low"
             problems.append(Problem(loaded.path, 1, 1, message, "warning"))
     if files.taxonomy is not None:
-        linked = {p for loaded in files.sources for cmoc in loaded.record.cmocs for p in cmoc.principle_ids()}
+        linked = {p for _, outline in outlines for cmoc in outline.cmocs for p in cmoc.principles}
         packaged = files.taxonomy.path == layout.DEFAULT_TAXONOMY
         for index, principle in enumerate(files.taxonomy.record.principles):
             if principle.id not in linked:

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +42,18 @@ ReviewDir = Annotated[
 
 def _stderr() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+NoCache = Annotated[
+    bool, typer.Option("--no-cache", help="Read every file again, ignoring .crm-cache/ (the result is the same).")
+]
+
+
+def _progress(*, machine_output: bool = False) -> AbstractContextManager[None]:
+    """A progress bar on stderr for work that takes more than a second, when a person watches."""
+    from crm_review.progress import bar_on_terminal
+
+    return bar_on_terminal(_stderr(), machine_output=machine_output)
 
 
 def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
@@ -129,6 +141,7 @@ def validate(
         ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
     ] = ProblemFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Check the evidence and configs.
 
@@ -136,8 +149,8 @@ def validate(
     """
     from crm_review.pipeline import validate as run_validation
 
-    with reported():
-        result = run_validation(review)
+    with reported(), _progress(machine_output=output_format is not ProblemFormat.text):
+        result = run_validation(review, use_cache=not no_cache)
     if output_format is ProblemFormat.json:
         _write(report.as_json(result.problems))
     else:
@@ -149,11 +162,9 @@ def validate(
         for line in lines:
             _echo(line)
     if output_format is ProblemFormat.text:
-        sources = len(result.review.sources) if result.review else 0
-        cmocs = len(result.review.cmocs()) if result.review else 0
         summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if result.review is not None:
-            summary += f"; {sources} source(s), {cmocs} CMOC(s)"
+        if not result.errors:
+            summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
         _stderr().print(summary)
     if result.failed(strict=strict):
         raise typer.Exit(1)
@@ -474,7 +485,7 @@ def import_(
     """
     from crm_review.edit import import_references
 
-    with reported():
+    with reported(), _progress(machine_output=as_json):
         result = import_references(review, export, input_format.value if input_format else None, dry_run=dry_run)
     if as_json:
         payload = {
@@ -526,12 +537,15 @@ def list_(
     if all_fields and what is not ListWhat.cmocs:
         raise typer.BadParameter("only `crm list cmocs` has more fields to show", param_hint="--all-fields")
     from crm_review import queries
-    from crm_review.edit import resolve_principle
     from crm_review.pipeline import load_valid_review
 
     with reported():
         loaded = load_valid_review(review)
-        principle_id = resolve_principle(principle, loaded.principles) if principle else None
+        principle_id = None
+        if principle:
+            from crm_review.edit import resolve_principle  # edit.py brings the importers: only when needed
+
+            principle_id = resolve_principle(principle, loaded.principles)
         where = queries.CmocFilter(
             principle_id, source, direction.value if direction else None, relation.value if relation else None
         )
@@ -1007,6 +1021,7 @@ def synthesize(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 naming the documents that are out of date.")
     ] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Render the review document.
 
@@ -1017,8 +1032,8 @@ def synthesize(
     from crm_review.pipeline import synthesize as run_synthesis
 
     chosen = _formats(formats)
-    with reported():
-        result = run_synthesis(review, out, chosen, check=check)
+    with reported(), _progress():
+        result = run_synthesis(review, out, chosen, check=check, use_cache=not no_cache)
     for path in result.paths:
         _echo(f"{'up to date' if check else 'wrote'} {path}")
 
@@ -1101,6 +1116,11 @@ def diff(
             from crm_review.files import write_atomic
 
             write_atomic(output, text)
+    _show_changes(text, output_format, output)
+
+
+def _show_changes(text: str, output_format: ChangeFormat, output: Path | None) -> None:
+    """What `crm diff` and `crm log` print: where the report went, or the report itself in its format."""
     if output is not None:
         _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
@@ -1135,14 +1155,7 @@ def log(
             from crm_review.files import write_atomic
 
             write_atomic(output, text)
-    if output is not None:
-        _echo(f"wrote {output}")
-    elif output_format is ChangeFormat.rich:
-        _print_markdown(text)
-    elif output_format is ChangeFormat.json:
-        _write(json_text(text), nl=False)
-    else:
-        _echo(text, nl=False)
+    _show_changes(text, output_format, output)
 
 
 @app.command("pr-comment")
@@ -1225,8 +1238,3 @@ def renumber(
 
 def main() -> None:
     app(prog_name="crm")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-    sys.exit(0)

@@ -35,6 +35,24 @@ class Problem:
         return (str(self.path), self.line or 0, self.col or 0, self.message)
 
 
+class HasProblems:
+    """What a check found, for a result that carries ``problems``: its errors, its warnings, and whether it failed."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Errors fail; with ``strict``, warnings too."""
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+
 class CrmError(Exception):
     """Root of every error crm-review reports to a user as one clean message."""
 

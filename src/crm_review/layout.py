@@ -36,7 +36,7 @@ def evidence_files(root: Path) -> list[Path]:
     folder = evidence_dir(root)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in EVIDENCE_SUFFIXES)
+    return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix in EVIDENCE_SUFFIXES), key=lambda p: p.name)
 
 
 def assessments_dir(root: Path) -> Path:

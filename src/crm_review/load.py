@@ -1,4 +1,9 @@
-"""Files to records: every failure located as ``path:line:col`` and said in the user's words."""
+"""Files to records: every failure located as ``path:line:col`` and said in the user's words.
+
+A file is first read the fast way (:func:`crm_review.yamltext.plain_data`, no positions) and validated;
+only a file with a problem, or one the fast way will not read, is read again with every position, to
+say where the problem is. Positions of a valid file are worked out only if a rule across files asks.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -14,21 +20,103 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from crm_review import layout
+from crm_review.cache import Entry, EvidenceCache
 from crm_review.errors import Problem, ReviewNotFound
-from crm_review.model import COMPONENTS, LINK_FORMS, Assessment, ReviewConfig, Source, Taxonomy
+from crm_review.model import (
+    COMPONENTS,
+    LINK_FORMS,
+    MULTI_LINE_PATTERN,
+    Assessment,
+    FreeText,
+    ReviewConfig,
+    Source,
+    Taxonomy,
+)
+from crm_review.progress import advance
 from crm_review.suggest import nearest
-from crm_review.yamltext import Loc, Located, YamlProblems, decode, parse
+from crm_review.yamltext import Loc, Located, YamlProblems, decode, describe_character, parse, plain_data
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
+class CmocOutline:
+    """What the rules across files need of a CMOC: its id and the principles it names, in order."""
+
+    id: str
+    principles: tuple[str, ...]
+    mapping_form: bool
+    """Whether ``principles:`` is written as a mapping (located by key) or a list (by place)."""
+
+
+@dataclass(frozen=True)
+class SourceOutline:
+    """What the rules across files need of a source, small enough to keep in the cache."""
+
+    id: str
+    cmocs: tuple[CmocOutline, ...]
+    appraised: bool
+
+    @classmethod
+    def of(cls, source: Source) -> SourceOutline:
+        cmocs = tuple(CmocOutline(c.id, c.principle_ids(), isinstance(c.principles, dict)) for c in source.cmocs)
+        return cls(source.id, cmocs, source.appraisal is not None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "appraised": self.appraised,
+            "cmocs": [[c.id, list(c.principles), c.mapping_form] for c in self.cmocs],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SourceOutline:
+        """Raises ``TypeError``, ``KeyError`` or ``ValueError`` on anything but what :meth:`as_json` wrote."""
+        cmocs = []
+        for cmoc_id, principles, mapping_form in data["cmocs"]:
+            ids = tuple(principles)
+            "".join((cmoc_id, *ids))  # raises TypeError unless the id and every principle are text
+            if mapping_form is not True and mapping_form is not False:
+                raise TypeError("not an outline")
+            cmocs.append(CmocOutline(cmoc_id, ids, mapping_form))
+        if data["id"].__class__ is not str or data["appraised"].__class__ is not bool:
+            raise TypeError("not an outline")
+        return cls(data["id"], tuple(cmocs), data["appraised"])
+
+
+@dataclass(frozen=True, eq=False)
 class LoadedFile(Generic[RecordT]):
-    """A record together with the file it came from and where each of its values stands."""
+    """A valid file: its record, its outline (for sources), and where each of its values stands.
+
+    The record and the positions are worked out when first asked for: from the text (or the cache)
+    they were checked from, so that a review can be checked without holding every record in memory.
+    """
 
     path: Path
-    record: RecordT
-    located: Located
+    content: str | bytes = field(repr=False)
+    """The file's text, or its bytes (UTF-8, decoded only if positions are asked for)."""
+    model: type[RecordT]
+    outline: SourceOutline | None = None
+    kept: RecordT | None = field(default=None, repr=False)
+    record_json: bytes | None = field(default=None, repr=False)
+
+    @cached_property
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else self.content.decode("utf-8-sig")
+
+    @cached_property
+    def record(self) -> RecordT:
+        if self.kept is not None:
+            return self.kept
+        if self.record_json is not None:
+            return self.model.model_validate_json(self.record_json)
+        result = load_record(self.text, self.path, self.model, keep=True)
+        assert not isinstance(result, list), "a file that was valid is valid again"
+        return result.record
+
+    @cached_property
+    def located(self) -> Located:
+        return parse(self.text, self.path)
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         mark = self.located.mark(loc, key=key)
@@ -46,14 +134,47 @@ class ReviewFiles:
     problems: tuple[Problem, ...]
     assessments: tuple[LoadedFile[Assessment], ...] = ()
 
+    def outlines(self) -> tuple[tuple[LoadedFile[Source], SourceOutline], ...]:
+        """Each valid source with its outline: what the rules across files read, without records."""
+        return tuple((loaded, _outline(loaded)) for loaded in self.sources)
+
+    def cmoc_ids(self) -> set[str]:
+        """Every CMOC id in use, read from the outlines (no record is built)."""
+        return {cmoc.id for _, outline in self.outlines() for cmoc in outline.cmocs}
+
+
+def _outline(loaded: LoadedFile[Source]) -> SourceOutline:
+    return loaded.outline if loaded.outline is not None else SourceOutline.of(loaded.record)
+
 
 def read_text(path: Path, shown_as: Path) -> str:
     """A file's text, refusing binary and non-UTF-8 content (raises :class:`YamlProblems`)."""
     return decode(path.read_bytes(), shown_as)
 
 
-def load_record(text: str, shown_as: Path, model: type[RecordT]) -> LoadedFile[RecordT] | list[Problem]:
-    """Parse and validate one file's text as ``model``; the problems if it is not valid."""
+def load_record(
+    text: str, shown_as: Path, model: type[RecordT], *, keep: bool = True
+) -> LoadedFile[RecordT] | list[Problem]:
+    """Parse and validate one file's text as ``model``; the problems if it is not valid.
+
+    With ``keep=False`` the record is not held (it is built again from the text when asked for), so
+    that checking a large review does not hold every record in memory.
+    """
+    data = plain_data(text)
+    if isinstance(data, dict):
+        try:
+            record = model.model_validate(data)
+        except ValidationError:
+            pass  # read again with positions below, to say where
+        else:
+            outline = SourceOutline.of(record) if isinstance(record, Source) else None
+            return LoadedFile(shown_as, text, model, outline, record if keep else None)
+    return _load_located(text, shown_as, model, keep=keep)
+
+
+def _load_located(
+    text: str, shown_as: Path, model: type[RecordT], *, keep: bool
+) -> LoadedFile[RecordT] | list[Problem]:
     try:
         located = parse(text, shown_as)
     except YamlProblems as exc:
@@ -67,10 +188,18 @@ def load_record(text: str, shown_as: Path, model: type[RecordT]) -> LoadedFile[R
     except ValidationError as exc:
         errors = _without_missing_explained_by_typos(exc.errors(), model)
         return [_translate(error, located, model, shown_as) for error in errors]
-    return LoadedFile(shown_as, record, located)
+    cut = _text_cut_by_comments(located, model, shown_as)
+    if cut:
+        return cut
+    outline = SourceOutline.of(record) if isinstance(record, Source) else None
+    loaded = LoadedFile(shown_as, text, model, outline, record if keep else None)
+    loaded.__dict__["located"] = located  # already worked out: keep it for the rules across files
+    return loaded
 
 
-def load_file(path: Path, model: type[RecordT], text: str | None = None) -> LoadedFile[RecordT] | list[Problem]:
+def load_file(
+    path: Path, model: type[RecordT], text: str | None = None, *, keep: bool = True
+) -> LoadedFile[RecordT] | list[Problem]:
     """Load one file from disk, or from ``text`` when a change is checked before it is written."""
     shown_as = layout.shown(path)
     if text is None:
@@ -78,11 +207,18 @@ def load_file(path: Path, model: type[RecordT], text: str | None = None) -> Load
             text = read_text(path, shown_as)
         except YamlProblems as exc:
             return exc.problems
-    return load_record(text, shown_as, model)
+    return load_record(text, shown_as, model, keep=keep)
 
 
-def load_review_files(root: Path) -> ReviewFiles:
-    """Read the review's configs and every evidence file, collecting problems instead of stopping."""
+def load_review_files(
+    root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True
+) -> ReviewFiles:
+    """Read the review's configs and every evidence file, collecting problems instead of stopping.
+
+    Evidence files checked before (same bytes, same crm) come from the review's cache unless
+    ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
+    to write nothing). Records are built when first asked for unless ``keep_records``.
+    """
     config_path = layout.review_file(root)
     if not config_path.is_file():
         raise ReviewNotFound(
@@ -101,10 +237,28 @@ def load_review_files(root: Path) -> ReviewFiles:
     taxonomy_path = layout.principles_file(root)
     if taxonomy_path.is_file():
         taxonomy = keep(load_file(taxonomy_path, Taxonomy))
+    elif taxonomy_path.exists() or taxonomy_path.is_symlink():
+        taxonomy = None
+        problems.append(
+            Problem(
+                layout.shown(taxonomy_path),
+                None,
+                None,
+                "is not a file: make it the file of your principles, or remove it to use the eight default ones",
+            )
+        )
     else:
         text = layout.packaged("defaults", layout.PRINCIPLES_FILE).read_text(encoding="utf-8")
         taxonomy = keep(load_record(text, layout.DEFAULT_TAXONOMY, Taxonomy))
-    sources = [keep(load_file(path, Source)) for path in layout.evidence_files(root)]
+    problems.extend(_evidence_folder_problems(root))
+    cache = EvidenceCache(root, enabled=use_cache, writes=write_cache)
+    paths = layout.evidence_files(root)
+    shown_folder = layout.shown(layout.evidence_dir(root))
+    sources = []
+    for done, path in enumerate(paths, 1):
+        sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
+        advance("Reading evidence", done, len(paths))
+    cache.save()
     problems.extend(_stray_files(root))
     assessments = [keep(load_file(path, Assessment)) for path in layout.assessment_files(root)]
     return ReviewFiles(
@@ -115,6 +269,68 @@ def load_review_files(root: Path) -> ReviewFiles:
         problems=tuple(problems),
         assessments=tuple(a for a in assessments if a is not None),
     )
+
+
+def _load_source(
+    path: Path, shown_as: Path, cache: EvidenceCache, keep_records: bool
+) -> LoadedFile[Source] | list[Problem]:
+    """One evidence file, from the cache when it holds these bytes, else checked and remembered."""
+    raw = path.read_bytes()
+    key = cache.key(raw) if cache.enabled else ""
+    entry = cache.get(key) if cache.enabled else None
+    if entry is not None:
+        hit = _from_entry(entry, raw, shown_as, keep_records)
+        if hit is not None:
+            return hit
+    try:
+        text = decode(raw, shown_as)
+    except YamlProblems as exc:
+        result: LoadedFile[Source] | list[Problem] = exc.problems
+    else:
+        result = load_record(text, shown_as, Source, keep=True)
+    if cache.enabled:
+        cache.put(key, _entry_of(result))
+    if not isinstance(result, list) and not keep_records:
+        result = LoadedFile(result.path, result.text, Source, result.outline, None, None)
+    return result
+
+
+def _from_entry(
+    entry: Entry, raw: bytes, shown_as: Path, keep_records: bool
+) -> LoadedFile[Source] | list[Problem] | None:
+    if entry.outline is None:
+        return [Problem(shown_as, line, col, message, severity) for line, col, message, severity in entry.problems]  # type: ignore[arg-type]
+    try:
+        outline = SourceOutline.from_json(entry.outline)
+    except (TypeError, KeyError, ValueError):
+        return None
+    loaded = LoadedFile(shown_as, raw, Source, outline, None, entry.record_json)
+    if keep_records:
+        try:
+            loaded.__dict__["record"] = Source.model_validate_json(entry.record_json or b"")
+        except ValidationError:
+            return None
+    return loaded
+
+
+def _entry_of(result: LoadedFile[Source] | list[Problem]) -> Entry:
+    if isinstance(result, list):
+        return Entry(tuple((p.line, p.col, p.message, p.severity) for p in result), None, None)
+    assert result.outline is not None
+    return Entry((), result.outline.as_json(), result.record.model_dump_json().encode())
+
+
+def _evidence_folder_problems(root: Path) -> list[Problem]:
+    folder = layout.evidence_dir(root)
+    if folder.is_dir():
+        return []
+    what = "is a file, not a folder" if folder.exists() else "is missing"
+    message = f"{what}: evidence files go in a folder `{layout.EVIDENCE_DIR}/` beside `{layout.CONFIG_DIR}/`"
+    if folder.exists():
+        message += f" (rename the file `{layout.EVIDENCE_DIR}` and make that folder)"
+    else:
+        message += " (make it, then add sources with `crm add source` or `crm import`)"
+    return [Problem(layout.shown(folder), None, None, message)]
 
 
 def with_changes(files: ReviewFiles, changes: Mapping[Path, str]) -> ReviewFiles:
@@ -243,9 +459,15 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
         return "should be one piece of text, not a list"
     if kind == "string_type" and isinstance(value, dict):
         return "should be one piece of text, not indented keys"
+    if kind == "list_type" and isinstance(value, dict) and value:
+        first = next(iter(value))
+        return f"should be a list: start each entry with a dash, `- {first}: ...`"
     if kind == "list_type":
         example = f"[{value}]" if isinstance(value, str) else "[first, second]"
         return f"should be a list, e.g. `{_field(loc)}: {example}`"
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        multi_line = ctx.get("pattern") == MULTI_LINE_PATTERN
+        return _control_message(value, multi_line, scalar.plain if scalar else False)
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "should hold indented keys (`key: value` lines), not a single value"
     if kind == "literal_error":
@@ -267,6 +489,64 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
     if kind == "less_than_equal":
         return f"should be at most {ctx.get('le')}, not {value}"
     return error["msg"].lower()
+
+
+_NOT_IN_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_message(value: str, multi_line: bool, plain: bool) -> str:
+    """A value holding a character its field does not allow: which one, and what to do instead."""
+    found = (_NOT_IN_PROSE if multi_line else _NOT_IN_TEXT).search(value)
+    char = found.group() if found else "\x00"
+    if char == "\n":
+        return "holds a line break: write it on one line (only long text such as quotes and notes may span lines)"
+    if char == "\t":
+        return "holds a tab: replace it with a space"
+    written = "" if plain else f", written `{_escape_code(char)}`"
+    return f"holds an invisible control character ({describe_character(char)}{written}): delete it"
+
+
+def _escape_code(char: str) -> str:
+    named = {"\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\x0b": "\\v", "\x0c": "\\f", "\x1b": "\\e", "\r": "\\r"}
+    return named.get(char, f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def _text_cut_by_comments(located: Located, model: type[BaseModel], path: Path) -> list[Problem]:
+    """Text that YAML cut at `` #``: the rest of the line was read as a comment and would be lost."""
+    problems = []
+    for loc, mark in located.cut_by_comment.items():
+        if not _is_free_text(model, loc):
+            continue  # `direction: positive  # why` loses no words: only text fields are cut
+        line_end = located_line(located, mark)
+        message = (
+            f"{_describe(loc, located)}stops at ` #`, so YAML drops `{line_end}` as a comment: "
+            "put the whole text in quotes to keep it"
+        )
+        problems.append(Problem(path, mark.line, mark.col, message))
+    return problems
+
+
+def located_line(located: Located, mark: Any) -> str:
+    text = located.source
+    end = text.find("\n", mark.index)
+    return text[mark.index : end if end != -1 else len(text)].rstrip("\r")
+
+
+def _is_free_text(model: type[BaseModel], loc: Loc) -> bool:
+    names = [part for part in loc if isinstance(part, str)]
+    parent = _model_at(model, loc[: max(i for i, part in enumerate(loc) if isinstance(part, str))]) if names else None
+    info = parent.model_fields.get(names[-1]) if parent and names else None
+    return info is not None and _marks_free_text(info.annotation, info.metadata)
+
+
+def _marks_free_text(annotation: Any, metadata: list[Any]) -> bool:
+    if any(isinstance(m, FreeText) for m in metadata):
+        return True
+    extra = list(getattr(annotation, "__metadata__", ()))
+    if any(isinstance(m, FreeText) for m in extra):
+        return True
+    return any(_marks_free_text(arg, []) for arg in typing.get_args(annotation))
 
 
 def _scalar_mismatch(kind: str, text: str, yaml_kind: str, plain: bool, field: str) -> str:

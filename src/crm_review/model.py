@@ -80,7 +80,26 @@ def _doi(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SINGLE_LINE_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
+"""Text on one line: no control character, no tab, no line break (pydantic checks it in Rust, so it costs little)."""
+MULTI_LINE_PATTERN = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$"
+"""Long text may hold line breaks (Unicode's line and paragraph separators too) and tabs, no control character."""
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """Marks a field that holds words people typed (so that, e.g., a YAML comment cutting it is an error)."""
+
+    multi_line: bool
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=SINGLE_LINE_PATTERN), FreeText(False)
+]
+Prose = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=MULTI_LINE_PATTERN), FreeText(True)
+]
+"""Text that may span lines: quotes, contexts, mechanisms, outcomes, notes, abstracts, statements."""
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_slug)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_tag)]
 Doi = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_doi)]
@@ -97,7 +116,7 @@ class Principle(Record):
 
     id: Slug
     title: Text
-    statement: Text
+    statement: Prose
 
 
 class Taxonomy(Record):
@@ -175,14 +194,14 @@ class Appraisal(Record):
 class Mechanism(Record):
     """A mechanism as resource and response (Dalkin et al. 2015)."""
 
-    resource: Text
-    response: Text
+    resource: Prose
+    response: Prose
 
 
 class Quote(Record):
     """A verbatim passage of the source and where it stands in it."""
 
-    quote: Text
+    quote: Prose
     locator: Text
 
 
@@ -206,13 +225,13 @@ class Cmoc(Record):
     """A context-mechanism-outcome configuration, tied to its quotes and principles."""
 
     id: Slug
-    context: Text
+    context: Prose
     mechanism: Mechanism
-    outcome: Text
+    outcome: Prose
     direction: Direction
     principles: PrincipleLinks
     evidence: Annotated[list[Quote], Field(min_length=1)]
-    notes: Text | None = None
+    notes: Prose | None = None
     themes: list[Tag] = Field(default_factory=list)
 
     @property
@@ -243,9 +262,9 @@ class Source(Record):
     countries: list[Text] = Field(default_factory=list)
     setting: Text | None = None
     appraisal: Appraisal | None = None
-    abstract: Text | None = None
+    abstract: Prose | None = None
     keywords: list[Text] = Field(default_factory=list)
-    notes: Text | None = None
+    notes: Prose | None = None
     fulltext: Text | None = None  # the full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)
     first_page: Annotated[int, Field(ge=1)] | None = None  # the printed number of a PDF's first page
     cmocs: list[Cmoc] = Field(default_factory=list)

@@ -342,20 +342,10 @@ def _pattern(p: Pattern) -> PatternOut:
 
 
 def _source(s: Source) -> SourceOut:
+    """The source's own fields that review.json carries (named once, in ``SourceOut``), appraisal and CMOC ids."""
+    shared = {name: getattr(s, name) for name in SourceOut.model_fields if name in Source.model_fields}
     return SourceOut(
-        id=s.id,
-        title=s.title,
-        authors=list(s.authors),
-        year=s.year,
-        journal=s.journal,
-        volume=s.volume,
-        issue=s.issue,
-        pages=s.pages,
-        doi=s.doi,
-        url=s.url,
-        design=s.design,
-        countries=list(s.countries),
-        setting=s.setting,
+        **shared,
         relevance=s.appraisal.relevance if s.appraisal else None,
         rigour=s.appraisal.rigour if s.appraisal else None,
         cmoc_ids=[c.id for c in s.cmocs],

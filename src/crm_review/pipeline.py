@@ -6,53 +6,58 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from crm_review import layout
 from crm_review.assessments import assessment_problems
 from crm_review.checks import cross_file_problems
-from crm_review.errors import InvalidEvidence, Problem, StaleOutput
+from crm_review.errors import HasProblems, InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
 from crm_review.outputs import DEFAULT_FORMATS
+from crm_review.progress import advance
 
 
 @dataclass(frozen=True)
-class Validation:
-    """What ``crm validate`` found: the review (when it has no errors) and every problem, sorted."""
+class Validation(HasProblems):
+    """What ``crm validate`` found: every problem, sorted, and the review when it has no errors.
 
-    review: Review | None
+    The review's records are built only when asked for (``review``): checking needs ids and links only.
+    """
+
+    files: ReviewFiles
     problems: tuple[Problem, ...]
 
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
+    @cached_property
+    def review(self) -> Review | None:
+        return None if self.errors else _assemble(self.files)
 
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-    def failed(self, *, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings))
+    def counts(self) -> tuple[int, int]:
+        """How many sources and CMOCs the review holds (read from the outlines, without records)."""
+        outlines = self.files.outlines()
+        return len(outlines), sum(len(outline.cmocs) for _, outline in outlines)
 
 
-def validate(root: Path) -> Validation:
-    """Read and check the whole review; collect every problem of every file."""
-    return check(load_review_files(root))
+def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True) -> Validation:
+    """Read and check the whole review; collect every problem of every file.
+
+    Files unchanged since an earlier run come from the review's ``.crm-cache/`` unless ``use_cache`` is
+    off; the result is the same either way.
+    """
+    return check(load_review_files(root, use_cache=use_cache, keep_records=keep_records, write_cache=write_cache))
 
 
 def check(files: ReviewFiles) -> Validation:
     """Check files already read: their own problems and the rules across them, sorted."""
     found = [*files.problems, *cross_file_problems(files), *assessment_problems(files)]
     problems = sorted(found, key=Problem.sort_key)
-    has_errors = any(p.severity == "error" for p in problems)
-    review = None if has_errors else _assemble(files)
-    return Validation(review, tuple(problems))
+    return Validation(files, tuple(problems))
 
 
-def load_valid_review(root: Path) -> Review:
+def load_valid_review(root: Path, *, use_cache: bool = True, write_cache: bool = True) -> Review:
     """The review, or :class:`InvalidEvidence` with every error when it has any."""
-    result = validate(root)
+    result = validate(root, use_cache=use_cache, keep_records=True, write_cache=write_cache)
     if result.review is None:
         raise InvalidEvidence(list(result.errors))
     return result.review
@@ -60,10 +65,14 @@ def load_valid_review(root: Path) -> Review:
 
 def _assemble(files: ReviewFiles) -> Review:
     assert files.config is not None and files.taxonomy is not None  # guaranteed: no errors were found
+    sources = []
+    for done, loaded in enumerate(files.sources, 1):
+        sources.append(loaded.record)
+        advance("Building records", done, len(files.sources))
     return Review(
         config=files.config.record,
         principles=tuple(files.taxonomy.record.principles),
-        sources=tuple(loaded.record for loaded in files.sources),
+        sources=tuple(sources),
         assessments=tuple(loaded.record for loaded in files.assessments),
     )
 
@@ -76,7 +85,12 @@ class Synthesis:
 
 
 def synthesize(
-    root: Path, out: Path | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS, *, check: bool = False
+    root: Path,
+    out: Path | None = None,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    *,
+    check: bool = False,
+    use_cache: bool = True,
 ) -> Synthesis:
     """load -> validate -> analyse -> render; then write each document atomically, or compare.
 
@@ -90,11 +104,14 @@ def synthesize(
     from crm_review.outputs import render_outputs
     from crm_review.verify import for_document, verify_quotes
 
-    review = load_valid_review(root)
+    review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
+    advance("Analysing", 0, 2)
     with _long_lived(review):
         findings = analyse(review)
+        advance("Analysing", 1, 2)
         verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
         documents = render_outputs(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+    advance("Analysing", 2, 2)
     folder = out if out is not None else root / layout.OUTPUT_DIR
     paths = {folder / name: content for name, content in documents.items()}
     if check:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from crm_review import fulltext, layout, report
-from crm_review.errors import FulltextUnreadable, InvalidEvidence, Problem
+from crm_review.errors import FulltextUnreadable, HasProblems, InvalidEvidence, Problem
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review, Source
 from crm_review.pipeline import check
@@ -335,23 +335,12 @@ class QuoteCheck:
 
 
 @dataclass(frozen=True)
-class Verification:
+class Verification(HasProblems):
     """Every quote's check, every problem found, and the sources that could not be checked."""
 
     checks: tuple[QuoteCheck, ...]
     problems: tuple[Problem, ...]
     without_fulltext: tuple[str, ...] = field(default=())
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-    def failed(self, *, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings))
 
     def count(self, status: Status) -> int:
         return sum(1 for c in self.checks if c.status == status)
