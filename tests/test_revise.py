@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from conftest import snapshot, source_yaml, write_review
 from crm_review import prompts, revise
 from crm_review.cli import app
+from crm_review.entries import CmocChanges, SourceChanges
 from crm_review.errors import InvalidEvidence, UnknownId
 from crm_review.pipeline import validate
 from test_edit import COMMENTED
@@ -90,7 +91,7 @@ def test_edit_without_flags_in_a_script_says_what_to_give(commented: Path, runne
 def test_edit_unknown_id_suggests_the_nearest(commented: Path) -> None:
     """A mistyped id gets the nearest one suggested."""
     with pytest.raises(UnknownId, match="did you mean `doe-2020-1`"):
-        revise.edit_with_flags(commented, "doe-2020-l", revise.SourceChanges({}), revise.CmocChanges(outcome="O"))
+        revise.edit_with_flags(commented, "doe-2020-l", SourceChanges({}), CmocChanges(outcome="O"))
 
 
 def test_edit_at_a_terminal_shows_changes_and_writes_after_yes(
@@ -357,9 +358,7 @@ def test_rename_waits_for_every_file_to_be_readable(commented: Path) -> None:
         lambda root: revise.rename(root, "principle", "quick-wins", "wins"),
         lambda root: revise.rename(root, "source", "doe-2020", "doe-2020x"),
         lambda root: revise.remove_entry(root, "doe-2020-1"),
-        lambda root: revise.edit_with_flags(
-            root, "doe-2020-1", revise.SourceChanges({}), revise.CmocChanges(outcome="Fewer.")
-        ),
+        lambda root: revise.edit_with_flags(root, "doe-2020-1", SourceChanges({}), CmocChanges(outcome="Fewer.")),
     ],
     ids=["rename principle", "rename source", "remove", "edit"],
 )
@@ -410,7 +409,7 @@ def test_two_processes_editing_one_file_lose_nothing(tmp_path: Path) -> None:
 def test_edit_doi_pasted_as_a_link_is_stored_bare(commented: Path) -> None:
     """`--doi https://doi.org/...` is written as the DOI itself, as crm add does."""
     revise.edit_with_flags(
-        commented, "doe-2020", revise.SourceChanges({"doi": "https://doi.org/10.1111/hex.12996"}), revise.CmocChanges()
+        commented, "doe-2020", SourceChanges({"doi": "https://doi.org/10.1111/hex.12996"}), CmocChanges()
     )
     assert "doi: 10.1111/hex.12996\n" in evidence(commented)
 

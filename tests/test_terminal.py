@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ LEFT, UP = "\x1b[D", "\x1b[A"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
-def crm(root: Path, *args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
+def crm(root: Path, *args: str, env: dict[str, str] | None = None) -> Any:
     env = {
         **os.environ,
         **(env or {}),
@@ -50,12 +51,12 @@ def crm(root: Path, *args: str, env: dict[str, str] | None = None) -> pexpect.sp
     return child
 
 
-def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
+def answer(child: Any, prompt: str, keys: str) -> None:
     child.expect_exact(prompt)
     child.send(keys + "\r")
 
 
-def finish(child: pexpect.spawn) -> int:
+def finish(child: Any) -> int:
     child.expect(pexpect.EOF)
     child.close()
     status: int = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)

@@ -173,7 +173,7 @@ def test_cmoc_edit_reads_back_as_the_change_and_keeps_the_rest(
     values = {key: data.draw(CMOC_FIELDS[key]) for key in chosen}
     before = parse(TWO_CMOCS, HERE)
     own = before.data["cmocs"][index]
-    wanted = CmocChanges(**values).apply(own)
+    wanted = CmocChanges(**values).apply(own)  # type: ignore[arg-type]
     after_text = apply(TWO_CMOCS, mapping_splices(TWO_CMOCS, before, ("cmocs", index), own, wanted, CMOC_KEYS))
     after = parse(after_text, HERE).data
     assert after["cmocs"][index] == wanted
