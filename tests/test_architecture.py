@@ -20,6 +20,7 @@ OWNERS = {
     "rispy": {"importers.py"},
     "bibtexparser": {"importers.py"},
     "filelock": {"edit.py"},
+    "prompt_toolkit": {"prompts.py"},
     "docx": {"docx_writer.py"},
     "xlsxwriter": {"xlsx_writer.py"},
     "PIL": {"figure_png.py"},

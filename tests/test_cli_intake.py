@@ -99,6 +99,7 @@ def test_add_cmoc_prompts_for_what_is_missing(
         "They listened to us.",
         "p. 7",
         "n",
+        "y",  # write it
     ]
     result = runner.invoke(app, ["add", "cmoc", "--review", str(root)], input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
@@ -121,7 +122,7 @@ def test_add_source_prompts_for_title_and_authors(
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
     root = write_review(tmp_path, {})
     result = runner.invoke(
-        app, ["add", "source", "--review", str(root)], input="A study\nDoe, Jane\nRoe, Rich\n\n2021\n"
+        app, ["add", "source", "--review", str(root)], input="A study\nDoe, Jane\nRoe, Rich\n\n2021\ny\n"
     )
     assert result.exit_code == 0, result.output
     review = validate(root).review

@@ -25,6 +25,7 @@ from crm_review.escape import json_text, visible
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
     from crm_review.assess import Brief
     from crm_review.edit import Added
+    from crm_review.revise import Edited, Removal
 
 app = typer.Typer(
     help="Rapid realist reviews as code: evidence in YAML, CMOCs tied to quotes, a review document built from them.",
@@ -223,6 +224,20 @@ NoInput = Annotated[bool, typer.Option("--no-input", help="Never ask: fail listi
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
+@contextmanager
+def asking() -> Iterator[None]:
+    """Ctrl-C (or Ctrl-D) at a prompt ends the command saying, on a line of its own, that nothing was written."""
+    try:
+        yield
+    except (KeyboardInterrupt, EOFError) as exc:
+        from crm_review.prompts import line_editing
+
+        if not line_editing():  # prompt_toolkit has already ended the line; a plain read has not
+            _echo("", err=True)
+        _echo("nothing was written", err=True)
+        raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 1) from None
+
+
 def _may_ask(no_input: bool) -> bool:
     from crm_review.prompts import stdin_is_terminal
 
@@ -360,9 +375,14 @@ def add_source(
     )
     with reported():
         if given.missing() and _may_ask(no_input):
-            from crm_review.prompts import ask_source
+            from crm_review.prompts import Asker, ask_source
 
-            given = ask_source(given, _stderr())
+            ask = Asker(_stderr())
+            with asking():
+                given = ask_source(given, ask)
+                if not ask.confirm("The new source:", given.record(given.id or "(from first author and year)")):
+                    _echo("nothing was written", err=True)
+                    return
         added = run_add_source(review, given)
     _print_added(added, as_json, "source")
 
@@ -426,13 +446,19 @@ def add_cmoc(
     with reported():
         if given.missing() and _may_ask(no_input):
             from crm_review.load import load_review_files
-            from crm_review.prompts import ask_cmoc
+            from crm_review.prompts import Asker, ask_cmoc, confirm_cmoc
 
             files = load_review_files(review)
             if files.taxonomy is not None:  # otherwise add_cmoc below reports the taxonomy's errors
-                given = ask_cmoc(
-                    given, files.taxonomy.record.principles, [f.record.id for f in files.sources], _stderr()
-                )
+                known = files.taxonomy.record.principles
+                ask = Asker(_stderr())
+                with asking():
+                    sources = [f.record.id for f in files.sources]
+                    confirmed = confirm_cmoc(ask_cmoc(given, known, sources, ask), known, sources, ask)
+                if confirmed is None:
+                    _echo("nothing was written", err=True)
+                    return
+                given = confirmed
         added = run_add_cmoc(review, given)
     _print_added(added, as_json, "CMOC")
 
@@ -602,6 +628,244 @@ def show(
     from crm_review.yamltext import dump
 
     _echo(dump(data), nl=False)
+
+
+# --- changing what is there ---------------------------------------------------------------------
+
+
+@app.command()
+def edit(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A source or CMOC id.")],
+    review: ReviewDir = Path(),
+    title: Annotated[str | None, typer.Option(help="Source: the title.")] = None,
+    authors: Annotated[
+        list[str] | None, typer.Option("--author", metavar="NAME", help='Source: "Family, Given"; repeat for each.')
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Source: the year of publication.")] = None,
+    journal: Annotated[str | None, typer.Option(help='Source fields: give "" to remove one.')] = None,
+    volume: Annotated[str | None, typer.Option()] = None,
+    issue: Annotated[str | None, typer.Option()] = None,
+    pages: Annotated[str | None, typer.Option()] = None,
+    doi: Annotated[str | None, typer.Option()] = None,
+    url: Annotated[str | None, typer.Option()] = None,
+    design: Annotated[str | None, typer.Option()] = None,
+    countries: Annotated[
+        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Source: repeat for each country.")
+    ] = None,
+    setting: Annotated[str | None, typer.Option()] = None,
+    relevance: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of relevance.")] = None,
+    rigour: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of rigour.")] = None,
+    context: Annotated[str | None, typer.Option(help="CMOC: in which circumstances.")] = None,
+    resource: Annotated[str | None, typer.Option(help="CMOC: the resource offered.")] = None,
+    response: Annotated[str | None, typer.Option(help="CMOC: how people respond.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="CMOC: what follows.")] = None,
+    direction: Annotated[DirectionChoice | None, typer.Option(help="CMOC: positive, negative or mixed.")] = None,
+    principles: Annotated[
+        list[str] | None,
+        typer.Option("--principle", metavar="ID[=RELATION]", help="CMOC: its principles, replacing the old ones."),
+    ] = None,
+    relations: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--relation", metavar="ID=RELATION", help="CMOC: link one principle so (e.g. motivations=refines)."
+        ),
+    ] = None,
+    quotes: Annotated[
+        list[str] | None, typer.Option("--quote", metavar="TEXT", help="CMOC: its quotes, replacing the old ones.")
+    ] = None,
+    locators: Annotated[list[str] | None, typer.Option("--locator", metavar="WHERE", help="One per --quote.")] = None,
+    notes: Annotated[str | None, typer.Option(help='Source or CMOC: free text ("" removes it).')] = None,
+    themes: Annotated[
+        list[str] | None, typer.Option("--theme", metavar="TAG", help="CMOC: its themes, replacing the old ones.")
+    ] = None,
+    editor: Annotated[bool, typer.Option("--editor", help="Open only this entry in $EDITOR.")] = False,
+    no_input: NoInput = False,
+    as_json: AsJson = False,
+) -> None:
+    """Change a source or a CMOC.
+
+    At a terminal, asks each field with its current value ready to edit, shows what changes and asks a
+    last yes/no. Flags change fields directly (for scripts). The rest of the file stays as it was.
+    """
+    from crm_review.entries import CmocChanges, SourceChanges
+
+    quotes, locators = quotes or [], locators or []
+    if len(quotes) != len(locators):
+        raise typer.BadParameter(
+            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
+        )
+    source_values = {
+        "title": title, "authors": tuple(authors) if authors is not None else None, "year": year,
+        "journal": journal, "volume": volume, "issue": issue, "pages": pages, "doi": doi, "url": url,
+        "design": design, "countries": tuple(countries) if countries is not None else None, "setting": setting,
+        "relevance": relevance.value if relevance else None, "rigour": rigour.value if rigour else None,
+        "notes": notes,
+    }  # fmt: skip
+    cmoc_changes = CmocChanges(
+        context=context,
+        resource=resource,
+        response=response,
+        outcome=outcome,
+        direction=direction.value if direction else None,
+        quotes=tuple(zip(quotes, locators, strict=True)),
+        notes=notes,
+        themes=tuple(themes) if themes is not None else None,
+    )
+    with reported():
+        from crm_review import revise
+
+        if editor:
+            edited = revise.edit_in_editor(review, item_id)
+            if edited is None:
+                _echo("nothing was written", err=True)
+                return
+        elif any(v is not None for v in source_values.values()) or not cmoc_changes.empty() or principles or relations:
+            edited = revise.edit_with_flags(
+                review, item_id, SourceChanges(source_values), cmoc_changes, principles or [], relations or []
+            )
+        elif _may_ask(no_input):
+            maybe = _edit_at_terminal(review, item_id)
+            if maybe is None:
+                return
+            edited = maybe
+        else:
+            raise typer.BadParameter(
+                "nothing to change: give flags (e.g. --relevance high), run it at a terminal, or use --editor"
+            )
+    _print_edited(edited, as_json)
+
+
+def _edit_at_terminal(review: Path, item_id: str) -> Edited | None:
+    """Ask every field with its current value, show what changes, write after a last yes (None: nothing written)."""
+    from crm_review import revise
+    from crm_review.prompts import Asker, ask_edit
+
+    ask = Asker(_stderr())
+    with asking():
+        answers = ask_edit(review, item_id, ask)
+    if answers is None:
+        _echo("nothing was written", err=True)
+        return None
+    entry, final = answers
+    return revise.edit_entry(review, item_id, lambda _entry, _principles: final, expected=entry.data)
+
+
+def _print_edited(edited: Edited, as_json: bool) -> None:
+    if as_json:
+        changes = [{"field": d.field, "old": d.old, "new": d.new} for d in edited.changes]
+        _echo_json({"id": edited.id, "file": str(edited.path), "changes": changes})
+        return
+    if not edited.changes:
+        _echo(f"{edited.id} already reads so: nothing was written")
+        return
+    _echo(f"edited {edited.id} in {edited.path}")
+    for difference in edited.changes:
+        _echo(f"  {difference}")
+
+
+@app.command()
+def remove(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A source (with its CMOCs) or a CMOC.")],
+    review: ReviewDir = Path(),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking (for scripts).")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Remove a source (its file, with its CMOCs) or one CMOC.
+
+    Shows what goes and what refers to it elsewhere, then asks for a yes (scripts give --yes).
+    """
+    from crm_review import revise
+    from crm_review.errors import NotConfirmed
+    from crm_review.references import NAMES
+
+    with reported():
+        plan = revise.plan_removal(review, item_id)
+        if not as_json:
+            for line in _removal_lines(plan):
+                _stderr().print(escape(line))
+        if not yes:
+            if not _may_ask(False):
+                raise NotConfirmed("crm remove needs a yes: add --yes to remove without being asked")
+            from crm_review.prompts import Asker
+
+            ask = Asker(_stderr())
+            with asking():
+                if not ask.yes(f"Remove {NAMES[plan.kind]} {item_id}?", default=False):
+                    _echo("nothing was written", err=True)
+                    return
+        removed = revise.remove_entry(review, item_id)
+    if as_json:
+        refs = [{"file": str(r.path), "line": r.line, "holder": r.holder, "id": r.target} for r in removed.references]
+        payload = {
+            "removed": removed.kind,
+            "id": removed.id,
+            "file": str(removed.path),
+            "cmocs": list(removed.cmoc_ids),
+        }
+        _echo_json({**payload, "referred_to_by": refs})
+        return
+    _echo(
+        f"removed {NAMES[removed.kind]} {removed.id} "
+        + ("(deleted " if removed.kind == "source" else "from ")
+        + f"{removed.path}"
+        + (")" if removed.kind == "source" else "")
+    )
+
+
+def _removal_lines(plan: Removal) -> list[str]:
+    if plan.kind == "source":
+        lines = [f"This removes source {plan.id}: the file {plan.path}"]
+        if plan.cmoc_ids:
+            lines[0] += f" with its {len(plan.cmoc_ids)} CMOC(s): {', '.join(plan.cmoc_ids)}"
+    else:
+        lines = [f"This removes CMOC {plan.id} from {plan.path}"]
+    if plan.references:
+        lines.append("Still naming it afterwards (check them after removing):")
+        lines += [f"  {ref.describe()}" for ref in plan.references]
+    else:
+        lines.append("Nothing else in the review refers to it.")
+    return lines
+
+
+class KindChoice(StrEnum):
+    principle = "principle"
+    source = "source"
+    cmoc = "cmoc"
+
+
+@app.command("rename")
+def rename_(
+    kind: Annotated[KindChoice, typer.Argument(help="principle, source or cmoc.")],
+    old: Annotated[str, typer.Argument(help="The id now.")],
+    new: Annotated[str, typer.Argument(help="The new id.")],
+    review: ReviewDir = Path(),
+    as_json: AsJson = False,
+) -> None:
+    """Rename a principle, source or CMOC id everywhere.
+
+    Every reference in every file is rewritten (and a source's file renamed, with its CMOCs' ids), in one
+    change that is written whole or not at all.
+    """
+    from crm_review.references import NAMES
+    from crm_review.revise import rename as run_rename
+
+    with reported():
+        done = run_rename(review, kind.value, old, new)
+    if as_json:
+        payload = {
+            "kind": done.kind,
+            "ids": done.ids,
+            "files": [str(p) for p in done.paths],
+            "moved": [{"from": str(a), "to": str(b)} for a, b in done.moved],
+        }
+        _echo_json(payload)
+        return
+    for old_id, new_id in done.ids.items():
+        _echo(f"renamed {NAMES[done.kind]} {old_id} -> {new_id}")
+    for source, target in done.moved:
+        _echo(f"moved {source} -> {target}")
+    for path in done.paths:
+        _echo(f"rewrote {path}")
 
 
 # --- judging confidence ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from crm_review import layout
+from crm_review.choose import pick, starting_with
 from crm_review.entries import CmocInput, SourceInput
 from crm_review.errors import (
     AmbiguousPrinciple,
@@ -114,7 +115,7 @@ def add_source(root: Path, new: SourceInput) -> Added:
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
         # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
         text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
-        _refuse_new_errors(files, {path: text})
+        refuse_new_errors(files, {path: text})
         write_atomic(path, text)
     return Added(layout.shown(path), new_id)
 
@@ -126,7 +127,7 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
     with review_lock(root):
         files = load_review_files(root)
         loaded = _find_source(root, files, str(new.source))
-        principles = _principles(root, files)
+        principles = review_principles(root, files)
         links = dict(resolve_link(token, principles) for token in new.principles)
         taken = {cmoc.id for f in files.sources for cmoc in f.record.cmocs}
         if new.id is not None and new.id in taken:
@@ -135,7 +136,7 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
         path = _disk_path(root, loaded)
         text = read_text(path, loaded.path)
         changed = append_cmoc(text, parse(text, loaded.path), new.record(new_id, links))
-        _refuse_new_errors(files, {path: changed})
+        refuse_new_errors(files, {path: changed})
         write_atomic(path, changed)
     return Added(loaded.path, new_id)
 
@@ -166,7 +167,7 @@ def import_references(root: Path, export: Path, fmt: str | None = None, *, dry_r
             path = layout.evidence_dir(root) / f"{new_id}.yaml"
             texts[path] = dump(stub.record(new_id))
             created.append(Added(layout.shown(path), new_id))
-        _refuse_new_errors(files, texts)
+        refuse_new_errors(files, texts)
         if not dry_run:
             write_all_atomic(texts)
     return ImportReport(created, plan.skipped, notes, dry_run)
@@ -242,6 +243,11 @@ def _find_source(root: Path, files: ReviewFiles, wanted: str) -> LoadedFile[Sour
     for loaded in files.sources:
         if loaded.record.id == wanted:
             return loaded
+    started = starting_with(wanted, [f.record.id for f in files.sources])
+    if len(started) == 1:  # `karuga` for karuga-2021, as at the prompt
+        return next(f for f in files.sources if f.record.id == started[0])
+    if started:
+        pick(wanted, [f.record.id for f in files.sources], "source")
     broken = [p for p in files.problems if p.severity == "error" and Path(p.path).stem == wanted]
     if broken:
         raise InvalidEvidence(broken)
@@ -251,7 +257,7 @@ def _find_source(root: Path, files: ReviewFiles, wanted: str) -> LoadedFile[Sour
     raise UnknownId(f"no source `{wanted}` in {layout.shown(layout.evidence_dir(root))}{suggestion}")
 
 
-def _principles(root: Path, files: ReviewFiles) -> Sequence[Principle]:
+def review_principles(root: Path, files: ReviewFiles) -> Sequence[Principle]:
     """The review's principles, or the errors that keep its taxonomy from being read."""
     if files.taxonomy is None:
         taxonomy = str(layout.shown(layout.principles_file(root)))
@@ -263,7 +269,7 @@ def _disk_path(root: Path, loaded: LoadedFile[Source]) -> Path:
     return layout.evidence_dir(root) / loaded.path.name
 
 
-def _refuse_new_errors(files: ReviewFiles, changed: dict[Path, str]) -> None:
+def refuse_new_errors(files: ReviewFiles, changed: dict[Path, str]) -> None:
     """Refuse a change that adds any error to the review (errors it already had do not block it)."""
     before = {(str(p.path), p.message) for p in check(files).errors}
     after = check(with_changes(files, changed)).errors

@@ -81,7 +81,11 @@ class UnknownId(CrmError):
     """Raised when a command names a source, CMOC or principle that the review does not have."""
 
 
-class AmbiguousPrinciple(CrmError):
+class Ambiguous(CrmError):
+    """Raised when what was typed is the start of several names (principles, sources, choices)."""
+
+
+class AmbiguousPrinciple(Ambiguous):
     """Raised when a principle prefix matches more than one principle id."""
 
 
@@ -115,6 +119,18 @@ class NothingToAssess(CrmError):
 
 class UnsupportedLayout(CrmError):
     """Raised when ``crm add`` cannot place a CMOC in a file written in an unusual YAML layout."""
+
+
+class ChangedMeanwhile(CrmError):
+    """Raised when an entry changed on disk between being shown to a person and being written."""
+
+
+class NotConfirmed(CrmError):
+    """Raised when a command that needs a yes (``crm remove``) runs in a script without ``--yes``."""
+
+
+class WrongFlags(CrmError):
+    """Raised when ``crm edit`` is given flags for a source on a CMOC, or the other way round."""
 
 
 class FulltextUnreadable(CrmError):
