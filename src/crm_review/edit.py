@@ -129,7 +129,7 @@ def add_cmoc(root: Path, new: CmocInput) -> Added:
         loaded = _find_source(root, files, str(new.source))
         principles = review_principles(root, files)
         links = dict(resolve_link(token, principles) for token in new.principles)
-        taken = {cmoc.id for f in files.sources for cmoc in f.record.cmocs}
+        taken = files.cmoc_ids()  # from the outlines: building every record would cost more than the check
         if new.id is not None and new.id in taken:
             raise RefusedOverwrite(f"CMOC id `{new.id}` is already used; choose another --id or leave it out")
         new_id = new.id or next_cmoc_id(loaded.record.id, taken)
