@@ -16,7 +16,7 @@ from crm_review import layout
 from crm_review.errors import Problem
 from crm_review.load import LoadedFile, ReviewFiles
 from crm_review.model import Assessment, Review
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean, nearest
 
 
 @dataclass(frozen=True)
@@ -142,9 +142,8 @@ def assessment_problems(files: ReviewFiles) -> list[Problem]:
         seen[record.principle] = loaded
         if files.taxonomy is not None and record.principle not in known:
             line, col = loaded.at(("principle",))
-            hint = nearest(record.principle, known)
             message = f"unknown principle `{record.principle}`"
-            message += f": did you mean `{hint}`?" if hint else f"; the principles are {', '.join(known)}"
+            message += did_you_mean(record.principle, known, f"; the principles are {', '.join(known)}")
             problems.append(Problem(loaded.path, line, col, message))
             continue
         problems += _stale(loaded, linked.get(record.principle, ()), all_cmocs)

@@ -11,7 +11,7 @@ from crm_review import layout
 from crm_review.errors import Problem
 from crm_review.load import LoadedFile, ReviewFiles
 from crm_review.model import Source
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 
 
 def cross_file_problems(files: ReviewFiles) -> list[Problem]:
@@ -107,9 +107,8 @@ def _known_principles(files: ReviewFiles) -> list[Problem]:
                 if principle_id in known_set:
                     continue
                 line, col = loaded.at(("cmocs", c_index, "principles", where), key=cmoc.mapping_form)
-                hint = nearest(principle_id, known)
                 message = f"CMOC `{cmoc.id}`: unknown principle `{principle_id}`"
-                message += f": did you mean `{hint}`?" if hint else f"; the principles are {', '.join(known)}"
+                message += did_you_mean(principle_id, known, f"; the principles are {', '.join(known)}")
                 problems.append(Problem(loaded.path, line, col, message))
     return problems
 

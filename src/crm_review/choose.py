@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crm_review.errors import Ambiguous, UnknownId
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 
 
 def starting_with(token: str, options: Sequence[str]) -> list[str]:
@@ -32,9 +32,9 @@ def pick(token: str, options: Sequence[str], what: str) -> str:
     if matches:
         listed = ", ".join(matches[:8]) + (f" and {len(matches) - 8} more" if len(matches) > 8 else "")
         raise Ambiguous(f"{what} `{shown}` could be {listed}: write more of it")
-    hint = nearest(shown, options)
-    if hint:
-        raise UnknownId(f"unknown {what} `{shown}`: did you mean `{hint}`?")
+    suggestion = did_you_mean(shown, options)
+    if suggestion:
+        raise UnknownId(f"unknown {what} `{shown}`{suggestion}")
     if len(options) <= 8:
         raise UnknownId(f"unknown {what} `{shown}`: write one of {', '.join(options)}")
     raise UnknownId(f"unknown {what} `{shown}`")

@@ -33,7 +33,7 @@ from crm_review.importers import Skipped, clean_doi, plan_import, read_reference
 from crm_review.load import LoadedFile, ReviewFiles, load_review_files, read_text, with_changes
 from crm_review.model import DEFAULT_RELATION, RELATIONS, Principle, Relation, Source, strip_doi_prefix
 from crm_review.pipeline import check
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 from crm_review.yamltext import Located, dump, parse
 
 LOCK_TIMEOUT_SECONDS = 60
@@ -71,10 +71,7 @@ def resolve_principle(token: str, principles: Sequence[Principle]) -> str:
         return matches[0]
     if matches:
         raise AmbiguousPrinciple(f"principle `{token}` could be {' or '.join(matches)}: write more of it")
-    hint = nearest(token, ids)
-    if hint:
-        raise UnknownId(f"unknown principle `{token}`: did you mean `{hint}`?")
-    raise UnknownId(f"unknown principle `{token}`; the principles are {', '.join(ids)}")
+    raise UnknownId(f"unknown principle `{token}`" + did_you_mean(token, ids, f"; the principles are {', '.join(ids)}"))
 
 
 def resolve_link(token: str, principles: Sequence[Principle]) -> tuple[str, Relation]:
@@ -94,10 +91,9 @@ def resolve_link(token: str, principles: Sequence[Principle]) -> tuple[str, Rela
         raise AmbiguousPrinciple(
             f"relation `{relation_part.strip()}` could be {' or '.join(matches)}: write more of it"
         )
-    hint = nearest(wanted, list(RELATIONS))
     raise UnknownId(
         f"unknown relation `{relation_part.strip()}`"
-        + (f": did you mean `{hint}`?" if hint else f"; write {', '.join(RELATIONS)}")
+        + did_you_mean(wanted, RELATIONS, f"; write {', '.join(RELATIONS)}")
     )
 
 
@@ -252,8 +248,7 @@ def _find_source(root: Path, files: ReviewFiles, wanted: str) -> LoadedFile[Sour
     if broken:
         raise InvalidEvidence(broken)
     known = sorted(f.record.id for f in files.sources)
-    hint = nearest(wanted, known)
-    suggestion = f": did you mean `{hint}`?" if hint else " (see `crm list sources`)"
+    suggestion = did_you_mean(wanted, known, " (see `crm list sources`)")
     raise UnknownId(f"no source `{wanted}` in {layout.shown(layout.evidence_dir(root))}{suggestion}")
 
 

@@ -33,7 +33,7 @@ from crm_review.model import (
     Taxonomy,
 )
 from crm_review.progress import advance
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean, nearest
 from crm_review.yamltext import Loc, Located, YamlProblems, decode, describe_character, parse, plain_data
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -474,8 +474,7 @@ def _value_message(error: ErrorDetails, loc: Loc, located: Located) -> str:
         expected = ctx.get("expected", "")
         # pydantic writes "'a', 'b' or 'c'"; a choice may itself hold " or " ("no or very minor").
         allowed = re.findall(r"'([^']*)'", str(expected)) or [str(expected)]
-        hint = nearest(str(value), allowed)
-        return f"must be one of {', '.join(allowed)}, not `{value}`" + (f": did you mean `{hint}`?" if hint else "")
+        return f"must be one of {', '.join(allowed)}, not `{value}`" + did_you_mean(str(value), allowed)
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
         return f"should be a date written as YYYY-MM-DD, e.g. 2026-11-23, not `{value}`"
     if kind == "string_too_short":
@@ -568,10 +567,8 @@ def _scalar_mismatch(kind: str, text: str, yaml_kind: str, plain: bool, field: s
 
 def _unknown_key(key: str, model: type[BaseModel] | None) -> str:
     allowed = list(model.model_fields) if model else []
-    hint = nearest(key, allowed)
-    if hint:
-        return f"unknown key `{key}`: did you mean `{hint}`?"
-    return f"unknown key `{key}`: allowed here are " + ", ".join(f"`{name}`" for name in allowed)
+    listed = ", ".join(f"`{name}`" for name in allowed)
+    return f"unknown key `{key}`" + did_you_mean(key, allowed, f": allowed here are {listed}")
 
 
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:

@@ -200,11 +200,10 @@ def renumber(root: Path, old: str, new: str | None = None) -> Renumbered:
         files = load_review_files(root)
         found = [(f, i) for f in files.sources for i, cmoc in enumerate(f.record.cmocs) if cmoc.id == old]
         if not found:
-            from crm_review.suggest import nearest
+            from crm_review.suggest import did_you_mean
 
             known = sorted(c.id for f in files.sources for c in f.record.cmocs)
-            hint = nearest(old, known)
-            raise UnknownId(f"no CMOC `{old}`" + (f": did you mean `{hint}`?" if hint else " (see `crm list cmocs`)"))
+            raise UnknownId(f"no CMOC `{old}`" + did_you_mean(old, known, " (see `crm list cmocs`)"))
         taken = {c.id for f in files.sources for c in f.record.cmocs}
         loaded, index = found[-1]
         if new is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from crm_review.errors import UnknownId
 from crm_review.model import RELATIONS, Cmoc, Principle, Review, Source
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 
 Row = dict[str, Any]
 
@@ -140,5 +140,4 @@ def find(review: Review, wanted: str) -> Found:
             linked = tuple((s, c) for s, c in review.cmocs() if principle.id in c.principle_ids())
             return Found("principle", principle, linked=linked)
     every = [s.id for s in review.sources] + [c.id for _, c in review.cmocs()] + [p.id for p in review.principles]
-    hint = nearest(wanted, every)
-    raise UnknownId(f"no source, CMOC or principle `{wanted}`" + (f": did you mean `{hint}`?" if hint else ""))
+    raise UnknownId(f"no source, CMOC or principle `{wanted}`" + did_you_mean(wanted, every))

@@ -36,7 +36,7 @@ from crm_review.load import LoadedFile, ReviewFiles, load_record, load_review_fi
 from crm_review.model import Principle, Source, Taxonomy
 from crm_review.pipeline import check
 from crm_review.references import NAMES, REFERRERS, Kind, Reference, Rewrite, evidence_path, references
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 from crm_review.textedit import (
     apply,
     line_end,
@@ -81,8 +81,7 @@ def find_entry(files: ReviewFiles, entry_id: str) -> Entry:
     if broken:
         raise InvalidEvidence(broken)
     known = [f.record.id for f in files.sources] + [c.id for f in files.sources for c in f.record.cmocs]
-    hint = nearest(entry_id, known)
-    suggestion = f": did you mean `{hint}`?" if hint else " (see `crm list sources` and `crm list cmocs`)"
+    suggestion = did_you_mean(entry_id, known, " (see `crm list sources` and `crm list cmocs`)")
     raise UnknownId(f"no source or CMOC `{entry_id}` in this review{suggestion}")
 
 
@@ -486,8 +485,7 @@ def _renames(files: ReviewFiles, kind: Kind, old: str, new: str) -> dict[Kind, d
         ids = [c.id for f in files.sources for c in f.record.cmocs]
         taken = ids
     if old not in ids:
-        hint = nearest(old, ids)
-        raise UnknownId(f"no {NAMES[kind]} `{old}`" + (f": did you mean `{hint}`?" if hint else ""))
+        raise UnknownId(f"no {NAMES[kind]} `{old}`" + did_you_mean(old, ids))
     if new in taken:
         raise UnknownId(f"{NAMES[kind]} `{new}` already exists: choose another id")
     renames: dict[Kind, dict[str, str]] = {kind: {old: new}}

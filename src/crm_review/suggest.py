@@ -14,3 +14,12 @@ def nearest(word: str, choices: Iterable[str]) -> str | None:
         return folded[word.casefold()]
     matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "") -> str:
+    """``: did you mean `choice`?`` for the nearest choice, or ``otherwise`` when none is close.
+
+    The one place the suggestion is worded; every message that offers one appends this.
+    """
+    hint = nearest(word, choices)
+    return f": did you mean `{hint}`?" if hint else otherwise

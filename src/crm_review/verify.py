@@ -23,7 +23,7 @@ from crm_review.errors import FulltextUnreadable, HasProblems, InvalidEvidence, 
 from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review, Source
 from crm_review.pipeline import check
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 from crm_review.yamltext import Loc
 
 Status = Literal["verified", "approximate", "not-found", "unchecked"]
@@ -504,12 +504,12 @@ def _verify(
     for path in fulltext.unclaimed(available, ids):
         if path.resolve() in named:
             continue
-        hint = nearest(path.stem, ids)
+        named_after = [f"{source_id}{path.suffix}" for source_id in ids]
         problems.append(
             Problem(
                 layout.shown(path),
                 message=f"no source has the id `{path.stem}`"
-                + (f": did you mean `{hint}{path.suffix}`?" if hint else ": name the file after its source's id"),
+                + did_you_mean(path.name, named_after, ": name the file after its source's id"),
                 severity="warning",
             )
         )
