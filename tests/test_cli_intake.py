@@ -271,3 +271,18 @@ def test_imported_stubs_validate_and_can_be_coded(tmp_path: Path, runner: CliRun
     result = runner.invoke(app, ["add", "cmoc", "--review", str(root), *flags], catch_exceptions=False)
     assert result.exit_code == 0
     assert validate(root).errors == ()
+
+
+def test_a_bad_value_for_a_new_source_names_the_value_not_a_file_that_does_not_exist(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """`crm add source --doi '<bad>'` says the new source's DOI is wrong; no evidence file is named or written."""
+    root = write_review(tmp_path, {})
+    result = runner.invoke(
+        app,
+        ["add", "source", "-r", str(root), "--title", "T", "--author", "Doe, Jane", "--doi", "10.1/x<b>", "--no-input"],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("the new source: error: `doi` is wrong: `10.1/x<b>` does not look like a DOI")
+    assert "doe-nd.yaml" not in result.output
+    assert sorted(p.name for p in (root / "evidence").iterdir()) == []

@@ -111,9 +111,20 @@ def add_source(root: Path, new: SourceInput) -> Added:
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
         # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
         text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
-        refuse_new_errors(files, {path: text})
+        try:
+            refuse_new_errors(files, {path: text})
+        except InvalidEvidence as exc:
+            # The file does not exist yet: name what the user typed, not a place they cannot open.
+            shown = layout.shown(path)
+            raise InvalidEvidence(
+                [replace(p, path=NEW_SOURCE, line=None, col=None) if p.path == shown else p for p in exc.problems]
+            ) from None
         write_atomic(path, text)
     return Added(layout.shown(path), new_id)
+
+
+NEW_SOURCE = Path("the new source")
+"""Where a problem of a source not yet written is said to stand: in what the user gave."""
 
 
 def add_cmoc(root: Path, new: CmocInput) -> Added:
