@@ -7,7 +7,7 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from enum import StrEnum
@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from crm_review import report
-from crm_review.errors import CrmError, InvalidEvidence
+from crm_review.errors import CrmError, InvalidEvidence, Problem
 from crm_review.escape import json_text, visible
 
 if TYPE_CHECKING:  # edit.py pulls in the importers; commands import it only when they run
@@ -134,6 +134,13 @@ class ProblemFormat(StrEnum):
     github = "github"
 
 
+def _print_problems(problems: Sequence[Problem], output_format: ProblemFormat) -> None:
+    """One line per problem: `file:line:col: severity: message`, or as GitHub annotations."""
+    lines = report.as_github(problems) if output_format is ProblemFormat.github else report.as_text(problems)
+    for line in lines:
+        _echo(line)
+
+
 @app.command()
 def validate(
     review: ReviewDir = Path(),
@@ -154,13 +161,7 @@ def validate(
     if output_format is ProblemFormat.json:
         _write(report.as_json(result.problems))
     else:
-        lines = (
-            report.as_github(result.problems)
-            if output_format is ProblemFormat.github
-            else report.as_text(result.problems)
-        )
-        for line in lines:
-            _echo(line)
+        _print_problems(result.problems, output_format)
     if output_format is ProblemFormat.text:
         summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         if not result.errors:
@@ -205,13 +206,7 @@ def verify(
     if output_format is ProblemFormat.json:
         _echo_json(result.as_json())
     else:
-        lines = (
-            report.as_github(result.problems)
-            if output_format is ProblemFormat.github
-            else report.as_text(result.problems)
-        )
-        for line in lines:
-            _echo(line)
+        _print_problems(result.problems, output_format)
     if output_format is ProblemFormat.text:
         _stderr().print(escape(result.summary()))
     if result.failed(strict=strict):
