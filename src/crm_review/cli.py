@@ -344,6 +344,15 @@ def add_source(
     setting: Annotated[str | None, typer.Option()] = None,
     relevance: Annotated[RatingChoice | None, typer.Option(help="Appraisal: relevance.")] = None,
     rigour: Annotated[RatingChoice | None, typer.Option(help="Appraisal: rigour.")] = None,
+    abstract: Annotated[str | None, typer.Option(help="The abstract.")] = None,
+    keywords: Annotated[
+        list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    fulltext: Annotated[
+        str | None, typer.Option(help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt).")
+    ] = None,
+    first_page: Annotated[int | None, typer.Option(help="The printed number of the PDF's first page.")] = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
 ) -> None:
@@ -351,23 +360,14 @@ def add_source(
     from crm_review.edit import add_source as run_add_source
     from crm_review.entries import SourceInput
 
+    # Spelled out rather than derived from model.Source, so that `crm` starts without pydantic;
+    # tests/test_cli_intake.py checks that every field of a source has its option here and in `crm edit`.
     given = SourceInput(
-        title=title,
-        authors=tuple(authors or ()),
-        year=year,
-        id=source_id,
-        journal=journal,
-        volume=volume,
-        issue=issue,
-        pages=pages,
-        doi=doi,
-        url=url,
-        design=design,
-        countries=tuple(countries or ()),
-        setting=setting,
-        relevance=relevance.value if relevance else None,
-        rigour=rigour.value if rigour else None,
-    )
+        id=source_id, title=title, authors=tuple(authors or ()), year=year, journal=journal, volume=volume,
+        issue=issue, pages=pages, doi=doi, url=url, design=design, countries=tuple(countries or ()),
+        setting=setting, relevance=relevance and relevance.value, rigour=rigour and rigour.value, abstract=abstract, keywords=tuple(keywords or ()),
+        notes=notes, fulltext=fulltext, first_page=first_page,
+    )  # fmt: skip
     with reported():
         if given.missing() and _may_ask(no_input):
             from crm_review.prompts import Asker, ask_source
@@ -650,6 +650,13 @@ def edit(
     setting: Annotated[str | None, typer.Option()] = None,
     relevance: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of relevance.")] = None,
     rigour: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of rigour.")] = None,
+    abstract: Annotated[str | None, typer.Option(help="Source: the abstract.")] = None,
+    keywords: Annotated[
+        list[str] | None,
+        typer.Option("--keyword", metavar="WORDS", help="Source: its keywords, replacing the old ones."),
+    ] = None,
+    fulltext: Annotated[str | None, typer.Option(help="Source: the full text's path.")] = None,
+    first_page: Annotated[int | None, typer.Option(help="Source: the printed number of the PDF's first page.")] = None,
     context: Annotated[str | None, typer.Option(help="CMOC: in which circumstances.")] = None,
     resource: Annotated[str | None, typer.Option(help="CMOC: the resource offered.")] = None,
     response: Annotated[str | None, typer.Option(help="CMOC: how people respond.")] = None,
@@ -693,8 +700,9 @@ def edit(
         "title": title, "authors": tuple(authors) if authors is not None else None, "year": year,
         "journal": journal, "volume": volume, "issue": issue, "pages": pages, "doi": doi, "url": url,
         "design": design, "countries": tuple(countries) if countries is not None else None, "setting": setting,
-        "relevance": relevance.value if relevance else None, "rigour": rigour.value if rigour else None,
-        "notes": notes,
+        "relevance": relevance and relevance.value, "rigour": rigour and rigour.value, "abstract": abstract,
+        "keywords": tuple(keywords) if keywords is not None else None, "notes": notes, "fulltext": fulltext,
+        "first_page": first_page,
     }  # fmt: skip
     cmoc_changes = CmocChanges(
         context=context,

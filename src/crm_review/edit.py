@@ -110,7 +110,7 @@ def add_source(root: Path, new: SourceInput) -> Added:
         if new.id in taken or path.exists():
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
         # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
-        text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
+        text = dump(new.replace(doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
         try:
             refuse_new_errors(files, {path: text})
         except InvalidEvidence as exc:
@@ -168,7 +168,7 @@ def import_references(root: Path, export: Path, fmt: str | None = None, *, dry_r
         texts: dict[Path, str] = {}
         created = []
         for new_id, reference in plan.create:
-            stub = replace(reference, doi=clean_doi(reference.doi))
+            stub = reference.replace(doi=clean_doi(reference.doi))
             if reference.doi and stub.doi is None:
                 notes.append(f"{new_id}: `{reference.doi}` is not a DOI, so it was left out")
             path = layout.evidence_dir(root) / f"{new_id}.yaml"

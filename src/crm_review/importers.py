@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -127,8 +127,8 @@ def _titled(title: str | None) -> str:
 
 def _check_stub(reference: SourceInput) -> None:
     """The stub ``reference`` becomes must be a valid source: say which field is not, in the user's words."""
-    for name, value in vars(reference).items():
-        for text in value if isinstance(value, tuple) else (value,):
+    for name, value in reference.items():
+        for text in value if isinstance(value, tuple | list) else (value,):
             if isinstance(text, str) and (bad := first_invisible(text)) is not None:
                 raise _BadRecord(
                     f"its {name} holds the control character {visible(bad)} (invisible, often pasted from a PDF):"
@@ -138,7 +138,7 @@ def _check_stub(reference: SourceInput) -> None:
         return  # skipped as untitled, never written
     # The stub is checked by the very loader that will read it back, so every rule of the evidence
     # format applies here, and its problem is told against the export, not the file not yet written.
-    stub = dump(replace(reference, doi=clean_doi(reference.doi)).record("imported"))
+    stub = dump(reference.replace(doi=clean_doi(reference.doi)).record("imported"))
     loaded = load_record(stub, Path("imported.yaml"), Source)
     errors = [problem for problem in loaded if problem.severity == "error"] if isinstance(loaded, list) else []
     if errors:
