@@ -16,7 +16,7 @@ from crm_review import layout
 from crm_review.errors import Problem
 from crm_review.load import LoadedFile, ReviewFiles
 from crm_review.model import Assessment, Review
-from crm_review.suggest import did_you_mean, nearest
+from crm_review.suggest import did_you_mean, did_you_mean_each
 
 
 @dataclass(frozen=True)
@@ -219,9 +219,7 @@ def _stale(loaded: LoadedFile[Assessment], linked: Sequence[str], all_cmocs: Col
     # A mistyped id in `cmocs:` shows as one "no longer linked" and its true id as one "added".
     missing = [c for c in found.dropped if c not in all_cmocs]
     typos = missing if len(missing) <= LISTED_IDS else []  # many missing ids are removals, not typos
-    hints = [f"`{c}` -> `{hint}`" for c in typos if (hint := nearest(c, found.added))]
-    if hints:
-        message += f" (did you mean {', '.join(hints)}?)"
+    message += did_you_mean_each(typos, found.added)
     message += f": it may be out of date; review it with `crm assess {loaded.record.principle}`"
     return [Problem(loaded.path, line, col, message, "warning")]
 
