@@ -205,13 +205,12 @@ def append_cmoc(text: str, located: Located, entry: dict[str, Any]) -> str:
     indent = text[line_start : first.index].rfind("-")
     indent = 2 if indent < 0 else indent
     last_end = located.value_ends[("cmocs", len(items) - 1)].index
-    if last_end > 0 and text[last_end - 1] == "\n":
+    if last_end == len(text) or text[last_end - 1] == "\n":  # the item ends at a line's end (the file's too)
         insert_at = _before_dedented_trailer(text, last_end, indent)
-        prefix = ""
-    else:
+    else:  # a flow item, perhaps with a comment after it on its line
         line_end = text.find("\n", last_end)
         insert_at = len(text) if line_end == -1 else line_end + 1
-        prefix = newline if line_end == -1 else ""
+    prefix = newline if insert_at > 0 and text[insert_at - 1] != "\n" else ""  # a last line without its newline
     spaced = len(items) < 2 or _blank_line_before(text, located.value_starts[("cmocs", 1)].index)
     separator = newline if spaced else ""
     return text[:insert_at] + prefix + separator + _block(entry, indent, newline) + text[insert_at:]
