@@ -27,7 +27,6 @@ from crm_review.load import load_record
 from crm_review.model import DOI_PATTERN, Source, strip_doi_prefix
 from crm_review.yamltext import dump
 
-FORMATS = ("ris", "bibtex", "csl-json")
 # Zotero's CSL-JSON of 10,000 records with abstracts is about 30 MB.
 MAX_EXPORT_BYTES = 200_000_000
 _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json"}
@@ -81,8 +80,7 @@ def read_references(path: Path, fmt: str | None = None) -> list[SourceInput]:
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"{path}: not UTF-8 text; export it again choosing UTF-8 as the encoding") from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    readers = {"ris": _read_ris, "bibtex": _read_bibtex, "csl-json": _read_csl_json}
-    records = readers[fmt](text, path)
+    records = _READERS[fmt](text, path)
     if not records:
         raise ImportFailed(f"{path}: no {_FORMAT_NAMES[fmt]} records in this file: {_EXPECTED[fmt]}")
     references = []
@@ -483,3 +481,12 @@ def _from_csl(item: dict[str, Any]) -> SourceInput:
         abstract=_csl_text(item, "abstract"),
         keywords=tuple(k for k in (_text(k) for k in re.split(r"[,;]", keywords)) if k),
     )
+
+
+_READERS: dict[str, Callable[[str, Path], list[_Record]]] = {
+    "ris": _read_ris,
+    "bibtex": _read_bibtex,
+    "csl-json": _read_csl_json,
+}
+FORMATS = tuple(_READERS)
+"""The exports `crm import --format` reads (the CLI spells them out to start light; a test keeps them equal)."""

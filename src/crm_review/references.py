@@ -20,7 +20,6 @@ from crm_review.model import Source
 from crm_review.textedit import Splice, replace_key, replace_scalar
 
 Kind = Literal["principle", "source", "cmoc"]
-KINDS: tuple[Kind, ...] = ("principle", "source", "cmoc")
 NAMES: dict[Kind, str] = {"principle": "principle", "source": "source", "cmoc": "CMOC"}
 """Each kind as messages name it."""
 
