@@ -134,20 +134,37 @@ class ProblemFormat(StrEnum):
     github = "github"
 
 
-def _print_problems(problems: Sequence[Problem], output_format: ProblemFormat) -> None:
-    """One line per problem: `file:line:col: severity: message`, or as GitHub annotations."""
-    lines = report.as_github(problems) if output_format is ProblemFormat.github else report.as_text(problems)
-    for line in lines:
-        _echo(line)
+ProblemFormatOption = Annotated[
+    ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")]
+
+
+def _report_check(
+    problems: Sequence[Problem], output_format: ProblemFormat, as_json: object, summary: str, *, failed: bool
+) -> None:
+    """The end of `crm validate` and `crm verify`: the problems in the format asked for, then exit 1 if they fail.
+
+    Text is one line per problem (`file:line:col: severity: message`) and a summary on stderr; github is
+    one annotation per problem; json is ``as_json``.
+    """
+    if output_format is ProblemFormat.json:
+        _echo_json(as_json)
+    else:
+        lines = report.as_github(problems) if output_format is ProblemFormat.github else report.as_text(problems)
+        for line in lines:
+            _echo(line)
+    if output_format is ProblemFormat.text:
+        _stderr().print(escape(summary))
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
 def validate(
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
-    ] = ProblemFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    output_format: ProblemFormatOption = ProblemFormat.text,
+    strict: Strict = False,
     no_cache: NoCache = False,
 ) -> None:
     """Check the evidence and configs.
@@ -158,17 +175,11 @@ def validate(
 
     with reported(), _progress(machine_output=output_format is not ProblemFormat.text):
         result = run_validation(review, use_cache=not no_cache)
-    if output_format is ProblemFormat.json:
-        _write(report.as_json(result.problems))
-    else:
-        _print_problems(result.problems, output_format)
-    if output_format is ProblemFormat.text:
-        summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if not result.errors:
-            summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
-        _stderr().print(summary)
-    if result.failed(strict=strict):
-        raise typer.Exit(1)
+    summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+    if not result.errors:
+        summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
+    as_json = {"problems": report.as_records(result.problems)}
+    _report_check(result.problems, output_format, as_json, summary, failed=result.failed(strict=strict))
 
 
 @app.command()
@@ -183,10 +194,8 @@ def verify(
             file_okay=False,
         ),
     ] = None,
-    output_format: Annotated[
-        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
-    ] = ProblemFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    output_format: ProblemFormatOption = ProblemFormat.text,
+    strict: Strict = False,
 ) -> None:
     """Check every quote against the full text it quotes.
 
@@ -203,14 +212,9 @@ def verify(
 
     with reported():
         result = verify_review(review, fulltext, reading if console.is_terminal else None)
-    if output_format is ProblemFormat.json:
-        _echo_json(result.as_json())
-    else:
-        _print_problems(result.problems, output_format)
-    if output_format is ProblemFormat.text:
-        _stderr().print(escape(result.summary()))
-    if result.failed(strict=strict):
-        raise typer.Exit(1)
+    _report_check(
+        result.problems, output_format, result.as_json(), result.summary(), failed=result.failed(strict=strict)
+    )
 
 
 # --- getting evidence in -----------------------------------------------------------------------
@@ -322,37 +326,96 @@ class RelationChoice(StrEnum):
     refines = "refines"
 
 
+# The fields of a source and of a CMOC as options, one definition each, shared by `crm add` and `crm edit`.
+# Spelled out rather than derived from model.Source, so that `crm` starts without pydantic: a test
+# (tests/test_cli_intake.py) fails when a field of a source has no option in either command.
+TitleOption = Annotated[str | None, typer.Option("--title", help="The title.")]
+AuthorsOption = Annotated[
+    list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
+]
+YearOption = Annotated[int | None, typer.Option("--year", help="The year of publication.")]
+JournalOption = Annotated[str | None, typer.Option("--journal", help="The journal.")]
+VolumeOption = Annotated[str | None, typer.Option("--volume")]
+IssueOption = Annotated[str | None, typer.Option("--issue")]
+PagesOption = Annotated[str | None, typer.Option("--pages")]
+DoiOption = Annotated[str | None, typer.Option("--doi", help="e.g. 10.1111/hex.12996")]
+UrlOption = Annotated[str | None, typer.Option("--url")]
+DesignOption = Annotated[str | None, typer.Option("--design", help="The study design.")]
+CountriesOption = Annotated[
+    list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
+]
+SettingOption = Annotated[str | None, typer.Option("--setting")]
+RelevanceOption = Annotated[RatingChoice | None, typer.Option("--relevance", help="Appraisal: relevance.")]
+RigourOption = Annotated[RatingChoice | None, typer.Option("--rigour", help="Appraisal: rigour.")]
+AbstractOption = Annotated[str | None, typer.Option("--abstract", help="The abstract.")]
+KeywordsOption = Annotated[
+    list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
+]
+FulltextOption = Annotated[
+    str | None,
+    typer.Option("--fulltext", help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)."),
+]
+FirstPageOption = Annotated[
+    int | None, typer.Option("--first-page", help="The printed number of the PDF's first page.")
+]
+ContextOption = Annotated[str | None, typer.Option("--context", help="In which circumstances.")]
+ResourceOption = Annotated[str | None, typer.Option("--resource", help="Mechanism: the resource offered.")]
+ResponseOption = Annotated[str | None, typer.Option("--response", help="Mechanism: how people respond.")]
+OutcomeOption = Annotated[str | None, typer.Option("--outcome", help="What follows.")]
+DirectionOption = Annotated[DirectionChoice | None, typer.Option("--direction", help="positive, negative or mixed.")]
+PrinciplesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--principle",
+        metavar="ID[=RELATION]",
+        help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
+    ),
+]
+QuotesOption = Annotated[
+    list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
+]
+LocatorsOption = Annotated[
+    list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
+]
+NotesOption = Annotated[str | None, typer.Option("--notes", help="Free text.")]
+ThemesOption = Annotated[
+    list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
+]
+
+
+def _quote_pairs(quotes: list[str] | None, locators: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """Each --quote with its --locator, or a usage error when they do not pair up."""
+    quotes, locators = quotes or [], locators or []
+    if len(quotes) != len(locators):
+        raise typer.BadParameter(
+            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
+        )
+    return tuple(zip(quotes, locators, strict=True))
+
+
 @add_app.command("source")
 def add_source(
     review: ReviewDir = Path(),
     source_id: Annotated[str | None, typer.Option("--id", help="The id (default: first author and year).")] = None,
-    title: Annotated[str | None, typer.Option(help="The title.")] = None,
-    authors: Annotated[
-        list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
-    ] = None,
-    year: Annotated[int | None, typer.Option(help="The year of publication.")] = None,
-    journal: Annotated[str | None, typer.Option()] = None,
-    volume: Annotated[str | None, typer.Option()] = None,
-    issue: Annotated[str | None, typer.Option()] = None,
-    pages: Annotated[str | None, typer.Option()] = None,
-    doi: Annotated[str | None, typer.Option(help="e.g. 10.1111/hex.12996")] = None,
-    url: Annotated[str | None, typer.Option()] = None,
-    design: Annotated[str | None, typer.Option(help="The study design.")] = None,
-    countries: Annotated[
-        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
-    ] = None,
-    setting: Annotated[str | None, typer.Option()] = None,
-    relevance: Annotated[RatingChoice | None, typer.Option(help="Appraisal: relevance.")] = None,
-    rigour: Annotated[RatingChoice | None, typer.Option(help="Appraisal: rigour.")] = None,
-    abstract: Annotated[str | None, typer.Option(help="The abstract.")] = None,
-    keywords: Annotated[
-        list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
-    ] = None,
-    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
-    fulltext: Annotated[
-        str | None, typer.Option(help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt).")
-    ] = None,
-    first_page: Annotated[int | None, typer.Option(help="The printed number of the PDF's first page.")] = None,
+    title: TitleOption = None,
+    authors: AuthorsOption = None,
+    year: YearOption = None,
+    journal: JournalOption = None,
+    volume: VolumeOption = None,
+    issue: IssueOption = None,
+    pages: PagesOption = None,
+    doi: DoiOption = None,
+    url: UrlOption = None,
+    design: DesignOption = None,
+    countries: CountriesOption = None,
+    setting: SettingOption = None,
+    relevance: RelevanceOption = None,
+    rigour: RigourOption = None,
+    abstract: AbstractOption = None,
+    keywords: KeywordsOption = None,
+    notes: NotesOption = None,
+    fulltext: FulltextOption = None,
+    first_page: FirstPageOption = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
 ) -> None:
@@ -360,8 +423,6 @@ def add_source(
     from crm_review.edit import add_source as run_add_source
     from crm_review.entries import SourceInput
 
-    # Spelled out rather than derived from model.Source, so that `crm` starts without pydantic;
-    # tests/test_cli_intake.py checks that every field of a source has its option here and in `crm edit`.
     given = SourceInput(
         id=source_id, title=title, authors=tuple(authors or ()), year=year, journal=journal, volume=volume,
         issue=issue, pages=pages, doi=doi, url=url, design=design, countries=tuple(countries or ()),
@@ -387,29 +448,16 @@ def add_cmoc(
     review: ReviewDir = Path(),
     source: Annotated[str | None, typer.Option(help="The id of the source the CMOC comes from.")] = None,
     cmoc_id: Annotated[str | None, typer.Option("--id", help="The id (default: <source>-N).")] = None,
-    context: Annotated[str | None, typer.Option(help="In which circumstances.")] = None,
-    resource: Annotated[str | None, typer.Option(help="Mechanism: the resource offered.")] = None,
-    response: Annotated[str | None, typer.Option(help="Mechanism: how people respond.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="What follows.")] = None,
-    direction: Annotated[DirectionChoice | None, typer.Option(help="positive, negative or mixed.")] = None,
-    principles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--principle",
-            metavar="ID[=RELATION]",
-            help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
-        ),
-    ] = None,
-    quotes: Annotated[
-        list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
-    ] = None,
-    locators: Annotated[
-        list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
-    ] = None,
-    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
-    themes: Annotated[
-        list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
-    ] = None,
+    context: ContextOption = None,
+    resource: ResourceOption = None,
+    response: ResponseOption = None,
+    outcome: OutcomeOption = None,
+    direction: DirectionOption = None,
+    principles: PrinciplesOption = None,
+    quotes: QuotesOption = None,
+    locators: LocatorsOption = None,
+    notes: NotesOption = None,
+    themes: ThemesOption = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
 ) -> None:
@@ -420,11 +468,6 @@ def add_cmoc(
     from crm_review.edit import add_cmoc as run_add_cmoc
     from crm_review.entries import CmocInput
 
-    quotes, locators = quotes or [], locators or []
-    if len(quotes) != len(locators):
-        raise typer.BadParameter(
-            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
-        )
     given = CmocInput(
         source=source,
         context=context,
@@ -433,7 +476,7 @@ def add_cmoc(
         outcome=outcome,
         direction=direction.value if direction else None,
         principles=tuple(principles or ()),
-        quotes=tuple(zip(quotes, locators, strict=True)),
+        quotes=_quote_pairs(quotes, locators),
         notes=notes,
         themes=tuple(themes or ()),
         id=cmoc_id,
@@ -632,54 +675,42 @@ def show(
 def edit(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="A source or CMOC id.")],
     review: ReviewDir = Path(),
-    title: Annotated[str | None, typer.Option(help="Source: the title.")] = None,
-    authors: Annotated[
-        list[str] | None, typer.Option("--author", metavar="NAME", help='Source: "Family, Given"; repeat for each.')
-    ] = None,
-    year: Annotated[int | None, typer.Option(help="Source: the year of publication.")] = None,
-    journal: Annotated[str | None, typer.Option(help='Source fields: give "" to remove one.')] = None,
-    volume: Annotated[str | None, typer.Option()] = None,
-    issue: Annotated[str | None, typer.Option()] = None,
-    pages: Annotated[str | None, typer.Option()] = None,
-    doi: Annotated[str | None, typer.Option()] = None,
-    url: Annotated[str | None, typer.Option()] = None,
-    design: Annotated[str | None, typer.Option()] = None,
-    countries: Annotated[
-        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Source: repeat for each country.")
-    ] = None,
-    setting: Annotated[str | None, typer.Option()] = None,
-    relevance: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of relevance.")] = None,
-    rigour: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of rigour.")] = None,
-    abstract: Annotated[str | None, typer.Option(help="Source: the abstract.")] = None,
-    keywords: Annotated[
-        list[str] | None,
-        typer.Option("--keyword", metavar="WORDS", help="Source: its keywords, replacing the old ones."),
-    ] = None,
-    fulltext: Annotated[str | None, typer.Option(help="Source: the full text's path.")] = None,
-    first_page: Annotated[int | None, typer.Option(help="Source: the printed number of the PDF's first page.")] = None,
-    context: Annotated[str | None, typer.Option(help="CMOC: in which circumstances.")] = None,
-    resource: Annotated[str | None, typer.Option(help="CMOC: the resource offered.")] = None,
-    response: Annotated[str | None, typer.Option(help="CMOC: how people respond.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="CMOC: what follows.")] = None,
-    direction: Annotated[DirectionChoice | None, typer.Option(help="CMOC: positive, negative or mixed.")] = None,
-    principles: Annotated[
-        list[str] | None,
-        typer.Option("--principle", metavar="ID[=RELATION]", help="CMOC: its principles, replacing the old ones."),
-    ] = None,
+    title: TitleOption = None,
+    authors: AuthorsOption = None,
+    year: YearOption = None,
+    journal: JournalOption = None,
+    volume: VolumeOption = None,
+    issue: IssueOption = None,
+    pages: PagesOption = None,
+    doi: DoiOption = None,
+    url: UrlOption = None,
+    design: DesignOption = None,
+    countries: CountriesOption = None,
+    setting: SettingOption = None,
+    relevance: RelevanceOption = None,
+    rigour: RigourOption = None,
+    abstract: AbstractOption = None,
+    keywords: KeywordsOption = None,
+    fulltext: FulltextOption = None,
+    first_page: FirstPageOption = None,
+    context: ContextOption = None,
+    resource: ResourceOption = None,
+    response: ResponseOption = None,
+    outcome: OutcomeOption = None,
+    direction: DirectionOption = None,
+    principles: PrinciplesOption = None,
     relations: Annotated[
         list[str] | None,
         typer.Option(
-            "--relation", metavar="ID=RELATION", help="CMOC: link one principle so (e.g. motivations=refines)."
+            "--relation",
+            metavar="ID=RELATION",
+            help="Link one principle so, leaving the others (e.g. motivations=refines).",
         ),
     ] = None,
-    quotes: Annotated[
-        list[str] | None, typer.Option("--quote", metavar="TEXT", help="CMOC: its quotes, replacing the old ones.")
-    ] = None,
-    locators: Annotated[list[str] | None, typer.Option("--locator", metavar="WHERE", help="One per --quote.")] = None,
-    notes: Annotated[str | None, typer.Option(help='Source or CMOC: free text ("" removes it).')] = None,
-    themes: Annotated[
-        list[str] | None, typer.Option("--theme", metavar="TAG", help="CMOC: its themes, replacing the old ones.")
-    ] = None,
+    quotes: QuotesOption = None,
+    locators: LocatorsOption = None,
+    themes: ThemesOption = None,
+    notes: NotesOption = None,
     editor: Annotated[bool, typer.Option("--editor", help="Open only this entry in $EDITOR.")] = False,
     no_input: NoInput = False,
     as_json: AsJson = False,
@@ -687,15 +718,13 @@ def edit(
     """Change a source or a CMOC.
 
     At a terminal, asks each field with its current value ready to edit, shows what changes and asks a
-    last yes/no. Flags change fields directly (for scripts). The rest of the file stays as it was.
+    last yes/no. Flags change fields directly (for scripts): --title to --first-page those of a source,
+    --context to --theme those of a CMOC, --notes either. A repeated flag (--author, --principle,
+    --quote...) replaces the whole list; "" removes an optional field. The rest of the file stays as it was.
     """
     from crm_review.entries import CmocChanges, SourceChanges
 
-    quotes, locators = quotes or [], locators or []
-    if len(quotes) != len(locators):
-        raise typer.BadParameter(
-            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
-        )
+    quote_pairs = _quote_pairs(quotes, locators)
     source_values = {
         "title": title, "authors": tuple(authors) if authors is not None else None, "year": year,
         "journal": journal, "volume": volume, "issue": issue, "pages": pages, "doi": doi, "url": url,
@@ -710,7 +739,7 @@ def edit(
         response=response,
         outcome=outcome,
         direction=direction.value if direction else None,
-        quotes=tuple(zip(quotes, locators, strict=True)),
+        quotes=quote_pairs,
         notes=notes,
         themes=tuple(themes) if themes is not None else None,
     )
@@ -1078,6 +1107,12 @@ class ChangeFormat(StrEnum):
     json = "json"
 
 
+ChangeFormatOption = Annotated[
+    ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a report or a pull request, json.")
+]
+ChangesFile = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")]
+
+
 def _print_markdown(text: str) -> None:
     """Markdown drawn by rich at a terminal; the Markdown itself when piped or written to a file."""
     console = Console(highlight=False)
@@ -1099,10 +1134,8 @@ def diff(
         str | None, typer.Argument(metavar="HEAD", help="A git revision (default: the files as they are now).")
     ] = None,
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a pull request, json.")
-    ] = ChangeFormat.rich,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output_format: ChangeFormatOption = ChangeFormat.rich,
+    output: ChangesFile = None,
 ) -> None:
     """Show what changed in the review between two git revisions.
 
@@ -1115,16 +1148,16 @@ def diff(
     with reported():
         changes = compare(review, base, head)
         text = diffreport.as_json(changes) if output_format is ChangeFormat.json else diffreport.as_markdown(changes)
-        if output is not None:
-            from crm_review.files import write_atomic
-
-            write_atomic(output, text)
     _show_changes(text, output_format, output)
 
 
 def _show_changes(text: str, output_format: ChangeFormat, output: Path | None) -> None:
-    """What `crm diff` and `crm log` print: where the report went, or the report itself in its format."""
+    """The report of `crm diff` and `crm log`: written to ``output`` (saying so), or printed in its format."""
     if output is not None:
+        from crm_review.files import write_atomic
+
+        with reported():
+            write_atomic(output, text)
         _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
         _print_markdown(text)
@@ -1140,10 +1173,8 @@ def log(
         str, typer.Argument(metavar="REVISION", help="Show the history up to this git revision.")
     ] = "HEAD",
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for the report, json.")
-    ] = ChangeFormat.rich,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output_format: ChangeFormatOption = ChangeFormat.rich,
+    output: ChangesFile = None,
 ) -> None:
     """The history of the principles and their evidence.
 
@@ -1154,10 +1185,6 @@ def log(
     with reported():
         entries = history.review_log(review, revision)
         text = history.as_json(entries) if output_format is ChangeFormat.json else history.as_markdown(entries)
-        if output is not None:
-            from crm_review.files import write_atomic
-
-            write_atomic(output, text)
     _show_changes(text, output_format, output)
 
 
