@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from types import NoneType, UnionType
 from typing import Annotated, Literal, Union, get_args, get_origin
 
@@ -235,9 +236,12 @@ class Cmoc(Record):
     notes: Prose | None = None
     themes: list[Tag] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def links(self) -> tuple[tuple[str, Relation], ...]:
-        """Each principle with how this CMOC bears on it, in the order written; the list form supports."""
+        """Each principle with how this CMOC bears on it, in the order written; the list form supports.
+
+        Worked out once per record (records never change): the analysis and every document read it.
+        """
         if isinstance(self.principles, dict):
             return tuple(self.principles.items())
         return tuple((principle_id, DEFAULT_RELATION) for principle_id in self.principles)
