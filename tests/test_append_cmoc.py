@@ -25,7 +25,14 @@ from crm_review.errors import UnsupportedLayout
 from crm_review.yamltext import parse
 
 WORDS = st.sampled_from(["panels", "trust", "rural", "clinics", "citizens", "listen", "Doe", "Peru"])
-CMOC_LAYOUTS = ("absent", "null", "null-comment", "empty-flow", "empty-flow-comment", "block", "flow-items")
+ONE_LINE_LAYOUTS = {
+    "null": "cmocs:",
+    "null-comment": "cmocs:   # none yet",
+    "empty-flow": "cmocs: []",
+    "empty-flow-comment": "cmocs: []  # none yet",
+    "flow-items": "cmocs: [{id: doe-2020-1, context: x}]",
+}
+CMOC_LAYOUTS = ("absent", *ONE_LINE_LAYOUTS, "block")
 AFTER_THE_LIST = "# after the list"
 """A comment at the indentation of `cmocs:` below the list: it belongs to what follows, not to the list."""
 
@@ -76,16 +83,8 @@ def evidence_files(draw: st.DrawFn) -> EvidenceFile:
         lines.append("")
     layout = draw(st.sampled_from(CMOC_LAYOUTS) | st.just("block"))  # half of them lists: most branches are there
     trailer = spaced = False
-    if layout == "null":
-        lines.append("cmocs:")
-    elif layout == "null-comment":
-        lines.append("cmocs:   # none yet")
-    elif layout == "empty-flow":
-        lines.append("cmocs: []")
-    elif layout == "empty-flow-comment":
-        lines.append("cmocs: []  # none yet")
-    elif layout == "flow-items":
-        lines.append("cmocs: [{id: doe-2020-1, context: x}]")
+    if layout in ONE_LINE_LAYOUTS:
+        lines.append(ONE_LINE_LAYOUTS[layout])
     elif layout == "block":
         lines.append("cmocs:")
         indent = draw(st.sampled_from([0, 2, 4]))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import inspect
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -326,61 +327,103 @@ class RelationChoice(StrEnum):
     refines = "refines"
 
 
-# The fields of a source and of a CMOC as options, one definition each, shared by `crm add` and `crm edit`.
-# Spelled out rather than derived from model.Source, so that `crm` starts without pydantic: a test
-# (tests/test_cli_intake.py) fails when a field of a source has no option in either command.
-TitleOption = Annotated[str | None, typer.Option("--title", help="The title.")]
-AuthorsOption = Annotated[
-    list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
-]
-YearOption = Annotated[int | None, typer.Option("--year", help="The year of publication.")]
-JournalOption = Annotated[str | None, typer.Option("--journal", help="The journal.")]
-VolumeOption = Annotated[str | None, typer.Option("--volume")]
-IssueOption = Annotated[str | None, typer.Option("--issue")]
-PagesOption = Annotated[str | None, typer.Option("--pages")]
-DoiOption = Annotated[str | None, typer.Option("--doi", help="e.g. 10.1111/hex.12996")]
-UrlOption = Annotated[str | None, typer.Option("--url")]
-DesignOption = Annotated[str | None, typer.Option("--design", help="The study design.")]
-CountriesOption = Annotated[
-    list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
-]
-SettingOption = Annotated[str | None, typer.Option("--setting")]
-RelevanceOption = Annotated[RatingChoice | None, typer.Option("--relevance", help="Appraisal: relevance.")]
-RigourOption = Annotated[RatingChoice | None, typer.Option("--rigour", help="Appraisal: rigour.")]
-AbstractOption = Annotated[str | None, typer.Option("--abstract", help="The abstract.")]
-KeywordsOption = Annotated[
-    list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
-]
-FulltextOption = Annotated[
-    str | None,
-    typer.Option("--fulltext", help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)."),
-]
-FirstPageOption = Annotated[
-    int | None, typer.Option("--first-page", help="The printed number of the PDF's first page.")
-]
-ContextOption = Annotated[str | None, typer.Option("--context", help="In which circumstances.")]
-ResourceOption = Annotated[str | None, typer.Option("--resource", help="Mechanism: the resource offered.")]
-ResponseOption = Annotated[str | None, typer.Option("--response", help="Mechanism: how people respond.")]
-OutcomeOption = Annotated[str | None, typer.Option("--outcome", help="What follows.")]
-DirectionOption = Annotated[DirectionChoice | None, typer.Option("--direction", help="positive, negative or mixed.")]
-PrinciplesOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--principle",
-        metavar="ID[=RELATION]",
-        help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
-    ),
-]
-QuotesOption = Annotated[
-    list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
-]
-LocatorsOption = Annotated[
-    list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
-]
-NotesOption = Annotated[str | None, typer.Option("--notes", help="Free text.")]
-ThemesOption = Annotated[
-    list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
-]
+# --- the fields of a source and of a CMOC as options ----------------------------------------------------
+# One definition of each, given to `crm add source`, `crm add cmoc` and `crm edit` by `_with_options`, so
+# that a new field is written here once. Spelled out rather than derived from model.Source, so that `crm`
+# starts without pydantic: tests/test_cli_intake.py fails when a field of a source has no option here.
+
+SOURCE_OPTIONS: dict[str, object] = {
+    "title": Annotated[str | None, typer.Option("--title", help="The title.")],
+    "authors": Annotated[
+        list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
+    ],
+    "year": Annotated[int | None, typer.Option("--year", help="The year of publication.")],
+    "journal": Annotated[str | None, typer.Option("--journal", help="The journal.")],
+    "volume": Annotated[str | None, typer.Option("--volume")],
+    "issue": Annotated[str | None, typer.Option("--issue")],
+    "pages": Annotated[str | None, typer.Option("--pages")],
+    "doi": Annotated[str | None, typer.Option("--doi", help="e.g. 10.1111/hex.12996")],
+    "url": Annotated[str | None, typer.Option("--url")],
+    "design": Annotated[str | None, typer.Option("--design", help="The study design.")],
+    "countries": Annotated[
+        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
+    ],
+    "setting": Annotated[str | None, typer.Option("--setting")],
+    "relevance": Annotated[RatingChoice | None, typer.Option("--relevance", help="Appraisal: relevance.")],
+    "rigour": Annotated[RatingChoice | None, typer.Option("--rigour", help="Appraisal: rigour.")],
+    "abstract": Annotated[str | None, typer.Option("--abstract", help="The abstract.")],
+    "keywords": Annotated[
+        list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
+    ],
+    "notes": Annotated[str | None, typer.Option("--notes", help="Free text.")],
+    "fulltext": Annotated[
+        str | None,
+        typer.Option("--fulltext", help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)."),
+    ],
+    "first_page": Annotated[
+        int | None, typer.Option("--first-page", help="The printed number of the PDF's first page.")
+    ],
+}
+"""A source's fields as options, in the order of the evidence format; the keys are model.Source's names."""
+
+CMOC_OPTIONS: dict[str, object] = {
+    "context": Annotated[str | None, typer.Option("--context", help="In which circumstances.")],
+    "resource": Annotated[str | None, typer.Option("--resource", help="Mechanism: the resource offered.")],
+    "response": Annotated[str | None, typer.Option("--response", help="Mechanism: how people respond.")],
+    "outcome": Annotated[str | None, typer.Option("--outcome", help="What follows.")],
+    "direction": Annotated[DirectionChoice | None, typer.Option("--direction", help="positive, negative or mixed.")],
+    "principles": Annotated[
+        list[str] | None,
+        typer.Option(
+            "--principle",
+            metavar="ID[=RELATION]",
+            help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
+        ),
+    ],
+    "quotes": Annotated[
+        list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
+    ],
+    "locators": Annotated[
+        list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
+    ],
+    "notes": SOURCE_OPTIONS["notes"],
+    "themes": Annotated[
+        list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
+    ],
+}
+"""A CMOC's fields as options (the mechanism's resource and response apart, quotes paired with locators)."""
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _with_options(*groups: Mapping[str, object], after: str) -> Callable[[Command], Command]:
+    """Give a command the options of ``groups`` (one for a name in several), after its parameter ``after``.
+
+    typer reads a command's options from its signature: the signature is rewritten to hold them, and the
+    command takes their values as ``**fields``, by the names of the groups' keys.
+    """
+    options = {name: option for group in groups for name, option in group.items()}
+
+    def rewrite(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        at = [p.name for p in own].index(after) + 1
+        added = [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=option)
+            for name, option in options.items()
+        ]
+        command.__signature__ = signature.replace(parameters=[*own[:at], *added, *own[at:]])  # type: ignore[attr-defined]
+        return command
+
+    return rewrite
+
+
+def _values(fields: Mapping[str, object]) -> dict[str, Any]:
+    """The options' values as plain data: a choice as its text, a repeated option as a tuple, None if not given."""
+    return {
+        name: value.value if isinstance(value, StrEnum) else tuple(value) if isinstance(value, list) else value
+        for name, value in fields.items()
+    }
 
 
 def _quote_pairs(quotes: list[str] | None, locators: list[str] | None) -> tuple[tuple[str, str], ...]:
@@ -394,41 +437,19 @@ def _quote_pairs(quotes: list[str] | None, locators: list[str] | None) -> tuple[
 
 
 @add_app.command("source")
+@_with_options(SOURCE_OPTIONS, after="source_id")
 def add_source(
     review: ReviewDir = Path(),
     source_id: Annotated[str | None, typer.Option("--id", help="The id (default: first author and year).")] = None,
-    title: TitleOption = None,
-    authors: AuthorsOption = None,
-    year: YearOption = None,
-    journal: JournalOption = None,
-    volume: VolumeOption = None,
-    issue: IssueOption = None,
-    pages: PagesOption = None,
-    doi: DoiOption = None,
-    url: UrlOption = None,
-    design: DesignOption = None,
-    countries: CountriesOption = None,
-    setting: SettingOption = None,
-    relevance: RelevanceOption = None,
-    rigour: RigourOption = None,
-    abstract: AbstractOption = None,
-    keywords: KeywordsOption = None,
-    notes: NotesOption = None,
-    fulltext: FulltextOption = None,
-    first_page: FirstPageOption = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Add a source: a new evidence file, ready for CMOCs."""
     from crm_review.edit import add_source as run_add_source
     from crm_review.entries import SourceInput
 
-    given = SourceInput(
-        id=source_id, title=title, authors=tuple(authors or ()), year=year, journal=journal, volume=volume,
-        issue=issue, pages=pages, doi=doi, url=url, design=design, countries=tuple(countries or ()),
-        setting=setting, relevance=relevance and relevance.value, rigour=rigour and rigour.value, abstract=abstract, keywords=tuple(keywords or ()),
-        notes=notes, fulltext=fulltext, first_page=first_page,
-    )  # fmt: skip
+    given = SourceInput(id=source_id, **_values(fields))
     with reported():
         if given.missing() and _may_ask(no_input):
             from crm_review.prompts import Asker, ask_source
@@ -444,22 +465,14 @@ def add_source(
 
 
 @add_app.command("cmoc")
+@_with_options(CMOC_OPTIONS, after="cmoc_id")
 def add_cmoc(
     review: ReviewDir = Path(),
     source: Annotated[str | None, typer.Option(help="The id of the source the CMOC comes from.")] = None,
     cmoc_id: Annotated[str | None, typer.Option("--id", help="The id (default: <source>-N).")] = None,
-    context: ContextOption = None,
-    resource: ResourceOption = None,
-    response: ResponseOption = None,
-    outcome: OutcomeOption = None,
-    direction: DirectionOption = None,
-    principles: PrinciplesOption = None,
-    quotes: QuotesOption = None,
-    locators: LocatorsOption = None,
-    notes: NotesOption = None,
-    themes: ThemesOption = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Add a CMOC to a source.
 
@@ -468,18 +481,14 @@ def add_cmoc(
     from crm_review.edit import add_cmoc as run_add_cmoc
     from crm_review.entries import CmocInput
 
+    values = _values(fields)
     given = CmocInput(
         source=source,
-        context=context,
-        resource=resource,
-        response=response,
-        outcome=outcome,
-        direction=direction.value if direction else None,
-        principles=tuple(principles or ()),
-        quotes=_quote_pairs(quotes, locators),
-        notes=notes,
-        themes=tuple(themes or ()),
         id=cmoc_id,
+        principles=values.pop("principles") or (),
+        quotes=_quote_pairs(values.pop("quotes"), values.pop("locators")),
+        themes=values.pop("themes") or (),
+        **values,  # context, resource, response, outcome, direction, notes
     )
     with reported():
         if given.missing() and _may_ask(no_input):
@@ -672,33 +681,10 @@ def show(
 
 
 @app.command()
+@_with_options(SOURCE_OPTIONS, CMOC_OPTIONS, after="review")
 def edit(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="A source or CMOC id.")],
     review: ReviewDir = Path(),
-    title: TitleOption = None,
-    authors: AuthorsOption = None,
-    year: YearOption = None,
-    journal: JournalOption = None,
-    volume: VolumeOption = None,
-    issue: IssueOption = None,
-    pages: PagesOption = None,
-    doi: DoiOption = None,
-    url: UrlOption = None,
-    design: DesignOption = None,
-    countries: CountriesOption = None,
-    setting: SettingOption = None,
-    relevance: RelevanceOption = None,
-    rigour: RigourOption = None,
-    abstract: AbstractOption = None,
-    keywords: KeywordsOption = None,
-    fulltext: FulltextOption = None,
-    first_page: FirstPageOption = None,
-    context: ContextOption = None,
-    resource: ResourceOption = None,
-    response: ResponseOption = None,
-    outcome: OutcomeOption = None,
-    direction: DirectionOption = None,
-    principles: PrinciplesOption = None,
     relations: Annotated[
         list[str] | None,
         typer.Option(
@@ -707,13 +693,10 @@ def edit(
             help="Link one principle so, leaving the others (e.g. motivations=refines).",
         ),
     ] = None,
-    quotes: QuotesOption = None,
-    locators: LocatorsOption = None,
-    themes: ThemesOption = None,
-    notes: NotesOption = None,
     editor: Annotated[bool, typer.Option("--editor", help="Open only this entry in $EDITOR.")] = False,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Change a source or a CMOC.
 
@@ -724,24 +707,18 @@ def edit(
     """
     from crm_review.entries import CmocChanges, SourceChanges
 
-    quote_pairs = _quote_pairs(quotes, locators)
-    source_values = {
-        "title": title, "authors": tuple(authors) if authors is not None else None, "year": year,
-        "journal": journal, "volume": volume, "issue": issue, "pages": pages, "doi": doi, "url": url,
-        "design": design, "countries": tuple(countries) if countries is not None else None, "setting": setting,
-        "relevance": relevance and relevance.value, "rigour": rigour and rigour.value, "abstract": abstract,
-        "keywords": tuple(keywords) if keywords is not None else None, "notes": notes, "fulltext": fulltext,
-        "first_page": first_page,
-    }  # fmt: skip
+    values = _values(fields)
+    source_values = {name: values[name] for name in SOURCE_OPTIONS}
+    principles = values["principles"]
     cmoc_changes = CmocChanges(
-        context=context,
-        resource=resource,
-        response=response,
-        outcome=outcome,
-        direction=direction.value if direction else None,
-        quotes=quote_pairs,
-        notes=notes,
-        themes=tuple(themes) if themes is not None else None,
+        context=values["context"],
+        resource=values["resource"],
+        response=values["response"],
+        outcome=values["outcome"],
+        direction=values["direction"],
+        quotes=_quote_pairs(values["quotes"], values["locators"]),
+        notes=values["notes"],
+        themes=values["themes"],
     )
     with reported():
         from crm_review import revise
