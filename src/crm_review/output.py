@@ -285,15 +285,8 @@ def review_json(review: Review, findings: Findings, verification: QuoteVerificat
 
 
 def _verification(v: QuoteVerification) -> VerificationOut:
-    return VerificationOut(
-        quotes=v.quotes,
-        verified=v.verified,
-        approximate=v.approximate,
-        not_found=v.not_found,
-        unchecked=v.unchecked,
-        sources_with_fulltext=v.sources_with_fulltext,
-        sources_without_fulltext=v.sources_without_fulltext,
-    )
+    """The counts of ``crm verify``, named once: in :class:`VerificationOut`, read by name from the verification."""
+    return VerificationOut(**{name: getattr(v, name) for name in VerificationOut.model_fields})
 
 
 def json_schema() -> str:
