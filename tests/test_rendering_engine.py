@@ -72,6 +72,7 @@ def test_documents_are_written_in_pieces_never_whole(large: Path) -> None:
     """REVIEW.md arrives in many writes of bounded size: the whole document is never one string in memory."""
     from crm_review.analysis import analyse
     from crm_review.render import document_writers
+    from crm_review.view import AnalysedReview
 
     review = pipeline.load_valid_review(large)
     writes: list[int] = []
@@ -81,7 +82,7 @@ def test_documents_are_written_in_pieces_never_whole(large: Path) -> None:
             writes.append(len(data))
             return len(data)
 
-    writers = document_writers(review, analyse(review), ("md",), large / "templates")
+    writers = document_writers(AnalysedReview(review, analyse(review)), ("md",), large / "templates")
     writers["REVIEW.md"](Sink())
     assert len(writes) >= 5
     assert max(writes) < sum(writes) / 4
@@ -187,3 +188,33 @@ def test_a_failed_write_leaves_no_folder_it_made(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="No space"):
         files.write_all_atomic({target: fails, target.with_name("review.html"): "whole"})
     assert not target.parent.exists()
+
+
+def test_a_hook_prepares_what_later_jobs_share() -> None:
+    """`before` runs here just before its job starts: jobs started later see what it made, earlier ones not."""
+    prepared: list[int] = []
+    jobs = {"records": lambda: len(prepared), "view": lambda: len(prepared), "last": lambda: len(prepared)}
+    for parallel in (False, True):
+        prepared.clear()
+        results = workers.run_jobs(jobs, parallel=parallel, before={"view": lambda: prepared.append(1)})
+        assert results == {"records": 0, "view": 1, "last": 1}
+
+
+def test_the_view_is_built_once_for_every_document_that_reads_it(
+    large: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """REVIEW.md, review.html and review.docx, each in its own process, read one view built before they start."""
+    from crm_review import view as view_module
+
+    built = tmp_path / "built"
+    real = view_module.build_view
+
+    def noting(*args: object, **kwargs: object) -> object:
+        with built.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(view_module, "build_view", noting)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_CMOCS", 1)
+    pipeline.synthesize(large, out=tmp_path / "out", formats=("md", "html", "json", "docx"))
+    assert built.read_text().split() == [str(os.getpid())]

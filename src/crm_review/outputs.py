@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render
     from crm_review.files import ByteSink, Writer
     from crm_review.model import Review
     from crm_review.verify import QuoteVerification
+    from crm_review.view import AnalysedReview
 
 OUTPUT_FORMATS = ("md", "html", "json", "explorer", "docx", "xlsx", "csv")
 """In the order their files are written and reported."""
@@ -37,35 +38,30 @@ REFERENCE_DOCX = "reference.docx"
 
 
 LONGEST_FIRST = ("html", "md", "docx", "explorer", "json", "xlsx", "csv")
-"""The formats by how long they take to render, longest first: the order rendering processes start in."""
+"""The formats by how long they take to render, longest first."""
+READ_THE_VIEW = ("md", "html", "docx")
+"""The formats rendered from the view (``AnalysedReview.view``); the others are rendered from the records."""
 
 
-def output_writers(
-    review: Review,
-    findings: Findings,
-    formats: tuple[str, ...],
-    templates: Path,
-    verification: QuoteVerification | None = None,
-) -> dict[str, Writer]:
+def output_writers(analysed: AnalysedReview, formats: tuple[str, ...], templates: Path) -> dict[str, Writer]:
     """For each requested file, by name, in the order of ``OUTPUT_FORMATS``, a function that writes it."""
     writers: dict[str, Writer] = {}
     text = tuple(f for f in OUTPUT_FORMATS if f in formats and f in TEXT_FORMATS)
     if text:
         from crm_review.render import document_writers
 
-        writers |= document_writers(review, findings, text, templates, verification)
+        writers |= document_writers(analysed, text, templates)
     if "docx" in formats:
-        writers[FILES["docx"][0]] = partial(
-            _writing, partial(_docx, review, findings, templates / REFERENCE_DOCX, verification)
-        )
+        writers[FILES["docx"][0]] = partial(_writing, partial(_docx, analysed, templates / REFERENCE_DOCX))
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
-        tables = appendix_tables(review, findings)
+        tables = appendix_tables(analysed.review, analysed.findings)
         if "xlsx" in formats:
             from crm_review.xlsx_writer import workbook_bytes
 
-            writers[FILES["xlsx"][0]] = partial(_writing, partial(workbook_bytes, tables, review.config.title))
+            title = analysed.review.config.title
+            writers[FILES["xlsx"][0]] = partial(_writing, partial(workbook_bytes, tables, title))
         if "csv" in formats:
             writers |= {
                 name: partial(_writing, partial(csv_bytes, table))
@@ -75,10 +71,22 @@ def output_writers(
     return {name: writers[name] for name in in_order if name in writers}
 
 
-def longest_first(names: Iterable[str]) -> list[str]:
-    """File names in the order their rendering should start, the longest first (:data:`LONGEST_FIRST`)."""
-    rank = {name: LONGEST_FIRST.index(fmt) for fmt, files in FILES.items() for name in files}
-    return sorted(names, key=lambda name: rank.get(name, len(LONGEST_FIRST)))
+def start_order(names: Iterable[str]) -> list[str]:
+    """File names in the order their rendering should start.
+
+    What is rendered from the records first, so that it is under way on other cores while the view is
+    built; then what reads the view. In each group the longest first (:data:`LONGEST_FIRST`).
+    """
+    format_of = {name: fmt for fmt, files in FILES.items() for name in files}
+    return sorted(
+        names,
+        key=lambda name: (format_of.get(name) in READ_THE_VIEW, LONGEST_FIRST.index(format_of[name])),
+    )
+
+
+def reads_the_view(name: str) -> bool:
+    """Whether the file of this name is rendered from the view."""
+    return any(name in FILES[fmt] for fmt in READ_THE_VIEW)
 
 
 def render_outputs(
@@ -90,8 +98,9 @@ def render_outputs(
 ) -> dict[str, bytes]:
     """The requested files by name, rendered in memory, one after another, in the order of ``OUTPUT_FORMATS``."""
     from crm_review.files import in_memory
+    from crm_review.view import AnalysedReview
 
-    writers = output_writers(review, findings, formats, templates, verification)
+    writers = output_writers(AnalysedReview(review, findings, verification), formats, templates)
     return {name: in_memory(writer) for name, writer in writers.items()}
 
 
@@ -99,11 +108,10 @@ def _writing(job: Callable[[], bytes], out: ByteSink) -> None:
     out.write(job())
 
 
-def _docx(review: Review, findings: Findings, reference: Path, verification: QuoteVerification | None) -> bytes:
+def _docx(analysed: AnalysedReview, reference: Path) -> bytes:
     from crm_review import figure_png
     from crm_review.docx_writer import document_bytes
     from crm_review.manuscript import build_manuscript
-    from crm_review.view import build_view
 
-    manuscript = build_manuscript(build_view(review, findings, verification), figure_png)
+    manuscript = build_manuscript(analysed.view, figure_png)
     return document_bytes(manuscript, reference if reference.is_file() else None)

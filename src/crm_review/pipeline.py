@@ -109,8 +109,9 @@ def synthesize(
 def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check: bool, use_cache: bool) -> Synthesis:
     from crm_review.analysis import analyse
     from crm_review.files import replacing, same_content, write_file
-    from crm_review.outputs import longest_first, output_writers
+    from crm_review.outputs import output_writers, reads_the_view, start_order
     from crm_review.verify import for_document, verify_quotes
+    from crm_review.view import AnalysedReview
     from crm_review.workers import run_jobs
 
     review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
@@ -119,19 +120,24 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
     findings = analyse(review)
     advance("Analysing", 1, 2)
     verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-    writers = output_writers(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+    analysed = AnalysedReview(review, findings, verification)
+    writers = output_writers(analysed, formats, root / layout.TEMPLATES_DIR)
     advance("Analysing", 2, 2)
-    started = longest_first(writers)  # the last runs here, the others in forked processes meanwhile
+    # Documents rendered from the records start first; the view is built (once, here) before the first
+    # that reads it starts, while they are under way. The last runs here, the others in forked processes.
+    started = start_order(writers)
+    view_first = {name: lambda: analysed.view for name in started if reads_the_view(name)}
     parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
     if check:
-        same = run_jobs({n: partial(same_content, folder / n, writers[n]) for n in started}, parallel=parallel)
+        comparing = {name: partial(same_content, folder / name, writers[name]) for name in started}
+        same = run_jobs(comparing, parallel=parallel, before=view_first)
         stale = [layout.shown(folder / name) for name in writers if not same[name]]
         if stale:
             raise StaleOutput(stale)
     else:
         with replacing([folder / name for name in writers]) as temporaries:
-            jobs = {n: partial(write_file, temporaries[folder / n], writers[n]) for n in started}
-            run_jobs(jobs, parallel=parallel)
+            writing = {name: partial(write_file, temporaries[folder / name], writers[name]) for name in started}
+            run_jobs(writing, parallel=parallel, before=view_first)
     return Synthesis(tuple(layout.shown(folder / name) for name in writers))
 
 

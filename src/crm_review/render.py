@@ -12,56 +12,51 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from crm_review.analysis import Findings
 from crm_review.errors import TemplateFailed
 from crm_review.explorer import explorer_page
 from crm_review.files import ByteSink, Writer
-from crm_review.model import Review
 from crm_review.output import review_json
 from crm_review.outputs import FILES
 from crm_review.templating import DocumentEnvironment, document_environment, rendered
-from crm_review.verify import QuoteVerification
-from crm_review.view import build_view
+from crm_review.view import AnalysedReview
 
 DOCUMENTS = {fmt: FILES[fmt][0] for fmt in ("md", "html", "json", "explorer")}
 TEMPLATES = {"md": "REVIEW.md.j2", "html": "review.html.j2", "explorer": "explorer.html.j2"}
 
 
-def document_writers(
-    review: Review,
-    findings: Findings,
-    formats: tuple[str, ...],
-    templates: Path,
-    verification: QuoteVerification | None = None,
-) -> dict[str, Writer]:
+def document_writers(analysed: AnalysedReview, formats: tuple[str, ...], templates: Path) -> dict[str, Writer]:
     """For each requested text document, by file name, a function that renders it into a file as it goes.
 
-    The view is built here, once, for every template that reads it; the rendering happens when a
-    writer is called (perhaps in another process, see ``workers.py``).
+    Nothing is rendered here: a writer renders when it is called (perhaps in another process, see
+    ``workers.py``), from the view that ``analysed`` builds once.
     """
     writers: dict[str, Writer] = {}
     wanted = [fmt for fmt in formats if fmt in TEMPLATES]
     if wanted:
         _refuse_unusable_team_templates(templates)
         environment = document_environment(templates)
-        view = build_view(review, findings, verification) if set(wanted) - {"explorer"} else None
         for fmt in wanted:
             if fmt == "explorer":
-                writers[DOCUMENTS[fmt]] = partial(_write_explorer, environment, review, findings)
+                writers[DOCUMENTS[fmt]] = partial(_write_explorer, environment, analysed)
             else:
-                writers[DOCUMENTS[fmt]] = partial(_write_template, environment, TEMPLATES[fmt], view)
+                writers[DOCUMENTS[fmt]] = partial(_write_view, environment, TEMPLATES[fmt], analysed)
     if "json" in formats:
-        writers[DOCUMENTS["json"]] = partial(_write_json, review, findings, verification)
+        writers[DOCUMENTS["json"]] = partial(_write_json, analysed)
     return writers
 
 
-def _write_json(review: Review, findings: Findings, verification: QuoteVerification | None, out: ByteSink) -> None:
-    out.write(review_json(review, findings, verification).encode("utf-8"))
+def _write_json(analysed: AnalysedReview, out: ByteSink) -> None:
+    out.write(review_json(analysed.review, analysed.findings, analysed.verification).encode("utf-8"))
 
 
-def _write_explorer(environment: DocumentEnvironment, review: Review, findings: Findings, out: ByteSink) -> None:
+def _write_explorer(environment: DocumentEnvironment, analysed: AnalysedReview, out: ByteSink) -> None:
     """explorer.html reads its own model (the evidence as data for the page's script), not the view."""
-    _write_template(environment, TEMPLATES["explorer"], explorer_page(review, findings), out)
+    model = explorer_page(analysed.review, analysed.findings)
+    _write_template(environment, TEMPLATES["explorer"], model, out)
+
+
+def _write_view(environment: DocumentEnvironment, name: str, analysed: AnalysedReview, out: ByteSink) -> None:
+    _write_template(environment, name, analysed.view, out)
 
 
 def _write_template(environment: DocumentEnvironment, name: str, model: object, out: ByteSink) -> None:

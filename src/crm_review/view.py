@@ -8,6 +8,7 @@ too; the markup of the figures lives in the templates, where autoescape applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
@@ -300,6 +301,24 @@ class ReviewView:
     several_colour: str
     verification: QuoteVerification | None = None
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
+
+
+@dataclass(frozen=True)
+class AnalysedReview:
+    """A review with its findings and verification: what every document is rendered from.
+
+    The view is built when a document first needs it, then shared by every document rendered in this
+    process and in processes forked after it was built (``pipeline.synthesize`` builds it before forking
+    the renderers that read it, once the others are under way).
+    """
+
+    review: Review
+    findings: Findings
+    verification: QuoteVerification | None = None
+
+    @cached_property
+    def view(self) -> ReviewView:
+        return build_view(self.review, self.findings, self.verification)
 
 
 def reference_of(source: Source) -> Reference:

@@ -18,30 +18,51 @@ MOST_CHILDREN = 4
 """At most this many forked processes at once (each keeps its own copy of the pages it touches)."""
 
 
-def run_jobs(jobs: Mapping[str, Callable[[], T]], *, parallel: bool) -> dict[str, T]:
+def run_jobs(
+    jobs: Mapping[str, Callable[[], T]],
+    *,
+    parallel: bool,
+    before: Mapping[str, Callable[[], object]] | None = None,
+) -> dict[str, T]:
     """Each job's result by name, in the order given.
 
     With ``parallel``, every job but the last starts in a forked child (up to :data:`MOST_CHILDREN` at
-    once, in the order given: put the longest first) while this process runs the last. An exception
-    raised in a child is raised here, as it would have been in one process.
+    once, in the order given) while this process runs the last. ``before[name]`` runs here just before
+    job ``name`` starts: what it prepares (a view several jobs read) is shared with the jobs started
+    after it, and jobs started earlier are already under way meanwhile. An exception raised in a child
+    is raised here, as it would have been in one process.
     """
+    before = before or {}
+
+    def start(name: str, job: Callable[[], T]) -> _Forked[T]:
+        if name in before:
+            before[name]()
+        return _Forked(job)
+
     if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
-        return {name: job() for name, job in jobs.items()}
+        results = {}
+        for name, job in jobs.items():
+            if name in before:
+                before[name]()
+            results[name] = job()
+        return results
     *forked, (last, last_job) = jobs.items()
     waiting = list(forked)
     running: list[tuple[str, _Forked[T]]] = []
-    results: dict[str, T] = {}
+    results = {}
     try:
         while waiting and len(running) < MOST_CHILDREN:
             name, job = waiting.pop(0)
-            running.append((name, _Forked(job)))
+            running.append((name, start(name, job)))
+        if last in before:
+            before[last]()
         results[last] = last_job()
         while running:
             name, child = running.pop(0)
             results[name] = child.result()
             if waiting:
                 next_name, job = waiting.pop(0)
-                running.append((next_name, _Forked(job)))
+                running.append((next_name, start(next_name, job)))
     finally:
         for _, child in running:  # after a failure here, no child is left behind
             child.wait()
