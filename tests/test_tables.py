@@ -27,7 +27,7 @@ TRICKY = (
     "cmocs:\n"
     "  - id: acme-2020-1\n"
     '    context: "Clinics, \\"rural\\"; far away"\n'
-    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    '    mechanism: {resource: "Training {0} for 100% (%s)", response: Confidence grows}\n'
     "    outcome: More people take part.\n"
     "    direction: positive\n"
     "    principles: {quick-wins: supports, invest-in-skills: refines}\n"
@@ -70,7 +70,7 @@ def test_cmoc_sheet_has_one_row_per_quote_with_every_field(tricky: Path, runner:
     assert [(r["quote_number"], r["locator"]) for r in rows] == [(1, "p. 3"), (2, "p. 4, ¶ 2")]
     first = rows[0]
     assert first["context"] == 'Clinics, "rural"; far away'
-    assert first["resource"] == "Training" and first["response"] == "Confidence grows"
+    assert first["resource"] == "Training {0} for 100% (%s)" and first["response"] == "Confidence grows"
     assert first["principles"] == "quick-wins (supports); invest-in-skills (refines)"
     assert (first["supports"], first["refutes"], first["refines"]) == ("quick-wins", None, "invest-in-skills")
     assert first["notes"] == "First line.\nSecond line."

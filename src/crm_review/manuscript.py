@@ -742,14 +742,15 @@ _SECTIONS = {
     "flow": "document-flow",
     "characteristics": "characteristics-of-included-sources",
     "appendix": "evidence-appendix",
-    "summary": "summary-of-findings",
+    "summary": "summary-of-qualitative-findings",
     "gaps": "gaps",
 }
 
 
 def _rameses(view: ReviewView) -> list[Block]:
     sections = dict(
-        _SECTIONS, principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-findings"
+        _SECTIONS,
+        principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-qualitative-findings",
     )
     rows = tuple(
         (

@@ -7,7 +7,9 @@ rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,5 +88,24 @@ def _docx(review: Review, findings: Findings, reference: Path, verification: Quo
     from crm_review.manuscript import build_manuscript
     from crm_review.view import build_view
 
-    manuscript = build_manuscript(build_view(review, findings, verification), figure_png)
-    return document_bytes(manuscript, reference if reference.is_file() else None)
+    with _collector_paused():
+        manuscript = build_manuscript(build_view(review, findings, verification), figure_png)
+        return document_bytes(manuscript, reference if reference.is_file() else None)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cycle collection while the Word document is built; the collector resumes as before after it.
+
+    The manuscript is hundreds of thousands of small tuples that hold no cycles and live until the
+    document is written; each time the collector runs it walks all of them again (measured on 6,000
+    CMOCs: the Word document took half as long again).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

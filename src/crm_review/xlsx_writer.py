@@ -17,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_review.ooxml import FIXED_MOMENT, reproducible
-from crm_review.tables import Table
+from crm_review.tables import Cell, Table
 
 SHEET_TITLES = {"cmocs": "CMOCs", "sources": "Sources", "principles": "Principles"}
 EXCEL_CELL_LIMIT = 32_767
@@ -52,13 +52,18 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
 
 
 def _check_lengths(table: Table) -> None:
-    for row_number, row in enumerate(table.rows, start=2):
-        for col, value in enumerate(row):
-            if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
-                raise CellTooLong(
-                    f"{table.name} row {row_number}, {table.headers[col]}: {len(value)} characters, "
-                    f"more than the {EXCEL_CELL_LIMIT} Excel holds in a cell"
-                )
+    for col, values in enumerate(zip(*table.rows, strict=True)):
+        texts = [value for value in values if value.__class__ is str]
+        if texts and max(map(len, texts)) > EXCEL_CELL_LIMIT:
+            row_number, value = next(
+                (number, value)
+                for number, value in enumerate(values, start=2)
+                if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT
+            )
+            raise CellTooLong(
+                f"{table.name} row {row_number}, {table.headers[col]}: {len(value)} characters, "
+                f"more than the {EXCEL_CELL_LIMIT} Excel holds in a cell"
+            )
 
 
 def _sheet(
@@ -68,17 +73,13 @@ def _sheet(
     wrapped: xlsxwriter.format.Format,
 ) -> None:
     sheet = workbook.add_worksheet(SHEET_TITLES.get(table.name, table.name))
-    widths = [len(column.header) for column in table.columns]
     for col, text in enumerate(table.headers):
         sheet.write_string(0, col, text, header)
-    for row in table.rows:
-        for col, value in enumerate(row):
-            if value is None:
-                continue
-            text = value if isinstance(value, str) else str(value)
-            shown = max(map(len, text.split("\n"))) if "\n" in text else len(text)
-            if shown > widths[col]:
-                widths[col] = shown
+    widths = [
+        max(len(column.header), _widest_line(values))
+        for column, values in zip(table.columns, zip(*table.rows, strict=True) if table.rows else (), strict=False)
+    ]
+    widths += [len(column.header) for column in table.columns[len(widths) :]]
     if table.rows:
         # Stands in for the data rows (see workbook_bytes), so the sheet's extent and styles are XlsxWriter's.
         sheet.write_number(len(table.rows), len(table.columns) - 1, 0, wrapped)
@@ -90,33 +91,54 @@ def _sheet(
     sheet.set_landscape()
 
 
+def _widest_line(values: tuple[Cell, ...]) -> int:
+    """The longest line among a column's values, in characters (counted in one pass over their joined text)."""
+    texts = [value if value.__class__ is str else str(value) for value in values if value is not None]
+    if not texts:
+        return 0
+    joined = "\n".join(texts)
+    return max(map(len, joined.split("\n"))) if "\n" in joined else max(map(len, texts))
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _put_rows(sheet_xml: bytes, table: Table) -> bytes:
-    """The sheet with the placeholder row replaced by every data row, text as inline strings."""
+    """The sheet with the placeholder row replaced by every data row, text as inline strings.
+
+    A row is a template made once per sheet (each cell's reference and style, ``{0}`` for the row number)
+    filled with each value's markup, which is made once per distinct value: a CMOC's fields repeat on
+    the row of each of its quotes, a source's on every row of its CMOCs. An empty value is an empty cell.
+    """
     last = len(table.rows) + 1
     match = re.search(rb'<row r="%d"[^>]*>.*?</row>' % last, sheet_xml, re.S)
     style = re.search(rb' s="(\d+)"', match.group(0)) if match else None
     if match is None or style is None:
         raise AssertionError("XlsxWriter's placeholder row is missing from the sheet")
     s = style.group(1).decode()
-    letters = [xl_col_to_name(col) for col in range(len(table.columns))]
-    parts = []
-    for number, row in enumerate(table.rows, start=2):
-        cells = []
-        for col, value in enumerate(row):
-            if value is None:
-                continue
-            where = f"{letters[col]}{number}"
-            if isinstance(value, int):
-                cells.append(f'<c r="{where}" s="{s}"><v>{value}</v></c>')
-            else:
-                cells.append(
-                    f'<c r="{where}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
-                )
-        parts.append(f'<row r="{number}">{"".join(cells)}</row>')
-    return sheet_xml[: match.start()] + "".join(parts).encode("utf-8") + sheet_xml[match.end() :]
+    template = (
+        '<row r="{0}">'
+        + "".join(f'<c r="{xl_col_to_name(col)}{{0}}" s="{s}"{{{col + 1}}}' for col in range(len(table.columns)))
+        + "</row>"
+    )
+    values = _ValueMarkup()
+    fill = template.format
+    rows = "".join([fill(number, *[values[v] for v in row]) for number, row in enumerate(table.rows, start=2)])
+    return sheet_xml[: match.start()] + rows.encode("utf-8") + sheet_xml[match.end() :]
+
+
+class _ValueMarkup(dict[Cell, str]):
+    """A cell's markup after its reference and style, by value: a number, inline text, or nothing."""
+
+    def __missing__(self, value: Cell) -> str:
+        if value is None:
+            markup = "/>"
+        elif isinstance(value, int):
+            markup = f"><v>{value}</v></c>"
+        else:
+            markup = f' t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+        self[value] = markup
+        return markup
 
 
 def _text(value: str) -> str:
