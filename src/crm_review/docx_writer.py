@@ -242,9 +242,9 @@ class _BodyWriter:
     def body(self, manuscript: Manuscript) -> list[bytes]:
         """The body as UTF-8 WordprocessingML, in pieces to be joined once (see :func:`_put_body`).
 
-        Written in UTF-8 piece by piece (a table row at a time): a large review's body is tens of
-        megabytes, and one string of it would be copied, and widened to two bytes a character by its
-        first curly quote, at every join.
+        Encoded to UTF-8 a table or paragraph at a time: a large review's body is tens of megabytes, and
+        one string of it would be copied again at every join, two bytes a character from its first curly
+        quote on.
         """
         parts: list[bytes] = [self._paragraph(Paragraph((Span(manuscript.title),), "title")).encode()]
         if manuscript.authors:
@@ -316,7 +316,7 @@ class _BodyWriter:
         return f'{_R} r:id="{self.links[link]}" w:history="1"'
 
     def _table(self, table: Table) -> list[bytes]:
-        """The table's caption, then the table: its properties and header row, then one piece per row."""
+        """The table's caption, then the table: its properties, its header row, and a row per data row."""
         parts = []
         if table.caption:
             self.tables += 1
@@ -335,21 +335,20 @@ class _BodyWriter:
         )
         parts.append(f"{opening}<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:p></w:tc></w:tr>")
         plain_run, short_runs, span = _plain_run, self.short_runs, self._span
-        rows = [
-            (
-                row_markup
-                % tuple(
-                    [
-                        (short_runs[c] if len(c) < _SHORT else plain_run(c))
-                        if c.__class__ is str
-                        else "".join([span(s) for s in c])  # type: ignore[arg-type]  # c is spans: not str
-                        for c in row
-                    ]
-                )
-            ).encode()
+        parts += [
+            row_markup
+            % tuple(
+                [
+                    (short_runs[c] if len(c) < _SHORT else plain_run(c))
+                    if c.__class__ is str
+                    else "".join([span(s) for s in c])  # type: ignore[arg-type]  # c is spans: not str
+                    for c in row
+                ]
+            )
             for row in table.rows
         ]
-        return ["".join(parts).encode(), *rows, b"</w:tbl>"]
+        parts.append("</w:tbl>")
+        return ["".join(parts).encode()]
 
     def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, list[str], str]:
         """The markup every table of these column weights shares, made once: the table's properties and
@@ -429,20 +428,16 @@ def _attribute(text: str) -> str:
 
 def _text(text: str) -> str:
     """A run's text: line breaks as Word breaks, tabs as Word tabs, spaces kept, control characters shown."""
-    if not text.isprintable():
-        text = _xml_safe(text)
-    if "\n" not in text and "\t" not in text:
+    if text.isprintable():
         return f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
-    pieces: list[str] = []
-    for number, line in enumerate(text.split("\n")):
-        if number:
-            pieces.append("<w:br/>")
-        for index, chunk in enumerate(line.split("\t")):
-            if index:
-                pieces.append("<w:tab/>")
-            if chunk:
-                pieces.append(f'<w:t xml:space="preserve">{_escape(chunk)}</w:t>')
-    return "".join(pieces)
+    text = _xml_safe(text)
+    # Each break or tab ends one piece of text and starts the next; pieces left empty are dropped.
+    marked = _escape(text).replace("\n", _BREAK).replace("\t", _TAB)
+    return f'<w:t xml:space="preserve">{marked}</w:t>'.replace(_EMPTY, "")
+
+
+_T = '<w:t xml:space="preserve">'
+_BREAK, _TAB, _EMPTY = f"</w:t><w:br/>{_T}", f"</w:t><w:tab/>{_T}", f"{_T}</w:t>"
 
 
 def _page_numbers(document: Document) -> None:
