@@ -42,19 +42,25 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF4"})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     rewrites = {}
-    for number, table in enumerate(tables, start=1):
-        _check_lengths(table)
-        _sheet(workbook, table, header, wrapped)
+    widths = [_text_widths(table) for table in tables]  # before anything is written: a cell too long stops it
+    for number, (table, text_widths) in enumerate(zip(tables, widths, strict=True), start=1):
+        _sheet(workbook, table, text_widths, header, wrapped)
         if table.rows:
             rewrites[f"xl/worksheets/sheet{number}.xml"] = functools.partial(_put_rows, table=table)
     workbook.close()
     return reproducible(buffer.getvalue(), rewrites)
 
 
-def _check_lengths(table: Table) -> None:
+def _text_widths(table: Table) -> list[int]:
+    """Each column's longest line of text, in characters; raises CellTooLong for a text Excel cannot hold.
+
+    Column by column, so that the work is done by built-in functions rather than a loop over every cell.
+    """
+    widths = []
     for col, values in enumerate(zip(*table.rows, strict=True)):
-        texts = [value for value in values if value.__class__ is str]
-        if texts and max(map(len, texts)) > EXCEL_CELL_LIMIT:
+        texts = list(map(str, filter(None, values)))  # no width to find in empty values, nor in 0
+        longest = max(map(len, texts), default=0)
+        if longest > EXCEL_CELL_LIMIT:
             row_number, value = next(
                 (number, value)
                 for number, value in enumerate(values, start=2)
@@ -64,22 +70,22 @@ def _check_lengths(table: Table) -> None:
                 f"{table.name} row {row_number}, {table.headers[col]}: {len(value)} characters, "
                 f"more than the {EXCEL_CELL_LIMIT} Excel holds in a cell"
             )
+        joined = "\n".join(texts)
+        widths.append(max(map(len, joined.split("\n"))) if "\n" in joined else longest)
+    return widths or [0] * len(table.columns)
 
 
 def _sheet(
     workbook: xlsxwriter.Workbook,
     table: Table,
+    text_widths: list[int],
     header: xlsxwriter.format.Format,
     wrapped: xlsxwriter.format.Format,
 ) -> None:
     sheet = workbook.add_worksheet(SHEET_TITLES.get(table.name, table.name))
     for col, text in enumerate(table.headers):
         sheet.write_string(0, col, text, header)
-    widths = [
-        max(len(column.header), _widest_line(values))
-        for column, values in zip(table.columns, zip(*table.rows, strict=True) if table.rows else (), strict=False)
-    ]
-    widths += [len(column.header) for column in table.columns[len(widths) :]]
+    widths = [max(len(column.header), width) for column, width in zip(table.columns, text_widths, strict=True)]
     if table.rows:
         # Stands in for the data rows (see workbook_bytes), so the sheet's extent and styles are XlsxWriter's.
         sheet.write_number(len(table.rows), len(table.columns) - 1, 0, wrapped)
@@ -89,15 +95,6 @@ def _sheet(
     sheet.autofilter(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
     sheet.repeat_rows(0)  # the header on every printed page too
     sheet.set_landscape()
-
-
-def _widest_line(values: tuple[Cell, ...]) -> int:
-    """The longest line among a column's values, in characters (counted in one pass over their joined text)."""
-    texts = [value if value.__class__ is str else str(value) for value in values if value is not None]
-    if not texts:
-        return 0
-    joined = "\n".join(texts)
-    return max(map(len, joined.split("\n"))) if "\n" in joined else max(map(len, texts))
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -121,9 +118,9 @@ def _put_rows(sheet_xml: bytes, table: Table) -> bytes:
         + "".join(f'<c r="{xl_col_to_name(col)}{{0}}" s="{s}"{{{col + 1}}}' for col in range(len(table.columns)))
         + "</row>"
     )
-    values = _ValueMarkup()
+    markup = _ValueMarkup().__getitem__
     fill = template.format
-    rows = "".join([fill(number, *[values[v] for v in row]) for number, row in enumerate(table.rows, start=2)])
+    rows = "".join([fill(number, *map(markup, row)) for number, row in enumerate(table.rows, start=2)])
     return sheet_xml[: match.start()] + rows.encode("utf-8") + sheet_xml[match.end() :]
 
 
