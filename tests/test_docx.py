@@ -108,6 +108,21 @@ def test_every_link_inside_the_manuscript_names_a_section_it_holds() -> None:
     assert links and links <= anchors
 
 
+def test_word_sections_have_the_titles_and_anchors_of_review_md() -> None:
+    """Each fixed section the Word document takes from sections.py is a heading of REVIEW.md, and REVIEW.md's
+    links reach it by the same anchor, so that the two documents cannot drift apart."""
+    from crm_review import sections
+
+    markdown = (REPO / "review" / "REVIEW.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^#{2,3} (.+)$", markdown, re.M))
+    fixed = [value for value in vars(sections).values() if isinstance(value, sections.Section)]
+    assert len(fixed) >= 12
+    for section in fixed:
+        assert section.title in headings
+    for section in sections.RAMESES_SECTIONS.values():
+        assert f"](#{section.anchor})" in markdown
+
+
 def test_the_same_evidence_gives_the_same_bytes(runner: CliRunner, tmp_path: Path, bundled: Path) -> None:
     """Fixed dates in the zip and in the document properties: a second render is byte-identical."""
     again = synth_docx(runner, REPO, tmp_path)
