@@ -111,6 +111,21 @@ def test_column_widths_fit_their_text_within_limits(tricky: Path, runner: CliRun
     assert sheet["P2"].alignment.wrap_text
 
 
+def test_rows_are_as_tall_as_their_wrapped_text(tricky: Path, runner: CliRunner) -> None:
+    """A row whose text wraps or breaks lines says how tall it is (LibreOffice would keep it one line high,
+    its text running into the rows below); a header that wraps in its narrow column gets room too."""
+    synth(runner, tricky, "--format", "xlsx")
+    book = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")
+    cmocs = book["CMOCs"]
+    assert cmocs.row_dimensions[2].height == 30  # its notes hold one line break
+    principles = book["Principles"]
+    assert principles.row_dimensions[1].height is not None and principles.row_dimensions[1].height >= 30
+    statement = [cell.value for cell in principles[1]].index("statement")
+    lengths = {number: len(str(row[statement].value)) for number, row in enumerate(principles.iter_rows(2), start=2)}
+    longest = max(lengths, key=lengths.__getitem__)
+    assert lengths[longest] > 60 and principles.row_dimensions[longest].height >= 30
+
+
 def test_csv_files_are_utf8_with_bom_and_match_the_workbook(tricky: Path, runner: CliRunner) -> None:
     """cmocs.csv, sources.csv, principles.csv: a BOM for Excel, then the workbook's rows as written."""
     synth(runner, tricky, "--format", "csv,xlsx")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -42,21 +43,29 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF4"})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     rewrites = {}
-    widths = [_text_widths(table) for table in tables]  # before anything is written: a cell too long stops it
-    for number, (table, text_widths) in enumerate(zip(tables, widths, strict=True), start=1):
-        _sheet(workbook, table, text_widths, header, wrapped)
+    texts = [_column_texts(table) for table in tables]  # before anything is written: a cell too long stops it
+    for number, (table, columns) in enumerate(zip(tables, texts, strict=True), start=1):
+        room = _sheet(workbook, table, columns, header, wrapped)
         if table.rows:
-            rewrites[f"xl/worksheets/sheet{number}.xml"] = functools.partial(_put_rows, table=table)
+            heights = _row_heights(table, columns, room)
+            rewrites[f"xl/worksheets/sheet{number}.xml"] = functools.partial(_put_rows, table=table, heights=heights)
     workbook.close()
     return reproducible(buffer.getvalue(), rewrites)
 
 
-def _text_widths(table: Table) -> list[int]:
-    """Each column's longest line of text, in characters; raises CellTooLong for a text Excel cannot hold.
+class _ColumnText(NamedTuple):
+    widest: int
+    """The column's longest line of text, in characters."""
+    breaks: bool
+    """Whether any of its texts holds a line break."""
+
+
+def _column_texts(table: Table) -> list[_ColumnText]:
+    """Each column's longest line and whether it breaks lines; raises CellTooLong for a text Excel cannot hold.
 
     Column by column, so that the work is done by built-in functions rather than a loop over every cell.
     """
-    widths = []
+    columns = []
     for col, values in enumerate(zip(*table.rows, strict=True)):
         texts = list(map(str, filter(None, values)))  # no width to find in empty values, nor in 0
         longest = max(map(len, texts), default=0)
@@ -70,42 +79,81 @@ def _text_widths(table: Table) -> list[int]:
                 f"{table.name} row {row_number}, {table.headers[col]}: {len(value)} characters, "
                 f"more than the {EXCEL_CELL_LIMIT} Excel holds in a cell"
             )
-        joined = "\n".join(texts)
-        widths.append(max(map(len, joined.split("\n"))) if "\n" in joined else longest)
-    return widths or [0] * len(table.columns)
+        lines = "\n".join(texts).split("\n")
+        breaks = len(lines) > len(texts) > 0
+        columns.append(_ColumnText(max(map(len, lines)) if breaks else longest, breaks))
+    return columns or [_ColumnText(0, False)] * len(table.columns)
 
 
 def _sheet(
     workbook: xlsxwriter.Workbook,
     table: Table,
-    text_widths: list[int],
+    texts: list[_ColumnText],
     header: xlsxwriter.format.Format,
     wrapped: xlsxwriter.format.Format,
-) -> None:
+) -> list[int]:
+    """The sheet without its data rows; returns each column's room for text, in characters."""
     sheet = workbook.add_worksheet(SHEET_TITLES.get(table.name, table.name))
     for col, text in enumerate(table.headers):
         sheet.write_string(0, col, text, header)
-    widths = [max(len(column.header), width) for column, width in zip(table.columns, text_widths, strict=True)]
+    widths = [max(len(column.header), text.widest) for column, text in zip(table.columns, texts, strict=True)]
     if table.rows:
         # Stands in for the data rows (see workbook_bytes), so the sheet's extent and styles are XlsxWriter's.
         sheet.write_number(len(table.rows), len(table.columns) - 1, 0, wrapped)
-    for col, column in enumerate(table.columns):
-        sheet.set_column(col, col, min(widths[col], column.max_width) + 2)
+    room = [min(width, column.max_width) for width, column in zip(widths, table.columns, strict=True)]
+    for col, chars in enumerate(room):
+        sheet.set_column(col, col, chars + 2)
+    header_lines = max(_lines(text, chars) for text, chars in zip(table.headers, room, strict=True))
+    if header_lines > 1:  # a long header wraps in its narrow column: the row grows to show it whole
+        sheet.set_row(0, header_lines * _LINE_HEIGHT)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
     sheet.repeat_rows(0)  # the header on every printed page too
     sheet.set_landscape()
+    return room
+
+
+_LINE_HEIGHT = 15
+"""Points per line of wrapped text in Excel's default font (Calibri 11), as Excel sizes a row."""
+
+
+def _row_heights(table: Table, texts: list[_ColumnText], room: list[int]) -> list[str]:
+    """Each data row's height attributes: empty for one line; else as many lines as its tallest wrapped cell.
+
+    Excel fits a row to wrapped text when it draws it, but LibreOffice keeps rows one line high, its text
+    running into the rows below; so the height is written, estimated from the number of characters each
+    line of the column has room for. Only columns with a line longer than their room, or a line break,
+    are counted.
+    """
+    lines = [1] * len(table.rows)
+    for values, text, chars in zip(zip(*table.rows, strict=True), texts, room, strict=True):
+        if text.widest <= chars and not text.breaks:
+            continue
+        if text.breaks:
+            counts = [_lines(v, chars) if v.__class__ is str else 1 for v in values]
+        else:  # the common case, kept to built-in functions: an empty value's "None" takes one line too
+            counts = [-(-length // chars) for length in map(len, map(str, values))]
+        lines = list(map(max, lines, counts))
+    return [f' ht="{n * _LINE_HEIGHT}" customHeight="1"' if n > 1 else "" for n in lines]
+
+
+def _lines(text: str, chars: int) -> int:
+    """How many lines ``text`` takes in a column with room for ``chars`` characters a line."""
+    if "\n" not in text:
+        return max(1, -(-len(text) // chars))
+    return sum(max(1, -(-len(line) // chars)) for line in text.split("\n"))
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _put_rows(sheet_xml: bytes, table: Table) -> bytes:
+def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> bytes:
     """The sheet with the placeholder row replaced by every data row, text as inline strings.
 
-    A row is a template made once per sheet (each cell's reference and style, ``{0}`` for the row number)
-    filled with each value's markup, which is made once per distinct value: a CMOC's fields repeat on
-    the row of each of its quotes, a source's on every row of its CMOCs. An empty value is an empty cell.
+    A row is a template made once per sheet (each cell's reference and style, ``{0}`` for the row number,
+    ``{1}`` for its height) filled with each value's markup, which is made once per distinct value: a
+    CMOC's fields repeat on the row of each of its quotes, a source's on every row of its CMOCs. An empty
+    value is an empty cell.
     """
     last = len(table.rows) + 1
     match = re.search(rb'<row r="%d"[^>]*>.*?</row>' % last, sheet_xml, re.S)
@@ -114,13 +162,18 @@ def _put_rows(sheet_xml: bytes, table: Table) -> bytes:
         raise AssertionError("XlsxWriter's placeholder row is missing from the sheet")
     s = style.group(1).decode()
     template = (
-        '<row r="{0}">'
-        + "".join(f'<c r="{xl_col_to_name(col)}{{0}}" s="{s}"{{{col + 1}}}' for col in range(len(table.columns)))
+        '<row r="{0}"{1}>'
+        + "".join(f'<c r="{xl_col_to_name(col)}{{0}}" s="{s}"{{{col + 2}}}' for col in range(len(table.columns)))
         + "</row>"
     )
     markup = _ValueMarkup().__getitem__
     fill = template.format
-    rows = "".join([fill(number, *map(markup, row)) for number, row in enumerate(table.rows, start=2)])
+    rows = "".join(
+        [
+            fill(number, height, *map(markup, row))
+            for number, (row, height) in enumerate(zip(table.rows, heights, strict=True), start=2)
+        ]
+    )
     return sheet_xml[: match.start()] + rows.encode("utf-8") + sheet_xml[match.end() :]
 
 
