@@ -335,18 +335,32 @@ class _BodyWriter:
         )
         parts.append(f"{opening}<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:p></w:tc></w:tr>")
         plain_run, short_runs, span = _plain_run, self.short_runs, self._span
-        parts += [
-            row_markup
-            % tuple(
-                [
-                    (short_runs[c] if len(c) < _SHORT else plain_run(c))
-                    if c.__class__ is str
-                    else "".join([span(s) for s in c])  # type: ignore[arg-type]  # c is spans: not str
-                    for c in row
-                ]
-            )
-            for row in table.rows
-        ]
+        if len(table.weights) == 2:  # a CMOC of the appendix: thousands of small tables, each row spelt out
+            parts += [
+                row_markup
+                % (
+                    (short_runs[a] if len(a) < _SHORT else plain_run(a))
+                    if a.__class__ is str
+                    else "".join(map(span, a)),  # type: ignore[arg-type]
+                    (short_runs[b] if len(b) < _SHORT else plain_run(b))
+                    if b.__class__ is str
+                    else "".join(map(span, b)),  # type: ignore[arg-type]
+                )
+                for a, b in table.rows
+            ]
+        else:
+            parts += [
+                row_markup
+                % tuple(
+                    [
+                        (short_runs[c] if len(c) < _SHORT else plain_run(c))
+                        if c.__class__ is str
+                        else "".join(map(span, c))  # type: ignore[arg-type]  # c is spans: not str
+                        for c in row
+                    ]
+                )
+                for row in table.rows
+            ]
         parts.append("</w:tbl>")
         return ["".join(parts).encode()]
 
