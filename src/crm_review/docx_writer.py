@@ -76,12 +76,12 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     return reproducible(buffer.getvalue(), {"word/document.xml": lambda xml: _put_body(xml, body)})
 
 
-def _put_body(document_xml: bytes, body: list[bytes]) -> bytes:
-    """The document with the body in place of the placeholder paragraph, joined in one copy."""
+def _put_body(document_xml: bytes, body: list[bytes]) -> list[bytes]:
+    """The document in pieces, the body's in place of the placeholder paragraph (never joined: see ooxml)."""
     if document_xml.count(_PLACEHOLDER) != 1:
         raise AssertionError("the body's placeholder paragraph is missing from word/document.xml")
     head, tail = document_xml.split(_PLACEHOLDER)
-    return b"".join([head, *body, tail])
+    return [head, *body, tail]
 
 
 def _start(reference: Path | None) -> Document:
@@ -240,7 +240,7 @@ class _BodyWriter:
         self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
 
     def body(self, manuscript: Manuscript) -> list[bytes]:
-        """The body as UTF-8 WordprocessingML, in pieces to be joined once (see :func:`_put_body`).
+        """The body as UTF-8 WordprocessingML, in pieces (see :func:`_put_body`).
 
         Encoded to UTF-8 a table or paragraph at a time: a large review's body is tens of megabytes, and
         one string of it would be copied again at every join, two bytes a character from its first curly

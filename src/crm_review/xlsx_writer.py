@@ -147,7 +147,7 @@ def _lines(text: str, chars: int) -> int:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> bytes:
+def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> list[bytes]:
     """The sheet with the placeholder row replaced by every data row, text as inline strings.
 
     A row is a template made once per sheet (each cell's reference and style, ``{0}`` for the row number,
@@ -168,13 +168,13 @@ def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> bytes:
     )
     markup = _ValueMarkup().__getitem__
     fill = template.format
-    rows = "".join(
-        [
-            fill(number, height, *map(markup, row))
-            for number, (row, height) in enumerate(zip(table.rows, heights, strict=True), start=2)
-        ]
-    )
-    return sheet_xml[: match.start()] + rows.encode("utf-8") + sheet_xml[match.end() :]
+    rows = [
+        fill(number, height, *map(markup, row))
+        for number, (row, height) in enumerate(zip(table.rows, heights, strict=True), start=2)
+    ]
+    # In pieces of a thousand rows, compressed as they come (see ooxml): never the whole sheet in one string.
+    pieces = ("".join(rows[start : start + 1000]).encode("utf-8") for start in range(0, len(rows), 1000))
+    return [sheet_xml[: match.start()], *pieces, sheet_xml[match.end() :]]
 
 
 class _ValueMarkup(dict[Cell, str]):
