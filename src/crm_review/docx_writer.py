@@ -8,8 +8,10 @@ us the parts pandoc would hide: a header row repeated on each page, fixed column
 run off the page, page-number fields, alternative text on pictures. Like pandoc, it takes its styles
 from a ``reference.docx`` when the review has one (``templates/reference.docx``).
 
-The body is written as WordprocessingML text (escaped here, in one place) and parsed once, rather than
-through python-docx's cell-by-cell API: that is what keeps a review of thousands of CMOCs to seconds.
+python-docx owns the package (styles, a reference.docx, headers and footers, relationships, pictures);
+the body is written here as WordprocessingML text (escaped here, in one place) and spliced into
+``word/document.xml`` as the package is written, never parsed: python-docx's cell-by-cell API would
+take minutes over the tables of thousands of CMOCs.
 """
 
 from __future__ import annotations
@@ -220,8 +222,8 @@ class _ShortRuns(dict[str, str]):
 class _BodyWriter:
     def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
-        self.styles = {name: _attribute(style_id) for name, style_id in styles.items()}  # a reference.docx's ids
-        styles = self.styles
+        # Style ids come from the reference.docx when there is one: escaped for the attributes they go in.
+        self.styles = styles = {name: _attribute(style_id) for name, style_id in styles.items()}
         self.bookmarks = bookmarks
         self.links: dict[str, str] = {}
         self.linked: dict[Span, str] = {}
@@ -365,9 +367,12 @@ class _BodyWriter:
         return ["".join(parts).encode()]
 
     def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, list[str], str]:
-        """The markup every table of these column weights shares, made once: the table's properties and
-        grid; the header cells, each up to its text (after the end of the cell before); and a data row's template (``%s`` for each cell's runs;
-        ``%`` escaped in the markup, which holds style ids from a reference.docx)."""
+        """The markup every table of these columns shares, made once.
+
+        The table's properties and grid; each header cell up to its text (after the end of the cell
+        before it); and a data row's template, ``%s`` for each cell's runs (``%`` in the markup, which
+        holds style ids from a reference.docx, escaped).
+        """
         width = int(self.text_width * _TWIPS_PER_EMU)
         total = sum(weights)
         columns = [int(width * w / total) for w in weights]
