@@ -126,6 +126,20 @@ def test_rows_are_as_tall_as_their_wrapped_text(tricky: Path, runner: CliRunner)
     assert lengths[longest] > 60 and principles.row_dimensions[longest].height >= 30
 
 
+def test_shared_strings_count_what_the_sheets_use(tricky: Path, runner: CliRunner) -> None:
+    """The workbook's table of texts says how many cells use it and how many texts it holds, as Excel checks."""
+    synth(runner, tricky, "--format", "xlsx")
+    with zipfile.ZipFile(tricky / "review" / "evidence.xlsx") as package:
+        table = package.read("xl/sharedStrings.xml").decode()
+        sheets = [package.read(name).decode() for name in package.namelist() if name.startswith("xl/worksheets/")]
+    counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', table)
+    assert counts is not None
+    assert int(counts.group(1)) == sum(sheet.count(' t="s"') for sheet in sheets)
+    assert int(counts.group(2)) == table.count("<si>")
+    used = {int(index) for sheet in sheets for index in re.findall(r' t="s"><v>(\d+)</v>', sheet)}
+    assert used == set(range(table.count("<si>")))
+
+
 def test_csv_files_are_utf8_with_bom_and_match_the_workbook(tricky: Path, runner: CliRunner) -> None:
     """cmocs.csv, sources.csv, principles.csv: a BOM for Excel, then the workbook's rows as written."""
     synth(runner, tricky, "--format", "csv,xlsx")

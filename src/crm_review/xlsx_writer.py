@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import io
 import re
+import zipfile
+from itertools import repeat
 from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from crm_review.ooxml import FIXED_MOMENT, reproducible
+from crm_review.ooxml import FIXED_MOMENT, Rewrite, reproducible
 from crm_review.tables import Cell, Table
 
 SHEET_TITLES = {"cmocs": "CMOCs", "sources": "Sources", "principles": "Principles"}
@@ -34,23 +36,33 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
 
     XlsxWriter writes the workbook: styles, the header rows, column widths, frozen panes, filters, print
     titles and properties, and one cell in the last row and column of each sheet so that its extent is
-    right. The data rows are then written as XML text in place of that last row: XlsxWriter's per-cell
-    bookkeeping made a review of 6,000 CMOCs several times slower than its Markdown, HTML and JSON.
+    right. The data rows are then written as XML text in place of that last row, their texts added to
+    the workbook's shared strings (each distinct text once): XlsxWriter's per-cell bookkeeping made a
+    review of 6,000 CMOCs several times slower than its Markdown, HTML and JSON.
     """
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     workbook.set_properties({"title": title, "created": FIXED_MOMENT.replace(tzinfo=None)})
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF4"})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
-    rewrites = {}
+    heights = {}
     texts = [_column_texts(table) for table in tables]  # before anything is written: a cell too long stops it
     for number, (table, columns) in enumerate(zip(tables, texts, strict=True), start=1):
         room = _sheet(workbook, table, columns, header, wrapped)
         if table.rows:
-            heights = _row_heights(table, columns, room)
-            rewrites[f"xl/worksheets/sheet{number}.xml"] = functools.partial(_put_rows, table=table, heights=heights)
+            heights[f"xl/worksheets/sheet{number}.xml"] = (table, _row_heights(table, columns, room))
     workbook.close()
-    return reproducible(buffer.getvalue(), rewrites)
+    package = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(package)) as parts:
+        shared = _SharedStrings(parts.read(_SHARED_STRINGS))
+        sheets = {name: _put_rows(parts.read(name), table, rows, shared) for name, (table, rows) in heights.items()}
+    rewrites: dict[str, Rewrite] = {name: functools.partial(_given, pieces) for name, pieces in sheets.items()}
+    rewrites[_SHARED_STRINGS] = shared.with_added
+    return reproducible(package, rewrites)
+
+
+def _given(pieces: list[bytes], _old: bytes) -> list[bytes]:
+    return pieces
 
 
 class _ColumnText(NamedTuple):
@@ -147,8 +159,8 @@ def _lines(text: str, chars: int) -> int:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> list[bytes]:
-    """The sheet with the placeholder row replaced by every data row, text as inline strings.
+def _put_rows(sheet_xml: bytes, table: Table, heights: list[str], shared: _SharedStrings) -> list[bytes]:
+    """The sheet with the placeholder row replaced by every data row, texts as shared strings.
 
     A row is a template made once per sheet (each cell's reference and style, ``{0}`` for the row number,
     ``{1}`` for its height) filled with each value's markup, which is made once per distinct value: a
@@ -166,7 +178,8 @@ def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> list[bytes]
         + "".join(f'<c r="{xl_col_to_name(col)}{{0}}" s="{s}"{{{col + 2}}}' for col in range(len(table.columns)))
         + "</row>"
     )
-    markup = _ValueMarkup().__getitem__
+    shared.references += sum(sum(map(isinstance, column, repeat(str))) for column in zip(*table.rows, strict=True))
+    markup = shared.markup.__getitem__
     fill = template.format
     rows = [
         fill(number, height, *map(markup, row))
@@ -177,8 +190,37 @@ def _put_rows(sheet_xml: bytes, table: Table, heights: list[str]) -> list[bytes]
     return [sheet_xml[: match.start()], *pieces, sheet_xml[match.end() :]]
 
 
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_COUNTS = re.compile(rb'<sst ([^>]*?)count="(\d+)" uniqueCount="(\d+)"')
+
+
+class _SharedStrings:
+    """The workbook's table of texts: XlsxWriter's (the headers), then each distinct text of the data rows."""
+
+    def __init__(self, xml: bytes) -> None:
+        counts = _COUNTS.search(xml)
+        if counts is None:
+            raise AssertionError("XlsxWriter's shared strings have no counts")
+        self.references = int(counts.group(2))
+        """How many cells show a shared string: the table says so in its ``count``."""
+        self.texts: list[str] = []
+        self.markup = _ValueMarkup(self.texts, int(counts.group(3)))
+
+    def with_added(self, xml: bytes) -> list[bytes]:
+        """XlsxWriter's table, with its counts made right and the data rows' texts after its own."""
+        unique = self.markup.first + len(self.texts)
+        head = _COUNTS.sub(rb'<sst \1count="%d" uniqueCount="%d"' % (self.references, unique), xml, count=1)
+        end = head.rindex(b"</sst>")
+        added = "".join([f'<si><t xml:space="preserve">{_text(text)}</t></si>' for text in self.texts])
+        return [head[:end], added.encode("utf-8"), head[end:]]
+
+
 class _ValueMarkup(dict[Cell, str]):
-    """A cell's markup after its reference and style, by value: a number, inline text, or nothing."""
+    """A cell's markup after its reference and style, by value: a number, the index of a shared text, or nothing."""
+
+    def __init__(self, texts: list[str], first: int) -> None:
+        super().__init__()
+        self.texts, self.first = texts, first
 
     def __missing__(self, value: Cell) -> str:
         if value is None:
@@ -186,7 +228,8 @@ class _ValueMarkup(dict[Cell, str]):
         elif isinstance(value, int):
             markup = f"><v>{value}</v></c>"
         else:
-            markup = f' t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+            markup = f' t="s"><v>{self.first + len(self.texts)}</v></c>'
+            self.texts.append(value)
         self[value] = markup
         return markup
 
