@@ -161,7 +161,7 @@ EVIL = (
     "    direction: positive\n"
     "    principles: [quick-wins]\n"
     "    evidence:\n"
-    '      - {quote: "Plain.", locator: p. 4}\n'
+    '      - {quote: "Plain \\uFFFE in a quote.", locator: p. 4}\n'
 )
 
 
@@ -178,6 +178,7 @@ def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> 
     assert "Tabs\there and {{ 7*7 }}, {0} and 100% (%s)" in text
     assert "javascript:alert(1)" in text
     assert "A noncharacter \ufffd that XML cannot hold" in text  # a character XML forbids, shown as �
+    assert "“Plain \ufffd in a quote.”" in text  # in a quote (a styled run) too
     rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
     assert "javascript" not in rels
 
