@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "crm_review"
 OWNERS = {
     "yaml": {"yamltext.py"},
     "networkx": {"graph.py", "analysis.py", "export.py"},
-    "jinja2": {"render.py"},
+    "jinja2": {"templating.py"},
     "typer": {"cli.py"},
     "rich": {"cli.py", "prompts.py", "progress.py"},
     "rispy": {"importers.py"},

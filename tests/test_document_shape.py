@@ -84,9 +84,9 @@ def test_rendering_on_two_cores_gives_the_same_bytes(
     rendered: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A large review rendered with a forked second process is byte for byte the one-process rendering."""
-    from crm_review import render
+    from crm_review import pipeline
 
-    monkeypatch.setattr(render, "PARALLEL_FROM_CMOCS", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_CMOCS", 1)
     synthesize(rendered, out=tmp_path)
     for name in ("REVIEW.md", "review.html", "review.json"):
         assert (tmp_path / name).read_bytes() == (rendered / "review" / name).read_bytes()
@@ -96,10 +96,10 @@ def test_a_failure_in_the_second_process_is_the_same_one_line_error(
     rendered: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A team template that fails while rendered in the forked process is reported as in one process."""
-    from crm_review import render
+    from crm_review import pipeline
     from crm_review.errors import TemplateFailed
 
-    monkeypatch.setattr(render, "PARALLEL_FROM_CMOCS", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_CMOCS", 1)
     templates = rendered / "templates"
     templates.mkdir(exist_ok=True)
     (templates / "review.html.j2").write_text("<p>\n{{ 1/0 }}</p>\n", encoding="utf-8")

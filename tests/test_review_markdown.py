@@ -8,7 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from conftest import REPO
-from crm_review.render import gfm_anchor
+from crm_review.templating import gfm_anchor
 
 REVIEW_MD = (REPO / "review" / "REVIEW.md").read_text(encoding="utf-8")
 

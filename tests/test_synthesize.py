@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 from pathlib import Path
 
@@ -134,16 +135,16 @@ def test_failure_while_writing_keeps_every_old_document(
     before = snapshot(review / "review")
     import os as os_module
 
-    real_fdopen = os_module.fdopen
+    real_fsync = os_module.fsync
     calls = []
 
-    def failing_fdopen(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        calls.append(1)
+    def failing_fsync(fd: int) -> None:  # a full disk often shows only when the data is flushed
+        calls.append(fd)
         if len(calls) == 3:
-            raise OSError("No space left on device")
-        return real_fdopen(*args, **kwargs)  # type: ignore[call-overload]
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
 
-    monkeypatch.setattr(os_module, "fdopen", failing_fdopen)
+    monkeypatch.setattr(os_module, "fsync", failing_fsync)
     result = runner.invoke(app, ["synthesize", "--review", str(review)])
     assert result.exit_code == 1
     assert result.output == "error: No space left on device\n"

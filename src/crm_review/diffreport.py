@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from crm_review.diff import Changed, FieldChange, ReviewDiff
-from crm_review.escape import md_cell, md_inline
+from crm_review.escape import md_inline
 
 NOTHING = "No change to the evidence, the principles or the findings."
 
@@ -75,9 +75,9 @@ def _body(diff: ReviewDiff, sub: str) -> list[str]:
             components = "; ".join(f"{c.field}: {c.before or '-'} → {c.after or '-'}" for c in e.components)
             relations = "; ".join(f"{c.field} {c.before or 0} → {c.after or 0}" for c in e.relations)
             lines.append(
-                f"| `{e.principle}` | {_move(e.cmocs_before, e.cmocs_after)} | {md_cell(relations) or '-'} "
+                f"| `{e.principle}` | {_move(e.cmocs_before, e.cmocs_after)} | {md_inline(relations) or '-'} "
                 f"| {_move(e.sources_before, e.sources_after)} "
-                f"| {_move(e.confidence_before or '-', e.confidence_after or '-')} | {md_cell(components) or '-'} |"
+                f"| {_move(e.confidence_before or '-', e.confidence_after or '-')} | {md_inline(components) or '-'} |"
             )
     if diff.patterns:
         lines += ["", f"{sub} Patterns", ""]

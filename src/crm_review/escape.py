@@ -7,29 +7,44 @@ import unicodedata
 from functools import lru_cache
 
 # Parentheses, braces, `+` and `!` act only next to `[` or at a line start, so they stay unescaped.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_SPECIAL = "`*_[]<>#|~"
+"""Backslash-escaped in Markdown text, after the backslash itself."""
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
 def one_line(text: str) -> str:
     """Runs of white space, newlines included, as single spaces; control characters as visible escapes."""
+    # Every white space but the plain space is unprintable, so printable text without doubled, leading or
+    # trailing spaces is already one line (checked in C: most evidence text is).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return visible(" ".join(text.split()), keep="")
 
 
 @lru_cache(maxsize=65_536)
 def md_inline(text: str) -> str:
-    """Text for a Markdown paragraph: punctuation that Markdown would act on is backslash-escaped.
+    """Text for a Markdown paragraph or table cell: punctuation that Markdown would act on is backslash-escaped.
 
     ``<script>`` stays visible text, ``*`` stays an asterisk, and a leading ``#`` or ``1.`` cannot turn
     the line into a heading or a list, because the text is always placed after a label on its line.
-    Cached: contrasts show the same CMOC's text once for every CMOC it is set against.
+    In a table cell, ``|`` is escaped and line breaks are spaces, so the row cannot break. Cached: a
+    CMOC's text stands in each principle's table it informs and again in the evidence appendix.
     """
-    return _MD_SPECIAL.sub(r"\\\1", _ENTITY.sub("&amp;", one_line(text)))
+    flat = one_line(text)
+    if "&" in flat:
+        flat = _ENTITY.sub("&amp;", flat)
+    flat = flat.replace("\\", "\\\\")  # the escape character first, so that the escapes added below stay single
+    for special in _MD_SPECIAL:
+        if special in flat:  # most text holds none of them: a scan in C, no copy
+            flat = flat.replace(special, "\\" + special)
+    return flat
 
 
-def md_cell(text: str) -> str:
-    """Text for a Markdown table cell: inline-escaped, so pipes and newlines cannot break the row."""
-    return md_inline(text)
+def html_text(text: str) -> str:
+    """Text for HTML or XML content and quoted attributes: ``& < > ' "`` as the entities markupsafe writes."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;")
+    )
 
 
 def mermaid_label(text: str) -> str:
@@ -130,12 +145,20 @@ def visible(text: str, keep: str = "\n\t") -> str:
 @lru_cache(maxsize=8)
 def _invisible_pattern(keep: str) -> re.Pattern[str]:
     """A regular expression for what :func:`_is_invisible` finds: C0/C1 controls, surrogates, bidi controls,
-    XML non-characters, less those in ``keep``. Searching with it costs C speed on a whole document."""
-    ranges = "\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS | _XML_NONCHARACTERS))
-    pattern = re.compile(f"[{ranges}]")
-    if not keep:
-        return pattern
-    return re.compile(f"(?![{re.escape(keep)}])[{ranges}]")
+    XML non-characters, less those in ``keep``. A plain character class (no look-ahead), so that searching a
+    whole document costs little."""
+    kept = {ord(ch) for ch in keep}
+    spans = [(0x00, 0x1F), (0x7F, 0x9F), (0xD800, 0xDFFF)]
+    spans += [(ord(ch), ord(ch)) for ch in sorted(_BIDI_CONTROLS | _XML_NONCHARACTERS)]
+    codes = sorted(code for low, high in spans for code in range(low, high + 1) if code not in kept)
+    ranges: list[list[int]] = []
+    for code in codes:  # consecutive code points as one range
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    members = "".join(f"\\U{low:08x}-\\U{high:08x}" if high > low else f"\\U{low:08x}" for low, high in ranges)
+    return re.compile(f"[{members}]")
 
 
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}

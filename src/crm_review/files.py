@@ -23,8 +23,9 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 TEMPORARY_SUFFIX = ".crm.tmp"
 JOURNAL = ".replacing" + TEMPORARY_SUFFIX
@@ -47,48 +48,115 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     write_all_atomic({path: text})
 
 
-def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
+class ByteSink(Protocol):
+    """Where a document's bytes go as they are rendered: an open binary file, or a comparison with one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+Writer = Callable[[ByteSink], None]
+"""Writes a file's bytes into a sink, piece by piece: a document streamed as it is rendered."""
+Content = str | bytes | Writer
+
+
+def write_all_atomic(files: Mapping[Path, Content]) -> None:
     """Write every file to a temporary beside it first, then rename them all, journalled (see above).
 
     Every target is checked before anything is written, so a folder standing where a document goes fails
     the run with every old document untouched.
     """
-    targets = {_through_links(path): (path, text) for path, text in files.items()}
-    for target, (shown, _) in targets.items():
-        _check_target(target, shown)
-    by_folder: dict[Path, list[tuple[Path, str | bytes]]] = {}
-    for target, (_, text) in targets.items():
-        by_folder.setdefault(target.parent, []).append((target, text))
-    for folder in by_folder:
+    with replacing(files) as temporaries:
+        for path, content in files.items():
+            write_file(temporaries[path], content)
+
+
+@contextlib.contextmanager
+def replacing(paths: Iterable[Path]) -> Iterator[dict[Path, Path]]:
+    """A temporary beside each path to fill (:func:`write_file`); when the block ends, they replace the paths.
+
+    Steps 1 to 4 above: the targets are checked first; the temporaries are created empty; once the block
+    ends without an exception every temporary is renamed over its target as one journalled set. If the
+    block raises, the temporaries are removed and every old file stands. The temporaries may be filled
+    by other processes (``workers.run_jobs``), each writing its own.
+    """
+    targets = {path: _through_links(path) for path in paths}
+    for path, target in targets.items():
+        _check_target(target, path)
+    folders = sorted({target.parent for target in targets.values()})
+    made = [folder for folder in folders if not folder.exists()]
+    for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as locks:
-        for folder in sorted(by_folder):
+        for folder in folders:
             if locks.enter_context(_folder_lock(folder)):  # unlocked, another run's files may be in flight
                 recover(folder)
-        written: list[tuple[Path, Path]] = []
+        temporaries: dict[Path, Path] = {}
         renamed = 0
         try:
-            for entries in by_folder.values():
-                for target, text in entries:
-                    written.append((_temporary_with(target, text), target))
-            journalled = len(written) > 1  # one rename is atomic by itself: nothing to finish later
+            for path, target in targets.items():
+                temporaries[path] = _new_temporary(target)
+            yield temporaries
+            renames = [(temporaries[path], target) for path, target in targets.items()]
+            journalled = len(renames) > 1  # one rename is atomic by itself: nothing to finish later
             if journalled:
-                for folder in by_folder:
-                    _write_journal(folder, [(t, p) for t, p in written if p.parent == folder])
-            for temporary, target in written:
+                for folder in folders:
+                    _write_journal(folder, [(t, p) for t, p in renames if p.parent == folder])
+            for temporary, target in renames:
                 temporary.replace(target)
                 renamed += 1  # from the first rename on, an interruption is finished by the next run
-            for folder in by_folder:
+            for folder in folders:
                 _sync_folder(folder)  # the renames are durable before the journal goes
                 if journalled:
                     (folder / JOURNAL).unlink()
         except BaseException:
             if not renamed:  # nothing renamed yet: the old set stands, whole; leave nothing behind
-                for temporary, _ in written:
+                for temporary in temporaries.values():
                     temporary.unlink(missing_ok=True)
-                for folder in by_folder:
+                for folder in folders:
                     (folder / JOURNAL).unlink(missing_ok=True)
+                for folder in made:  # a folder made for files never written goes too
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
             raise
+
+
+def write_file(path: Path, content: Content) -> None:
+    """Fill ``path`` (a temporary from :func:`replacing`) with ``content`` and make it durable."""
+    with path.open("wb") as handle:
+        if callable(content):
+            content(handle)
+        else:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def same_content(path: Path, content: Content) -> bool:
+    """Whether the file at ``path`` holds exactly ``content``, compared as it is written, never all in memory."""
+    try:
+        existing = path.open("rb")
+    except OSError:
+        return False
+    with existing:
+        comparison = _Comparison(existing)
+        if callable(content):
+            content(comparison)
+        else:
+            comparison.write(content.encode("utf-8") if isinstance(content, str) else content)
+        return comparison.same and existing.read(1) == b""
+
+
+class _Comparison:
+    """A write-only stream that compares what is written with a file, as far as they agree."""
+
+    def __init__(self, existing: BinaryIO) -> None:
+        self.existing = existing
+        self.same = True
+
+    def write(self, data: bytes) -> int:
+        if self.same and self.existing.read(len(data)) != data:
+            self.same = False
+        return len(data)
 
 
 def recover(folder: Path) -> list[Path]:
@@ -167,19 +235,16 @@ def _write_journal(folder: Path, renames: list[tuple[Path, Path]]) -> None:
     _sync_folder(folder)
 
 
-def _temporary_with(path: Path, content: str | bytes) -> Path:
+def _new_temporary(path: Path) -> Path:
+    """An empty temporary beside ``path``, with the permissions the finished file should have."""
     mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     except OSError as exc:  # name the file the user asked for, not a temporary that never existed
         raise OSError(exc.errno, f"cannot write a file beside it ({exc.strerror})", str(path)) from exc
+    os.close(fd)
     temporary = Path(name)
     try:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         temporary.chmod(mode)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -7,10 +7,12 @@ say where the problem is. Positions of a valid file are worked out only if a rul
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -255,9 +257,10 @@ def load_review_files(
     paths = layout.evidence_files(root)
     shown_folder = layout.shown(layout.evidence_dir(root))
     sources = []
-    for done, path in enumerate(paths, 1):
-        sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
-        advance("Reading evidence", done, len(paths))
+    with _collector_paused() if keep_records else contextlib.nullcontext():
+        for done, path in enumerate(paths, 1):
+            sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
+            advance("Reading evidence", done, len(paths))
     cache.save()
     problems.extend(_stray_files(root))
     assessments = [keep(load_file(path, Assessment)) for path in layout.assessment_files(root)]
@@ -269,6 +272,23 @@ def load_review_files(
         problems=tuple(problems),
         assessments=tuple(a for a in assessments if a is not None),
     )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while records pile up: they are long-lived and hold no cycles.
+
+    With it running, each full collection walks every record built so far again; reading a review of
+    6,000 CMOCs into records took half as long again (measured). Nothing is lost: the collector runs as
+    before once reading ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _load_source(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, model_validator
@@ -234,9 +235,12 @@ class Cmoc(Record):
     notes: Prose | None = None
     themes: list[Tag] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def links(self) -> tuple[tuple[str, Relation], ...]:
-        """Each principle with how this CMOC bears on it, in the order written; the list form supports."""
+        """Each principle with how this CMOC bears on it, in the order written; the list form supports.
+
+        Worked out once per record (records never change): the analysis and every document read it.
+        """
         if isinstance(self.principles, dict):
             return tuple(self.principles.items())
         return tuple((principle_id, DEFAULT_RELATION) for principle_id in self.principles)

@@ -7,13 +7,25 @@ equal, so the schema cannot drift from what ``crm synthesize`` writes.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
 from crm_review.confidence import ConfidenceView, confidence_view
-from crm_review.model import Assessment, Concern, Confidence, Direction, Relation, Review, ReviewConfig, Source
+from crm_review.model import (
+    Assessment,
+    Cmoc,
+    Concern,
+    Confidence,
+    Direction,
+    Quote,
+    Relation,
+    Review,
+    ReviewConfig,
+    Source,
+)
 from crm_review.verify import QuoteVerification, Status
 from crm_review.view import rameses_checklist
 
@@ -108,22 +120,33 @@ class PrincipleOut(Output):
     suggestion: SuggestionOut
 
 
-class PrincipleLink(Output):
+# A review holds thousands of CMOCs: their parts are typed dictionaries, built as plain dicts (in the
+# order of their keys here, None left out) and serialized without a model object per CMOC and quote.
+
+
+class PrincipleLink(TypedDict):
     principle: str
     relation: Relation
 
 
-class QuoteOut(Output):
+class QuoteOut(TypedDict):
     quote: str
     locator: str
-    verification: Status | None = Field(
-        default=None,
-        description="What `crm verify` found: verified (verbatim in the full text), approximate, not-found, "
-        "or unchecked (no full text, or one without text).",
-    )
-    found_on: str | None = Field(
-        default=None, description="Where the quote is in the full text (`p. 230`) when its locator names another page."
-    )
+    verification: NotRequired[
+        Annotated[
+            Status,
+            Field(
+                description="What `crm verify` found: verified (verbatim in the full text), approximate, not-found, "
+                "or unchecked (no full text, or one without text)."
+            ),
+        ]
+    ]
+    found_on: NotRequired[
+        Annotated[
+            str,
+            Field(description="Where the quote is in the full text (`p. 230`) when its locator names another page."),
+        ]
+    ]
 
 
 class VerificationOut(Output):
@@ -138,7 +161,7 @@ class VerificationOut(Output):
     sources_without_fulltext: int
 
 
-class CmocOut(Output):
+class CmocOut(TypedDict):
     id: str
     source: str
     context: str
@@ -149,7 +172,7 @@ class CmocOut(Output):
     principles: list[PrincipleLink]
     evidence: list[QuoteOut]
     themes: list[str]
-    notes: str | None = None
+    notes: NotRequired[str]
 
 
 class SourceOut(Output):
@@ -210,7 +233,7 @@ def review_document(
     review: Review, findings: Findings, verification: QuoteVerification | None = None
 ) -> ReviewDocument:
     assessments = {a.principle: a for a in review.assessments}
-    return ReviewDocument(
+    return ReviewDocument.model_construct(  # its parts are built typed, from validated records
         review=review.config,
         summary=Summary(sources=len(review.sources), cmocs=len(review.cmocs()), principles=len(review.principles)),
         principles=[_principle(f, assessments.get(f.id)) for f in findings.principles],
@@ -218,38 +241,42 @@ def review_document(
         thin_evidence=list(findings.thin),
         cooccurrence=[Cooccurrence(principles=[a, b], cmocs=n) for a, b, n in findings.cooccurrence],
         sources=[_source(s) for s in sorted(review.sources, key=lambda s: s.id)],
-        # Built without validation: the values come from records that were validated on loading, and a
-        # large review has tens of thousands of them.
-        cmocs=[
-            CmocOut.model_construct(
-                id=c.id,
-                source=s.id,
-                context=c.context,
-                resource=c.mechanism.resource,
-                response=c.mechanism.response,
-                outcome=c.outcome,
-                direction=c.direction,
-                principles=[PrincipleLink.model_construct(principle=p, relation=r) for p, r in c.links],
-                evidence=[
-                    QuoteOut.model_construct(
-                        quote=q.quote,
-                        locator=q.locator,
-                        verification=verification.status(c.id, n) if verification else None,
-                        found_on=verification.found_on(c.id, n) if verification else None,
-                    )
-                    for n, q in enumerate(c.evidence, start=1)
-                ],
-                themes=list(c.themes),
-                notes=c.notes,
-            )
-            for s, c in sorted(review.cmocs(), key=lambda pair: pair[1].id)
-        ],
+        cmocs=[_cmoc(s, c, verification) for s, c in sorted(review.cmocs(), key=lambda pair: pair[1].id)],
         rameses=[
             RamesesOut(item=i.item, name=i.name, status=i.status, note=i.note)
             for i in rameses_checklist(review, findings, verification)
         ],
         verification=_verification(verification) if verification is not None else None,
     )
+
+
+def _cmoc(source: Source, cmoc: Cmoc, verification: QuoteVerification | None) -> CmocOut:
+    """A CMOC's entry, from a record validated on loading: nothing to check again."""
+    out = CmocOut(
+        id=cmoc.id,
+        source=source.id,
+        context=cmoc.context,
+        resource=cmoc.mechanism.resource,
+        response=cmoc.mechanism.response,
+        outcome=cmoc.outcome,
+        direction=cmoc.direction,
+        principles=[PrincipleLink(principle=p, relation=r) for p, r in cmoc.links],
+        evidence=[_quote(cmoc.id, n, q, verification) for n, q in enumerate(cmoc.evidence, start=1)],
+        themes=list(cmoc.themes),
+    )
+    if cmoc.notes is not None:
+        out["notes"] = cmoc.notes
+    return out
+
+
+def _quote(cmoc_id: str, number: int, quote: Quote, verification: QuoteVerification | None) -> QuoteOut:
+    out = QuoteOut(quote=quote.quote, locator=quote.locator)
+    if verification is not None:
+        out["verification"] = verification.status(cmoc_id, number)
+        found_on = verification.found_on(cmoc_id, number)
+        if found_on is not None:
+            out["found_on"] = found_on
+    return out
 
 
 def review_json(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> str:

@@ -8,7 +8,7 @@ rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the analysis brings networkx: only the commands that render load it
     from crm_review.analysis import Findings
+    from crm_review.files import ByteSink, Writer
     from crm_review.model import Review
     from crm_review.verify import QuoteVerification
 
@@ -37,26 +38,28 @@ REFERENCE_DOCX = "reference.docx"
 """A Word file in the review's ``templates/`` whose styles and page setup the Word document takes."""
 
 
-def render_outputs(
+LONGEST_FIRST = ("html", "md", "docx", "explorer", "json", "xlsx", "csv")
+"""The formats by how long they take to render, longest first: the order rendering processes start in."""
+
+
+def output_writers(
     review: Review,
     findings: Findings,
     formats: tuple[str, ...],
     templates: Path,
     verification: QuoteVerification | None = None,
-) -> dict[str, bytes]:
-    """The requested files by name, rendered in memory, in the order of ``OUTPUT_FORMATS``."""
-    outputs: dict[str, bytes] = {}
+) -> dict[str, Writer]:
+    """For each requested file, by name, in the order of ``OUTPUT_FORMATS``, a function that writes it."""
+    writers: dict[str, Writer] = {}
     text = tuple(f for f in OUTPUT_FORMATS if f in formats and f in TEXT_FORMATS)
     if text:
-        from crm_review.render import render_documents
+        from crm_review.render import document_writers
 
-        outputs |= {
-            name: doc.encode("utf-8")
-            for name, doc in render_documents(review, findings, text, templates, verification).items()
-        }
-    office: dict[str, Callable[[], bytes]] = {}
+        writers |= document_writers(review, findings, text, templates, verification)
     if "docx" in formats:
-        office[FILES["docx"][0]] = partial(_docx, review, findings, templates / REFERENCE_DOCX, verification)
+        writers[FILES["docx"][0]] = partial(
+            _writing, partial(_docx, review, findings, templates / REFERENCE_DOCX, verification)
+        )
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
@@ -64,22 +67,38 @@ def render_outputs(
         if "xlsx" in formats:
             from crm_review.xlsx_writer import workbook_bytes
 
-            office[FILES["xlsx"][0]] = partial(workbook_bytes, tables, review.config.title)
+            writers[FILES["xlsx"][0]] = partial(_writing, partial(workbook_bytes, tables, review.config.title))
         if "csv" in formats:
-            office |= {name: partial(csv_bytes, table) for name, table in zip(FILES["csv"], tables, strict=True)}
-    if office:
-        from crm_review.render import PARALLEL_FROM_CMOCS, run_jobs
-
-        # On a large review the Word document, the largest, goes to a second core as the HTML page does.
-        # run_jobs carries text; Latin-1 maps each byte to one character and back, so bytes travel intact.
-        as_text: dict[str, Callable[[], str]] = {name: partial(_latin1, job) for name, job in office.items()}
-        texts = run_jobs(as_text, parallel=len(review.cmocs()) >= PARALLEL_FROM_CMOCS)
-        outputs |= {name: texts[name].encode("latin-1") for name in office}
-    return outputs
+            writers |= {
+                name: partial(_writing, partial(csv_bytes, table))
+                for name, table in zip(FILES["csv"], tables, strict=True)
+            }
+    in_order = [name for fmt in OUTPUT_FORMATS for name in FILES[fmt]]
+    return {name: writers[name] for name in in_order if name in writers}
 
 
-def _latin1(job: Callable[[], bytes]) -> str:
-    return job().decode("latin-1")
+def longest_first(names: Iterable[str]) -> list[str]:
+    """File names in the order their rendering should start, the longest first (:data:`LONGEST_FIRST`)."""
+    rank = {name: LONGEST_FIRST.index(fmt) for fmt, files in FILES.items() for name in files}
+    return sorted(names, key=lambda name: rank.get(name, len(LONGEST_FIRST)))
+
+
+def render_outputs(
+    review: Review,
+    findings: Findings,
+    formats: tuple[str, ...],
+    templates: Path,
+    verification: QuoteVerification | None = None,
+) -> dict[str, bytes]:
+    """The requested files by name, rendered in memory, one after another, in the order of ``OUTPUT_FORMATS``."""
+    from crm_review.render import in_memory
+
+    writers = output_writers(review, findings, formats, templates, verification)
+    return {name: in_memory(writer) for name, writer in writers.items()}
+
+
+def _writing(job: Callable[[], bytes], out: ByteSink) -> None:
+    out.write(job())
 
 
 def _docx(review: Review, findings: Findings, reference: Path, verification: QuoteVerification | None) -> bytes:

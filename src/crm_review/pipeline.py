@@ -6,7 +6,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from crm_review import layout
@@ -17,6 +17,9 @@ from crm_review.load import ReviewFiles, load_review_files
 from crm_review.model import Review
 from crm_review.outputs import DEFAULT_FORMATS
 from crm_review.progress import advance
+
+PARALLEL_FROM_CMOCS = 2_000
+"""From this many CMOCs each document is rendered in its own process; below it, starting one costs more."""
 
 
 @dataclass(frozen=True)
@@ -96,31 +99,39 @@ def synthesize(
 
     The analysis reads the typed records directly; the graph serves the exports (``crm graph``).
 
-    Everything is rendered in memory first, so a failure leaves the previous documents in place. With
-    ``check``, nothing is written and :class:`StaleOutput` names every document that differs.
+    Each document is rendered straight into a temporary file beside it, never whole in memory; only when
+    every one is complete do they replace the old ones, as one set (``files.replacing``), so a failure
+    leaves the previous documents in place. A large review's documents are rendered side by side, one
+    process each (``workers.run_jobs``). With ``check``, nothing is written: each document is compared
+    with the file as it is rendered, and :class:`StaleOutput` names every one that differs.
     """
     from crm_review.analysis import analyse
-    from crm_review.files import write_all_atomic
-    from crm_review.outputs import render_outputs
+    from crm_review.files import replacing, same_content, write_file
+    from crm_review.outputs import longest_first, output_writers
     from crm_review.verify import for_document, verify_quotes
+    from crm_review.workers import run_jobs
 
     review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
+    folder = out if out is not None else root / layout.OUTPUT_DIR
     advance("Analysing", 0, 2)
     with _long_lived(review):
         findings = analyse(review)
         advance("Analysing", 1, 2)
         verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-        documents = render_outputs(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
-    advance("Analysing", 2, 2)
-    folder = out if out is not None else root / layout.OUTPUT_DIR
-    paths = {folder / name: content for name, content in documents.items()}
-    if check:
-        stale = [layout.shown(p) for p, content in paths.items() if not p.is_file() or p.read_bytes() != content]
-        if stale:
-            raise StaleOutput(stale)
-    else:
-        write_all_atomic(paths)
-    return Synthesis(tuple(layout.shown(p) for p in paths))
+        writers = output_writers(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+        advance("Analysing", 2, 2)
+        started = longest_first(writers)  # the last runs here, the others in forked processes meanwhile
+        parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
+        if check:
+            same = run_jobs({n: partial(same_content, folder / n, writers[n]) for n in started}, parallel=parallel)
+            stale = [layout.shown(folder / name) for name in writers if not same[name]]
+            if stale:
+                raise StaleOutput(stale)
+        else:
+            with replacing([folder / name for name in writers]) as temporaries:
+                jobs = {n: partial(write_file, temporaries[folder / n], writers[n]) for n in started}
+                run_jobs(jobs, parallel=parallel)
+    return Synthesis(tuple(layout.shown(folder / name) for name in writers))
 
 
 @contextmanager

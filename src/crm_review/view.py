@@ -32,7 +32,7 @@ from crm_review.palette import (
     RELATION_SYMBOLS,
     SEVERAL_COLOUR,
 )
-from crm_review.verify import QuoteVerification
+from crm_review.verify import QuoteVerification, Status
 
 NETWORK_MAX_SOURCES = 20
 """Above this many sources the principle-source network is a tangle; the evidence map carries it alone."""
@@ -79,6 +79,18 @@ class LinkView:
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteView:
+    """A quote with its locator, and what ``crm verify`` found of it in the source's full text."""
+
+    quote: str
+    locator: str
+    verification: Status
+    """``unchecked`` when the review was not verified, or the source has no full text."""
+    found_on: str | None
+    """``p. 230`` when the quote stands on another page than its locator names; otherwise None."""
+
+
+@dataclass(frozen=True, slots=True)
 class CmocView:
     """A CMOC's fields at the first level (templates read them thousands of times), its source and its links."""
 
@@ -90,7 +102,7 @@ class CmocView:
     direction: Direction
     direction_symbol: str
     themes: tuple[str, ...]
-    evidence: tuple[Quote, ...]
+    evidence: tuple[QuoteView, ...]
     notes: str | None
     source: SourceView
     links: tuple[LinkView, ...]
@@ -319,6 +331,7 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
     titles = {f.id: f.title for f in findings.principles}
     sources = {s.id: SourceView(s, s.citation(), s.in_text(), reference_of(s)) for s in review.sources}
     ordered = tuple(sorted(sources.values(), key=lambda v: reference_order(v.record)))
+    link_views = {(p, r): LinkView(p, number[p], titles[p], r) for p in number for r in RELATIONS}  # shared: frozen
     cmocs = {
         cmoc.id: CmocView(
             id=cmoc.id,
@@ -329,10 +342,10 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
             direction=cmoc.direction,
             direction_symbol=DIRECTION_SYMBOLS[cmoc.direction],
             themes=tuple(cmoc.themes),
-            evidence=tuple(cmoc.evidence),
+            evidence=_quotes(cmoc.id, cmoc.evidence, verification),
             notes=cmoc.notes,
             source=sources[source.id],
-            links=tuple(LinkView(p, number[p], titles[p], r) for p, r in cmoc.links if p in number),
+            links=tuple(link_views[link] for link in cmoc.links if link in link_views),
         )
         for source, cmoc in review.cmocs()
     }
@@ -373,6 +386,15 @@ def build_view(review: Review, findings: Findings, verification: QuoteVerificati
         direction_colours=DIRECTION_COLOURS,
         relation_dashes=RELATION_DASHES,
         several_colour=SEVERAL_COLOUR,
+    )
+
+
+def _quotes(cmoc_id: str, quotes: list[Quote], verification: QuoteVerification | None) -> tuple[QuoteView, ...]:
+    if verification is None:
+        return tuple(QuoteView(q.quote, q.locator, "unchecked", None) for q in quotes)
+    return tuple(
+        QuoteView(q.quote, q.locator, verification.status(cmoc_id, n), verification.found_on(cmoc_id, n))
+        for n, q in enumerate(quotes, start=1)
     )
 
 

@@ -1,0 +1,143 @@
+"""The Jinja environment the documents are rendered in: where templates are found, and how text is printed.
+
+A review's own ``templates/`` folder is searched first, then the packaged templates, which are also
+reachable as ``crm/<name>`` so that a team template of the same name can extend them.
+
+Every ``{{ ... }}`` a template prints goes through one function: :func:`shown_html` in ``.html.j2`` and
+``.svg.j2`` templates (autoescaped), :func:`shown_text` elsewhere. Both show control characters as
+visible escapes, never obeyed; :func:`shown_html` also escapes HTML's five special characters. Jinja
+would otherwise make three calls per printed value (``finalize``, then markupsafe's ``escape``, which
+builds a ``Markup`` object only to be joined into the page); a review prints hundreds of thousands of
+values, and that was most of the time spent rendering review.html. The output is the same: markupsafe's
+entities, and ``Markup`` (a macro's output, ``|safe``) printed as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterator
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
+
+from crm_review.errors import TemplateFailed
+from crm_review.escape import html_text, md_inline, mermaid_id, mermaid_label, one_line, visible
+
+PACKAGED_PREFIX = "crm"
+"""Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""
+AUTOESCAPED = ("html", "html.j2", "svg.j2")
+
+
+def shown_text(value: Any) -> str:
+    """A value printed into a Markdown (not autoescaped) template: control characters shown, not obeyed."""
+    if type(value) is str:
+        return value if value.isprintable() else visible(value)  # most values are one printable line: C speed
+    return str(value)
+
+
+def shown_html(value: Any) -> str:
+    """A value printed into an HTML template: control characters shown, then escaped as markupsafe does.
+
+    Markup (a macro's output, ``|safe``, anything with ``__html__``) is already HTML and printed as it is.
+    """
+    if type(value) is str:
+        return html_text(value if value.isprintable() else visible(value))
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html_text(shown_text(value))
+
+
+class _OutputCodeGenerator(CodeGenerator):
+    """Jinja's code generator, printing each value through one call of ours instead of three of Jinja's."""
+
+    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile:  # inside {% autoescape %}: decided when rendering
+            self.write("(environment.shown_html if context.eval_ctx.autoescape else environment.shown_text)(")
+        else:
+            self.write("environment.shown_html(" if frame.eval_ctx.autoescape else "environment.shown_text(")
+
+    def _output_child_post(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        self.write(")")
+
+
+class DocumentEnvironment(jinja2.Environment):
+    """A Jinja environment whose templates print values through :func:`shown_html` or :func:`shown_text`."""
+
+    code_generator_class = _OutputCodeGenerator
+    shown_html = staticmethod(shown_html)
+    shown_text = staticmethod(shown_text)
+
+
+def document_environment(templates: Path) -> DocumentEnvironment:
+    """The environment for a review whose own templates are in ``templates`` (which may not exist)."""
+    packaged = jinja2.PackageLoader("crm_review", "templates")
+    loaders: list[jinja2.BaseLoader] = []
+    if templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(templates)))
+    loaders += [jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}), packaged]
+    environment = DocumentEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED, default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        md=md_inline,
+        mermaid=mermaid_label,
+        mermaid_id=mermaid_id,
+        one_line=one_line,
+        anchor=gfm_anchor,
+    )
+    return environment
+
+
+@lru_cache(maxsize=4_096)
+def gfm_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens.
+
+    Cached: every CMOC's entry links to the sections of the principles it informs.
+    """
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+_PIECES_PER_RUN = 4_096
+"""Template output is joined in runs of this many pieces: few writes, and never a whole document in memory."""
+
+
+def rendered(environment: DocumentEnvironment, name: str, model: object) -> Iterator[bytes]:
+    """The template's output in UTF-8 runs; any failure of a template (a team's own, most often) as one line."""
+    try:
+        pieces = environment.get_template(name).generate(view=model)
+        while run := "".join(islice(pieces, _PIECES_PER_RUN)):
+            yield run.encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateFailed(
+            f"{exc.filename or name}:{exc.lineno}: the template cannot be read: {exc.message}"
+        ) from exc
+    except RecursionError as exc:
+        raise TemplateFailed(f"{name}: the template includes or extends itself without end") from exc
+    except UnicodeDecodeError as exc:
+        raise TemplateFailed(f"{name}: a template is not UTF-8 text: save it as UTF-8") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateFailed(f"{name}: the template refers to `{exc.name}`, which does not exist") from exc
+    except Exception as exc:
+        # Jinja puts the template's file and line into the traceback; the user needs that, not the rest.
+        raise TemplateFailed(f"{_template_line(exc, name)}: the template failed: {_describe(exc)}") from exc
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
+
+
+def _describe(exc: Exception) -> str:
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    return f"{type(exc).__name__}: {one_line(message)}" if message else type(exc).__name__
