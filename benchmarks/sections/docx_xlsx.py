@@ -85,7 +85,7 @@ def make_review(root: Path) -> None:
 
 
 def _cpu_seconds() -> float:
-    """CPU time of this process and of the children it waited for (large documents render on a second core)."""
+    """CPU time of this process and of any children it waited for."""
     times = os.times()
     return times.user + times.system + times.children_user + times.children_system
 
@@ -152,11 +152,10 @@ def measure(workdir: Path) -> str:
     lines = [
         "## Word and Excel (`crm synthesize --format docx,xlsx`)",
         "",
-        f"Two generated reviews of {SOURCES} sources x {CMOCS_PER_SOURCE} CMOCs, each loaded and analysed once; "
-        f"rendering only, in memory, median of {REPEATS} runs after a warm-up. The goal: docx and xlsx together",
-        "take no longer than md, html and json together. Wall-clock seconds move with whatever else the machine",
-        "runs (and fall when a large document is rendered on a second core, if one is free); CPU seconds (this",
-        "process and its forked renderer) are the steadier comparison of the work done.",
+        f"Two generated reviews of {SOURCES} sources x {CMOCS_PER_SOURCE} CMOCs, each loaded and analysed once;",
+        f"rendering only, in memory, one file after another, median of {REPEATS} runs after a warm-up. The goal:",
+        "docx and xlsx together take no longer than md, html and json together. Both clocks move with whatever",
+        "else the machine runs; CPU seconds (of this process and any it waited for) move less.",
         f"Machine load (1-minute average) when the run began and ended: {load_before:.1f} and {load_after:.1f} on "
         f"{os.cpu_count()} cores.",
         "",
