@@ -109,10 +109,21 @@ def test_both_suffixes_are_read(tmp_path: Path, suffix: str) -> None:
     assert review is not None and [s.id for s in review.sources] == ["a"]
 
 
-def test_stray_file_in_evidence_is_a_warning(tmp_path: Path) -> None:
-    """A Word or text file saved into evidence/ is named, since it will not be read."""
-    root = write_review(tmp_path, {"a.yaml": source_yaml("a", "a-1"), "notes.docx": "x"})
-    assert any("notes.docx: not read" in m for m in messages(root, "warning"))
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("evidence", "not read: only .yaml and .yml files in evidence/ are evidence"),
+        ("assessments", "not read: only .yaml and .yml files in assessments/ are read"),
+    ],
+)
+def test_stray_file_in_a_read_folder_is_a_warning(tmp_path: Path, folder: str, message: str) -> None:
+    """A Word file saved into evidence/ or assessments/ is named, since it will not be read; a README is not."""
+    root = write_review(tmp_path, {"a.yaml": source_yaml("a", "a-1")})
+    (root / folder).mkdir(exist_ok=True)
+    for name in ("notes.docx", "README.md", ".DS_Store"):
+        (root / folder / name).write_text("x", encoding="utf-8")
+    warnings = [p for p in validate(root).problems if p.severity == "warning" and "not read" in p.message]
+    assert [(str(p.path), p.message) for p in warnings] == [(f"{root}/{folder}/notes.docx", message)]
 
 
 def test_warnings_about_the_default_taxonomy_say_how_to_change_it(tmp_path: Path) -> None:

@@ -7,11 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import typer.core
+import typer.main
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, snapshot, source_yaml, write_review
 from crm_review import prompts
-from crm_review.cli import app
+from crm_review.cli import SOURCE_OPTIONS, app
+from crm_review.model import SOURCE_FIELDS
 from crm_review.pipeline import validate
 
 IMPORTS = FIXTURES / "import"
@@ -54,6 +57,52 @@ def test_add_source_and_cmoc_with_flags_only(tmp_path: Path, runner: CliRunner) 
         ("They listened to us.", "p. 7"),
         ("We felt heard.", "p. 8"),
     ]
+
+
+def options_of(*path: str) -> set[str]:
+    """The parameter names of ``crm PATH...`` as typer builds the command."""
+    command = typer.main.get_command(app)
+    for name in path:
+        assert isinstance(command, typer.core.TyperGroup)
+        command = command.commands[name]
+    return {param.name for param in command.params if param.name}
+
+
+def test_the_options_of_a_source_are_its_fields_in_the_format_order() -> None:
+    """The options are spelled out (so that `crm` starts without pydantic): a field new to the model needs one."""
+    assert list(SOURCE_OPTIONS) == [name for name in SOURCE_FIELDS if name != "id"]
+
+
+@pytest.mark.parametrize(("command", "left_out"), [(("add", "source"), set()), (("edit",), {"id"})])
+def test_every_field_of_a_source_has_its_option(command: tuple[str, ...], left_out: set[str]) -> None:
+    """Both commands that take a source's fields offer an option for each (`--id` is `crm rename`'s in edit)."""
+    flags = {"source_id" if name == "id" else name for name in SOURCE_FIELDS if name not in left_out}
+    assert flags - options_of(*command) == set()
+
+
+def test_add_source_writes_every_field_given_in_the_format_order(tmp_path: Path, runner: CliRunner) -> None:
+    """Each option lands in its key, in the order of the evidence format, the appraisal nested."""
+    root = write_review(tmp_path, {})
+    runner.invoke(
+        app,
+        ["add", "source", "--review", str(root), "--first-page", "229", "--fulltext", "papers/doe.pdf",
+         "--notes", "Read twice.", "--keyword", "peer support", "--keyword", "Peru", "--abstract", "Panels help.",
+         "--rigour", "low", "--relevance", "high", "--setting", "rural clinics", "--country", "Peru",
+         "--design", "case study", "--url", "https://example.org/doe", "--doi", "https://doi.org/10.1000/abc",
+         "--pages", "229-41", "--issue", "2", "--volume", "4", "--journal", "J Panels", "--year", "2020",
+         "--author", "Doe, Jane", "--title", "A study", "--no-input"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    written = (root / "evidence" / "doe-2020.yaml").read_text(encoding="utf-8")
+    assert written == (
+        "id: doe-2020\ntitle: A study\nauthors: ['Doe, Jane']\nyear: 2020\njournal: J Panels\nvolume: '4'\n"
+        "issue: '2'\npages: 229-41\ndoi: 10.1000/abc\nurl: https://example.org/doe\ndesign: case study\n"
+        "countries: [Peru]\nsetting: rural clinics\nappraisal: {relevance: high, rigour: low}\n"
+        "abstract: Panels help.\nkeywords: [peer support, Peru]\nnotes: Read twice.\n"
+        "fulltext: papers/doe.pdf\nfirst_page: 229\ncmocs: []\n"
+    )
+    review = validate(root).review
+    assert review is not None and review.sources[0].first_page == 229
 
 
 def test_add_without_terminal_lists_every_missing_field(tmp_path: Path, runner: CliRunner) -> None:

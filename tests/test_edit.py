@@ -207,6 +207,27 @@ def test_source_file_holds_every_given_field(tmp_path: Path) -> None:
     )
 
 
+def test_source_input_takes_only_the_fields_of_a_source() -> None:
+    """A name that is not a field of model.Source is a bug caught at once, not a value silently dropped."""
+    with pytest.raises(TypeError, match="not a field of a source: journl"):
+        SourceInput(title="T", journl="J")
+
+
+def test_source_input_replace_and_empty_values() -> None:
+    """An empty value means not given; `replace` changes a copy and an empty value takes a field out."""
+    given = SourceInput(title="T", authors=("Doe, J",), doi="10.1/x", journal="")
+    assert given == SourceInput(title="T", authors=("Doe, J",), doi="10.1/x")
+    assert given.replace(doi=None) == SourceInput(title="T", authors=("Doe, J",))
+    assert given.doi == "10.1/x" and given.get("journal") is None
+
+
+def test_half_an_appraisal_is_not_written() -> None:
+    """A relevance without a rigour is missing the rigour, and the record leaves the half appraisal out."""
+    given = SourceInput(title="T", authors=("Doe, J",), relevance="high")
+    assert given.missing() == ["rigour"]
+    assert "appraisal" not in given.record("doe-nd")
+
+
 def test_explicit_source_id_is_never_overwritten(tmp_path: Path) -> None:
     """--id naming an existing source is refused."""
     root = write_review(tmp_path, {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import FIXTURES
 from crm_review.cli import app
+from crm_review.model import SOURCE_FIELDS
 
 SMALL = FIXTURES / "small-review"
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
@@ -57,6 +58,14 @@ def test_json_is_node_link(runner: CliRunner) -> None:
     nodes = {n["id"]: n for n in data["nodes"]}
     assert nodes["source:gamma-2022"]["countries"] == ["Chile", "Peru"]
     assert {e["kind"] for e in data["edges"]} == {"reports", "informs"}
+
+
+def test_a_source_node_carries_every_field_of_a_source(runner: CliRunner) -> None:
+    """Each field people give for a source is an attribute of its node, the appraisal's ratings flat."""
+    nodes = {n["id"]: n for n in json.loads(export(runner, "json"))["nodes"]}
+    alpha = nodes["source:alpha-2019"]
+    assert set(SOURCE_FIELDS) <= set(alpha)
+    assert (alpha["volume"], alpha["issue"], alpha["pages"], alpha["rigour"]) == ("4", "2", "10-20", "high")
 
 
 def test_dot_and_mermaid(runner: CliRunner) -> None:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import source_yaml, write_review
 from crm_review.cli import app
+from crm_review.ids import mention_pattern
 from crm_review.merging import merge_evidence
 from crm_review.pipeline import validate
 from gitrepos import commit_all, git, new_repository
@@ -223,3 +224,21 @@ def test_the_same_source_added_on_both_branches(tmp_path: Path, runner: CliRunne
         (f"{SOURCE}-1", "Amina's outcome"),
         (f"{SOURCE}-2", "Ben's outcome"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mentioned"),
+    [
+        ("see doe-2020-1", True),
+        ("see doe-2020-1.", True),
+        ("(doe-2020-1, doe-2020-3)", True),
+        ("see doe-2020-12", False),
+        ("see doe-2020-1a", False),
+        ("see x.doe-2020-1", False),
+        ("see doe-2020-1.5", False),
+        ("see predoe-2020-1", False),
+    ],
+)
+def test_a_mention_is_the_id_as_a_whole_word(text: str, mentioned: bool) -> None:
+    """Notes mention an id only where it stands whole, never as part of a longer id."""
+    assert bool(mention_pattern("doe-2020-1").search(text)) is mentioned

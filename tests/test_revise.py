@@ -54,6 +54,21 @@ def test_edit_source_with_flags_changes_only_those_lines(commented: Path, runner
     assert validate(commented).errors == ()
 
 
+def test_edit_source_fields_new_to_the_file_go_in_the_format_order(commented: Path, runner: CliRunner) -> None:
+    """`--first-page`, `--fulltext` and `--keyword` add their keys after the appraisal, before the CMOCs."""
+    result = runner.invoke(
+        app, ["edit", "doe-2020", "--review", str(commented), "--first-page", "229", "--fulltext", "papers/doe.pdf",
+              "--keyword", "peer support"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert evidence(commented) == COMMENTED.replace(
+        "rigour: moderate}\n",
+        "rigour: moderate}\nkeywords: [peer support]\nfulltext: papers/doe.pdf\nfirst_page: 229\n",
+    )
+    assert validate(commented).errors == ()
+
+
 def test_edit_cmoc_relation_writes_the_mapping_form(commented: Path, runner: CliRunner) -> None:
     """`--relation quick=refines` turns the list into `{quick-wins: refines}` and nothing else."""
     result = runner.invoke(

@@ -83,3 +83,14 @@ plain = st.recursive(
 def test_dump_then_parse_gives_the_data_back(data: dict[str, object]) -> None:
     """What crm writes, crm reads back unchanged, whatever the text (quotes, `NO`, colons, Unicode)."""
     assert parse(dump(data), HERE).data == data
+
+
+@pytest.mark.parametrize("value", ["Fewer visits.\n\n", "\n", "Two\nlines\n\n\n"])
+def test_text_ending_in_blank_lines_can_be_spliced_into_a_file(value: str) -> None:
+    """Quoted, not `|+`: that ends the document with `...` and takes in the blank lines after it."""
+    written = dump([{"id": "doe-2020-2", "notes": value}])
+    assert "..." not in written and "|+" not in written
+    assert parse(written + "- id: doe-2020-3\n", HERE).data == [
+        {"id": "doe-2020-2", "notes": value},
+        {"id": "doe-2020-3"},
+    ]

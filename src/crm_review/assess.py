@@ -28,7 +28,7 @@ from crm_review.model import (
     Review,
 )
 from crm_review.pipeline import check
-from crm_review.suggest import nearest
+from crm_review.suggest import did_you_mean
 
 COMPONENT_LABELS = {
     "methodological_limitations": "methodological limitations",
@@ -168,11 +168,7 @@ def _resolve(wanted: str, choices: tuple[LevelT, ...], given: str, what: str) ->
     matches = [c for c in choices if wanted and c.startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
-    hint = nearest(wanted, list(choices))
-    listed = ", ".join(choices)
-    raise UnknownId(
-        f"`{given}` is not a {what}: write one of {listed}" + (f" (did you mean `{hint}`?)" if hint else "")
-    )
+    raise UnknownId(f"`{given}` is not a {what}: write one of {', '.join(choices)}" + did_you_mean(wanted, choices))
 
 
 @dataclass(frozen=True)

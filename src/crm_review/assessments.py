@@ -14,9 +14,9 @@ from typing import Literal
 
 from crm_review import layout
 from crm_review.errors import Problem
-from crm_review.load import LoadedFile, ReviewFiles
+from crm_review.load import LoadedFile, ReviewFiles, stray_files
 from crm_review.model import Assessment, Review
-from crm_review.suggest import did_you_mean, nearest
+from crm_review.suggest import did_you_mean, did_you_mean_each
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,9 @@ def assessment_problems(files: ReviewFiles) -> list[Problem]:
             problems.append(Problem(loaded.path, line, col, message))
             continue
         problems += _stale(loaded, linked.get(record.principle, ()), all_cmocs)
-    problems += _stray_files(files.root)
+    problems += stray_files(
+        layout.assessments_dir(files.root), "not read: only .yaml and .yml files in assessments/ are read"
+    )
     problems += _former_rule_name(files)
     return problems
 
@@ -219,22 +221,6 @@ def _stale(loaded: LoadedFile[Assessment], linked: Sequence[str], all_cmocs: Col
     # A mistyped id in `cmocs:` shows as one "no longer linked" and its true id as one "added".
     missing = [c for c in found.dropped if c not in all_cmocs]
     typos = missing if len(missing) <= LISTED_IDS else []  # many missing ids are removals, not typos
-    hints = [f"`{c}` -> `{hint}`" for c in typos if (hint := nearest(c, found.added))]
-    if hints:
-        message += f" (did you mean {', '.join(hints)}?)"
+    message += did_you_mean_each(typos, found.added)
     message += f": it may be out of date; review it with `crm assess {loaded.record.principle}`"
     return [Problem(loaded.path, line, col, message, "warning")]
-
-
-def _stray_files(root: Path) -> list[Problem]:
-    folder = layout.assessments_dir(root)
-    if not folder.is_dir():
-        return []
-    return [
-        Problem(layout.shown(p), None, None, "not read: only .yaml and .yml files in assessments/ are read", "warning")
-        for p in sorted(folder.iterdir())
-        if p.is_file()
-        and p.suffix not in layout.EVIDENCE_SUFFIXES
-        and not p.name.startswith(".")
-        and p.name.lower() != "readme.md"
-    ]

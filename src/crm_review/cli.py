@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import inspect
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -134,20 +135,37 @@ class ProblemFormat(StrEnum):
     github = "github"
 
 
-def _print_problems(problems: Sequence[Problem], output_format: ProblemFormat) -> None:
-    """One line per problem: `file:line:col: severity: message`, or as GitHub annotations."""
-    lines = report.as_github(problems) if output_format is ProblemFormat.github else report.as_text(problems)
-    for line in lines:
-        _echo(line)
+ProblemFormatOption = Annotated[
+    ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")]
+
+
+def _report_check(
+    problems: Sequence[Problem], output_format: ProblemFormat, as_json: object, summary: str, *, failed: bool
+) -> None:
+    """The end of `crm validate` and `crm verify`: the problems in the format asked for, then exit 1 if they fail.
+
+    Text is one line per problem (`file:line:col: severity: message`) and a summary on stderr; github is
+    one annotation per problem; json is ``as_json``.
+    """
+    if output_format is ProblemFormat.json:
+        _echo_json(as_json)
+    else:
+        lines = report.as_github(problems) if output_format is ProblemFormat.github else report.as_text(problems)
+        for line in lines:
+            _echo(line)
+    if output_format is ProblemFormat.text:
+        _stderr().print(escape(summary))
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
 def validate(
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
-    ] = ProblemFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    output_format: ProblemFormatOption = ProblemFormat.text,
+    strict: Strict = False,
     no_cache: NoCache = False,
 ) -> None:
     """Check the evidence and configs.
@@ -158,17 +176,11 @@ def validate(
 
     with reported(), _progress(machine_output=output_format is not ProblemFormat.text):
         result = run_validation(review, use_cache=not no_cache)
-    if output_format is ProblemFormat.json:
-        _write(report.as_json(result.problems))
-    else:
-        _print_problems(result.problems, output_format)
-    if output_format is ProblemFormat.text:
-        summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if not result.errors:
-            summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
-        _stderr().print(summary)
-    if result.failed(strict=strict):
-        raise typer.Exit(1)
+    summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+    if not result.errors:
+        summary += "; {} source(s), {} CMOC(s)".format(*result.counts())
+    as_json = {"problems": report.as_records(result.problems)}
+    _report_check(result.problems, output_format, as_json, summary, failed=result.failed(strict=strict))
 
 
 @app.command()
@@ -183,10 +195,8 @@ def verify(
             file_okay=False,
         ),
     ] = None,
-    output_format: Annotated[
-        ProblemFormat, typer.Option("--format", "-f", help="text for people, json for scripts, github for annotations.")
-    ] = ProblemFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    output_format: ProblemFormatOption = ProblemFormat.text,
+    strict: Strict = False,
 ) -> None:
     """Check every quote against the full text it quotes.
 
@@ -203,14 +213,9 @@ def verify(
 
     with reported():
         result = verify_review(review, fulltext, reading if console.is_terminal else None)
-    if output_format is ProblemFormat.json:
-        _echo_json(result.as_json())
-    else:
-        _print_problems(result.problems, output_format)
-    if output_format is ProblemFormat.text:
-        _stderr().print(escape(result.summary()))
-    if result.failed(strict=strict):
-        raise typer.Exit(1)
+    _report_check(
+        result.problems, output_format, result.as_json(), result.summary(), failed=result.failed(strict=strict)
+    )
 
 
 # --- getting evidence in -----------------------------------------------------------------------
@@ -322,52 +327,129 @@ class RelationChoice(StrEnum):
     refines = "refines"
 
 
+# --- the fields of a source and of a CMOC as options ----------------------------------------------------
+# One definition of each, given to `crm add source`, `crm add cmoc` and `crm edit` by `_with_options`, so
+# that a new field is written here once. Spelled out rather than derived from model.Source, so that `crm`
+# starts without pydantic: tests/test_cli_intake.py fails when a field of a source has no option here.
+
+SOURCE_OPTIONS: dict[str, object] = {
+    "title": Annotated[str | None, typer.Option("--title", help="The title.")],
+    "authors": Annotated[
+        list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
+    ],
+    "year": Annotated[int | None, typer.Option("--year", help="The year of publication.")],
+    "journal": Annotated[str | None, typer.Option("--journal", help="The journal.")],
+    "volume": Annotated[str | None, typer.Option("--volume")],
+    "issue": Annotated[str | None, typer.Option("--issue")],
+    "pages": Annotated[str | None, typer.Option("--pages")],
+    "doi": Annotated[str | None, typer.Option("--doi", help="e.g. 10.1111/hex.12996")],
+    "url": Annotated[str | None, typer.Option("--url")],
+    "design": Annotated[str | None, typer.Option("--design", help="The study design.")],
+    "countries": Annotated[
+        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
+    ],
+    "setting": Annotated[str | None, typer.Option("--setting")],
+    "relevance": Annotated[RatingChoice | None, typer.Option("--relevance", help="Appraisal: relevance.")],
+    "rigour": Annotated[RatingChoice | None, typer.Option("--rigour", help="Appraisal: rigour.")],
+    "abstract": Annotated[str | None, typer.Option("--abstract", help="The abstract.")],
+    "keywords": Annotated[
+        list[str] | None, typer.Option("--keyword", metavar="WORDS", help="Repeat for each keyword.")
+    ],
+    "notes": Annotated[str | None, typer.Option("--notes", help="Free text.")],
+    "fulltext": Annotated[
+        str | None,
+        typer.Option("--fulltext", help="The full text's path, when not fulltext/<id>.pdf (or .html, .md, .txt)."),
+    ],
+    "first_page": Annotated[
+        int | None, typer.Option("--first-page", help="The printed number of the PDF's first page.")
+    ],
+}
+"""A source's fields as options, in the order of the evidence format; the keys are model.Source's names."""
+
+CMOC_OPTIONS: dict[str, object] = {
+    "context": Annotated[str | None, typer.Option("--context", help="In which circumstances.")],
+    "resource": Annotated[str | None, typer.Option("--resource", help="Mechanism: the resource offered.")],
+    "response": Annotated[str | None, typer.Option("--response", help="Mechanism: how people respond.")],
+    "outcome": Annotated[str | None, typer.Option("--outcome", help="What follows.")],
+    "direction": Annotated[DirectionChoice | None, typer.Option("--direction", help="positive, negative or mixed.")],
+    "principles": Annotated[
+        list[str] | None,
+        typer.Option(
+            "--principle",
+            metavar="ID[=RELATION]",
+            help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
+        ),
+    ],
+    "quotes": Annotated[
+        list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
+    ],
+    "locators": Annotated[
+        list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
+    ],
+    "notes": SOURCE_OPTIONS["notes"],
+    "themes": Annotated[
+        list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
+    ],
+}
+"""A CMOC's fields as options (the mechanism's resource and response apart, quotes paired with locators)."""
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _with_options(*groups: Mapping[str, object], after: str) -> Callable[[Command], Command]:
+    """Give a command the options of ``groups`` (one for a name in several), after its parameter ``after``.
+
+    typer reads a command's options from its signature: the signature is rewritten to hold them, and the
+    command takes their values as ``**fields``, by the names of the groups' keys.
+    """
+    options = {name: option for group in groups for name, option in group.items()}
+
+    def rewrite(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        at = [p.name for p in own].index(after) + 1
+        added = [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=option)
+            for name, option in options.items()
+        ]
+        command.__signature__ = signature.replace(parameters=[*own[:at], *added, *own[at:]])  # type: ignore[attr-defined]
+        return command
+
+    return rewrite
+
+
+def _values(fields: Mapping[str, object]) -> dict[str, Any]:
+    """The options' values as plain data: a choice as its text, a repeated option as a tuple, None if not given."""
+    return {
+        name: value.value if isinstance(value, StrEnum) else tuple(value) if isinstance(value, list) else value
+        for name, value in fields.items()
+    }
+
+
+def _quote_pairs(quotes: list[str] | None, locators: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """Each --quote with its --locator, or a usage error when they do not pair up."""
+    quotes, locators = quotes or [], locators or []
+    if len(quotes) != len(locators):
+        raise typer.BadParameter(
+            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
+        )
+    return tuple(zip(quotes, locators, strict=True))
+
+
 @add_app.command("source")
+@_with_options(SOURCE_OPTIONS, after="source_id")
 def add_source(
     review: ReviewDir = Path(),
     source_id: Annotated[str | None, typer.Option("--id", help="The id (default: first author and year).")] = None,
-    title: Annotated[str | None, typer.Option(help="The title.")] = None,
-    authors: Annotated[
-        list[str] | None, typer.Option("--author", metavar="NAME", help='"Family, Given"; repeat for each.')
-    ] = None,
-    year: Annotated[int | None, typer.Option(help="The year of publication.")] = None,
-    journal: Annotated[str | None, typer.Option()] = None,
-    volume: Annotated[str | None, typer.Option()] = None,
-    issue: Annotated[str | None, typer.Option()] = None,
-    pages: Annotated[str | None, typer.Option()] = None,
-    doi: Annotated[str | None, typer.Option(help="e.g. 10.1111/hex.12996")] = None,
-    url: Annotated[str | None, typer.Option()] = None,
-    design: Annotated[str | None, typer.Option(help="The study design.")] = None,
-    countries: Annotated[
-        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Repeat for each country.")
-    ] = None,
-    setting: Annotated[str | None, typer.Option()] = None,
-    relevance: Annotated[RatingChoice | None, typer.Option(help="Appraisal: relevance.")] = None,
-    rigour: Annotated[RatingChoice | None, typer.Option(help="Appraisal: rigour.")] = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Add a source: a new evidence file, ready for CMOCs."""
     from crm_review.edit import add_source as run_add_source
     from crm_review.entries import SourceInput
 
-    given = SourceInput(
-        title=title,
-        authors=tuple(authors or ()),
-        year=year,
-        id=source_id,
-        journal=journal,
-        volume=volume,
-        issue=issue,
-        pages=pages,
-        doi=doi,
-        url=url,
-        design=design,
-        countries=tuple(countries or ()),
-        setting=setting,
-        relevance=relevance.value if relevance else None,
-        rigour=rigour.value if rigour else None,
-    )
+    given = SourceInput(id=source_id, **_values(fields))
     with reported():
         if given.missing() and _may_ask(no_input):
             from crm_review.prompts import Asker, ask_source
@@ -383,35 +465,14 @@ def add_source(
 
 
 @add_app.command("cmoc")
+@_with_options(CMOC_OPTIONS, after="cmoc_id")
 def add_cmoc(
     review: ReviewDir = Path(),
     source: Annotated[str | None, typer.Option(help="The id of the source the CMOC comes from.")] = None,
     cmoc_id: Annotated[str | None, typer.Option("--id", help="The id (default: <source>-N).")] = None,
-    context: Annotated[str | None, typer.Option(help="In which circumstances.")] = None,
-    resource: Annotated[str | None, typer.Option(help="Mechanism: the resource offered.")] = None,
-    response: Annotated[str | None, typer.Option(help="Mechanism: how people respond.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="What follows.")] = None,
-    direction: Annotated[DirectionChoice | None, typer.Option(help="positive, negative or mixed.")] = None,
-    principles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--principle",
-            metavar="ID[=RELATION]",
-            help="An id or a prefix of one, with =refutes or =refines unless the CMOC supports it; repeat for each.",
-        ),
-    ] = None,
-    quotes: Annotated[
-        list[str] | None, typer.Option("--quote", metavar="TEXT", help="Verbatim text; pair each with --locator.")
-    ] = None,
-    locators: Annotated[
-        list[str] | None, typer.Option("--locator", metavar="WHERE", help='Where the quote stands, e.g. "p. 3".')
-    ] = None,
-    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
-    themes: Annotated[
-        list[str] | None, typer.Option("--theme", metavar="TAG", help="A mechanism tag; repeat for each.")
-    ] = None,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Add a CMOC to a source.
 
@@ -420,23 +481,14 @@ def add_cmoc(
     from crm_review.edit import add_cmoc as run_add_cmoc
     from crm_review.entries import CmocInput
 
-    quotes, locators = quotes or [], locators or []
-    if len(quotes) != len(locators):
-        raise typer.BadParameter(
-            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
-        )
+    values = _values(fields)
     given = CmocInput(
         source=source,
-        context=context,
-        resource=resource,
-        response=response,
-        outcome=outcome,
-        direction=direction.value if direction else None,
-        principles=tuple(principles or ()),
-        quotes=tuple(zip(quotes, locators, strict=True)),
-        notes=notes,
-        themes=tuple(themes or ()),
         id=cmoc_id,
+        principles=values.pop("principles") or (),
+        quotes=_quote_pairs(values.pop("quotes"), values.pop("locators")),
+        themes=values.pop("themes") or (),
+        **values,  # context, resource, response, outcome, direction, notes
     )
     with reported():
         if given.missing() and _may_ask(no_input):
@@ -629,82 +681,44 @@ def show(
 
 
 @app.command()
+@_with_options(SOURCE_OPTIONS, CMOC_OPTIONS, after="review")
 def edit(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="A source or CMOC id.")],
     review: ReviewDir = Path(),
-    title: Annotated[str | None, typer.Option(help="Source: the title.")] = None,
-    authors: Annotated[
-        list[str] | None, typer.Option("--author", metavar="NAME", help='Source: "Family, Given"; repeat for each.')
-    ] = None,
-    year: Annotated[int | None, typer.Option(help="Source: the year of publication.")] = None,
-    journal: Annotated[str | None, typer.Option(help='Source fields: give "" to remove one.')] = None,
-    volume: Annotated[str | None, typer.Option()] = None,
-    issue: Annotated[str | None, typer.Option()] = None,
-    pages: Annotated[str | None, typer.Option()] = None,
-    doi: Annotated[str | None, typer.Option()] = None,
-    url: Annotated[str | None, typer.Option()] = None,
-    design: Annotated[str | None, typer.Option()] = None,
-    countries: Annotated[
-        list[str] | None, typer.Option("--country", metavar="COUNTRY", help="Source: repeat for each country.")
-    ] = None,
-    setting: Annotated[str | None, typer.Option()] = None,
-    relevance: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of relevance.")] = None,
-    rigour: Annotated[RatingChoice | None, typer.Option(help="Source: appraisal of rigour.")] = None,
-    context: Annotated[str | None, typer.Option(help="CMOC: in which circumstances.")] = None,
-    resource: Annotated[str | None, typer.Option(help="CMOC: the resource offered.")] = None,
-    response: Annotated[str | None, typer.Option(help="CMOC: how people respond.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="CMOC: what follows.")] = None,
-    direction: Annotated[DirectionChoice | None, typer.Option(help="CMOC: positive, negative or mixed.")] = None,
-    principles: Annotated[
-        list[str] | None,
-        typer.Option("--principle", metavar="ID[=RELATION]", help="CMOC: its principles, replacing the old ones."),
-    ] = None,
     relations: Annotated[
         list[str] | None,
         typer.Option(
-            "--relation", metavar="ID=RELATION", help="CMOC: link one principle so (e.g. motivations=refines)."
+            "--relation",
+            metavar="ID=RELATION",
+            help="Link one principle so, leaving the others (e.g. motivations=refines).",
         ),
-    ] = None,
-    quotes: Annotated[
-        list[str] | None, typer.Option("--quote", metavar="TEXT", help="CMOC: its quotes, replacing the old ones.")
-    ] = None,
-    locators: Annotated[list[str] | None, typer.Option("--locator", metavar="WHERE", help="One per --quote.")] = None,
-    notes: Annotated[str | None, typer.Option(help='Source or CMOC: free text ("" removes it).')] = None,
-    themes: Annotated[
-        list[str] | None, typer.Option("--theme", metavar="TAG", help="CMOC: its themes, replacing the old ones.")
     ] = None,
     editor: Annotated[bool, typer.Option("--editor", help="Open only this entry in $EDITOR.")] = False,
     no_input: NoInput = False,
     as_json: AsJson = False,
+    **fields: Any,
 ) -> None:
     """Change a source or a CMOC.
 
     At a terminal, asks each field with its current value ready to edit, shows what changes and asks a
-    last yes/no. Flags change fields directly (for scripts). The rest of the file stays as it was.
+    last yes/no. Flags change fields directly (for scripts): --title to --first-page those of a source,
+    --context to --theme those of a CMOC, --notes either. A repeated flag (--author, --principle,
+    --quote...) replaces the whole list; "" removes an optional field. The rest of the file stays as it was.
     """
     from crm_review.entries import CmocChanges, SourceChanges
 
-    quotes, locators = quotes or [], locators or []
-    if len(quotes) != len(locators):
-        raise typer.BadParameter(
-            f"{len(quotes)} --quote but {len(locators)} --locator: give each quote its locator", param_hint="--locator"
-        )
-    source_values = {
-        "title": title, "authors": tuple(authors) if authors is not None else None, "year": year,
-        "journal": journal, "volume": volume, "issue": issue, "pages": pages, "doi": doi, "url": url,
-        "design": design, "countries": tuple(countries) if countries is not None else None, "setting": setting,
-        "relevance": relevance.value if relevance else None, "rigour": rigour.value if rigour else None,
-        "notes": notes,
-    }  # fmt: skip
+    values = _values(fields)
+    source_values = {name: values[name] for name in SOURCE_OPTIONS}
+    principles = values["principles"]
     cmoc_changes = CmocChanges(
-        context=context,
-        resource=resource,
-        response=response,
-        outcome=outcome,
-        direction=direction.value if direction else None,
-        quotes=tuple(zip(quotes, locators, strict=True)),
-        notes=notes,
-        themes=tuple(themes) if themes is not None else None,
+        context=values["context"],
+        resource=values["resource"],
+        response=values["response"],
+        outcome=values["outcome"],
+        direction=values["direction"],
+        quotes=_quote_pairs(values["quotes"], values["locators"]),
+        notes=values["notes"],
+        themes=values["themes"],
     )
     with reported():
         from crm_review import revise
@@ -1070,6 +1084,12 @@ class ChangeFormat(StrEnum):
     json = "json"
 
 
+ChangeFormatOption = Annotated[
+    ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a report or a pull request, json.")
+]
+ChangesFile = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")]
+
+
 def _print_markdown(text: str) -> None:
     """Markdown drawn by rich at a terminal; the Markdown itself when piped or written to a file."""
     console = Console(highlight=False)
@@ -1091,10 +1111,8 @@ def diff(
         str | None, typer.Argument(metavar="HEAD", help="A git revision (default: the files as they are now).")
     ] = None,
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for a pull request, json.")
-    ] = ChangeFormat.rich,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output_format: ChangeFormatOption = ChangeFormat.rich,
+    output: ChangesFile = None,
 ) -> None:
     """Show what changed in the review between two git revisions.
 
@@ -1107,16 +1125,16 @@ def diff(
     with reported():
         changes = compare(review, base, head)
         text = diffreport.as_json(changes) if output_format is ChangeFormat.json else diffreport.as_markdown(changes)
-        if output is not None:
-            from crm_review.files import write_atomic
-
-            write_atomic(output, text)
     _show_changes(text, output_format, output)
 
 
 def _show_changes(text: str, output_format: ChangeFormat, output: Path | None) -> None:
-    """What `crm diff` and `crm log` print: where the report went, or the report itself in its format."""
+    """The report of `crm diff` and `crm log`: written to ``output`` (saying so), or printed in its format."""
     if output is not None:
+        from crm_review.files import write_atomic
+
+        with reported():
+            write_atomic(output, text)
         _echo(f"wrote {output}")
     elif output_format is ChangeFormat.rich:
         _print_markdown(text)
@@ -1132,10 +1150,8 @@ def log(
         str, typer.Argument(metavar="REVISION", help="Show the history up to this git revision.")
     ] = "HEAD",
     review: ReviewDir = Path(),
-    output_format: Annotated[
-        ChangeFormat, typer.Option("--format", "-f", help="rich at a terminal, md for the report, json.")
-    ] = ChangeFormat.rich,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output_format: ChangeFormatOption = ChangeFormat.rich,
+    output: ChangesFile = None,
 ) -> None:
     """The history of the principles and their evidence.
 
@@ -1146,10 +1162,6 @@ def log(
     with reported():
         entries = history.review_log(review, revision)
         text = history.as_json(entries) if output_format is ChangeFormat.json else history.as_markdown(entries)
-        if output is not None:
-            from crm_review.files import write_atomic
-
-            write_atomic(output, text)
     _show_changes(text, output_format, output)
 
 

@@ -110,7 +110,7 @@ def add_source(root: Path, new: SourceInput) -> Added:
         if new.id in taken or path.exists():
             raise RefusedOverwrite(f"source `{new_id}` already exists ({layout.shown(path)}); choose another --id")
         # A DOI pasted from the browser (https://doi.org/...) is what users have at hand.
-        text = dump(replace(new, doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
+        text = dump(new.replace(doi=strip_doi_prefix(new.doi) if new.doi else None).record(new_id))
         try:
             refuse_new_errors(files, {path: text})
         except InvalidEvidence as exc:
@@ -168,7 +168,7 @@ def import_references(root: Path, export: Path, fmt: str | None = None, *, dry_r
         texts: dict[Path, str] = {}
         created = []
         for new_id, reference in plan.create:
-            stub = replace(reference, doi=clean_doi(reference.doi))
+            stub = reference.replace(doi=clean_doi(reference.doi))
             if reference.doi and stub.doi is None:
                 notes.append(f"{new_id}: `{reference.doi}` is not a DOI, so it was left out")
             path = layout.evidence_dir(root) / f"{new_id}.yaml"
@@ -205,13 +205,12 @@ def append_cmoc(text: str, located: Located, entry: dict[str, Any]) -> str:
     indent = text[line_start : first.index].rfind("-")
     indent = 2 if indent < 0 else indent
     last_end = located.value_ends[("cmocs", len(items) - 1)].index
-    if last_end > 0 and text[last_end - 1] == "\n":
+    if last_end == len(text) or text[last_end - 1] == "\n":  # the item ends at a line's end (the file's too)
         insert_at = _before_dedented_trailer(text, last_end, indent)
-        prefix = ""
-    else:
+    else:  # a flow item, perhaps with a comment after it on its line
         line_end = text.find("\n", last_end)
         insert_at = len(text) if line_end == -1 else line_end + 1
-        prefix = newline if line_end == -1 else ""
+    prefix = newline if insert_at > 0 and text[insert_at - 1] != "\n" else ""  # a last line without its newline
     spaced = len(items) < 2 or _blank_line_before(text, located.value_starts[("cmocs", 1)].index)
     separator = newline if spaced else ""
     return text[:insert_at] + prefix + separator + _block(entry, indent, newline) + text[insert_at:]

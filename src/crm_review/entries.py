@@ -4,55 +4,113 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-from crm_review.model import DEFAULT_RELATION, strip_doi_prefix
+from crm_review.model import DEFAULT_RELATION, SOURCE_FIELDS, Cmoc, Source, strip_doi_prefix
 
 
-@dataclass(frozen=True)
+def _given(value: object) -> bool:
+    return value is not None and value not in ("", (), [])
+
+
 class SourceInput:
-    """A new source as given on the command line or at the prompts; ``None`` means not given."""
+    """A new source as given on the command line, at the prompts or by an export, before it is a record.
 
-    title: str | None = None
-    authors: tuple[str, ...] = ()
-    year: int | None = None
-    id: str | None = None
-    journal: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    url: str | None = None
-    design: str | None = None
-    countries: tuple[str, ...] = ()
-    setting: str | None = None
-    relevance: str | None = None
-    rigour: str | None = None
-    abstract: str | None = None
-    keywords: tuple[str, ...] = ()
+    Its values are named as in :data:`~crm_review.model.SOURCE_FIELDS` (``relevance`` and ``rigour`` for
+    the appraisal); an empty value means not given. Immutable: :meth:`replace` makes a changed copy.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: object) -> None:
+        unknown = sorted(set(values) - set(SOURCE_FIELDS))
+        if unknown:
+            raise TypeError(f"not a field of a source: {', '.join(unknown)}")
+        self._values: Mapping[str, object] = MappingProxyType({k: v for k, v in values.items() if _given(v)})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceInput) and self._values == other._values
+
+    __hash__ = None  # type: ignore[assignment]  # equal when equal values, and values may be lists
+
+    def __repr__(self) -> str:
+        return f"SourceInput({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+
+    def get(self, name: str) -> object:
+        """The value given for field ``name``, or ``None``."""
+        return self._values.get(name)
+
+    def items(self) -> list[tuple[str, object]]:
+        """The fields given, with their values, in the order given."""
+        return list(self._values.items())
+
+    def replace(self, **changes: object) -> SourceInput:
+        """A copy with ``changes`` made (an empty value takes the field out)."""
+        return SourceInput(**{**self._values, **changes})
+
+    @property
+    def id(self) -> str | None:
+        return self._text("id")
+
+    @property
+    def title(self) -> str | None:
+        return self._text("title")
+
+    @property
+    def doi(self) -> str | None:
+        return self._text("doi")
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return tuple(str(author) for author in self._list("authors"))
+
+    @property
+    def year(self) -> int | None:
+        year = self._values.get("year")
+        return year if isinstance(year, int) else None
+
+    def _text(self, name: str) -> str | None:
+        value = self._values.get(name)
+        return None if value is None else str(value)
+
+    def _list(self, name: str) -> list[object]:
+        value = self._values.get(name)
+        return list(value) if isinstance(value, list | tuple) else []
 
     def missing(self) -> list[str]:
         """The required fields not given, by their flag names."""
         missing = [] if self.title else ["title"]
         if not self.authors:
             missing.append("author")
-        if bool(self.relevance) != bool(self.rigour):
-            missing.append("rigour" if self.relevance else "relevance")
+        relevance, rigour = self.get("relevance"), self.get("rigour")
+        if bool(relevance) != bool(rigour):
+            missing.append("rigour" if relevance else "relevance")
         return missing
 
     def record(self, new_id: str) -> dict[str, Any]:
-        """The mapping written to the evidence file, in the format's key order, empty fields left out."""
-        data: dict[str, Any] = {"id": new_id, "title": self.title, "authors": list(self.authors), "year": self.year}
-        for name in ("journal", "volume", "issue", "pages", "doi", "url", "design"):
-            data[name] = getattr(self, name)
-        data["countries"] = list(self.countries)
-        data["setting"] = self.setting
-        if self.relevance and self.rigour:
-            data["appraisal"] = {"relevance": self.relevance, "rigour": self.rigour}
-        data["abstract"] = self.abstract
-        data["keywords"] = list(self.keywords)
+        """The mapping written to the evidence file, in the format's key order, empty fields left out.
+
+        A nested record (the appraisal) is written only when all its fields are given.
+        """
+        data: dict[str, Any] = {}
+        nested: dict[str, int] = {}
+        for name, path in SOURCE_FIELDS.items():
+            value = new_id if name == "id" else self._values.get(name)
+            if len(path) > 1:
+                nested[path[0]] = nested.get(path[0], 0) + 1
+            if value is None:
+                continue
+            value = list(value) if isinstance(value, tuple | list) else value
+            if len(path) == 1:
+                data[name] = value
+            else:
+                data.setdefault(path[0], {})[path[1]] = value
+        for name, size in nested.items():
+            if len(data.get(name, {})) < size:
+                data.pop(name, None)
         data["cmocs"] = []
-        return {k: v for k, v in data.items() if v not in (None, "", []) or k == "cmocs"}
+        return data
 
 
 @dataclass(frozen=True)
@@ -115,13 +173,10 @@ def links_of(value: object) -> dict[str, str]:
     return {}
 
 
-SOURCE_KEYS = (
-    "id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "url", "design",
-    "countries", "setting", "appraisal", "abstract", "keywords", "notes", "cmocs",
-)  # fmt: skip
+SOURCE_KEYS = tuple(Source.model_fields)
 """A source's keys in the order of the evidence format: where a key new to a file is put."""
 
-CMOC_KEYS = ("id", "context", "mechanism", "outcome", "direction", "principles", "evidence", "notes", "themes")
+CMOC_KEYS = tuple(Cmoc.model_fields)
 
 
 @dataclass(frozen=True)
@@ -136,13 +191,13 @@ class SourceChanges:
         for key, value in self.values.items():
             if value is None:
                 continue
-            if key in ("relevance", "rigour"):
-                appraisal = dict(new.get("appraisal") or {}) if isinstance(new.get("appraisal"), dict) else {}
+            path = SOURCE_FIELDS[key]
+            if len(path) > 1:  # a rating of the appraisal: "" takes out the whole appraisal
                 if value == "":
-                    new.pop("appraisal", None)
+                    new.pop(path[0], None)
                     continue
-                appraisal[key] = value
-                new["appraisal"] = appraisal
+                nested = dict(new[path[0]]) if isinstance(new.get(path[0]), dict) else {}
+                new[path[0]] = nested | {path[1]: value}
             elif value in ("", ()):
                 new.pop(key, None)
             elif key == "doi" and isinstance(value, str):

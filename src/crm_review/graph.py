@@ -51,19 +51,8 @@ def _principle_attributes(principle: Principle) -> dict[str, object]:
 
 
 def _source_attributes(source: Source) -> dict[str, object]:
-    attributes: dict[str, object] = {
-        "kind": "source",
-        "id": source.id,
-        "label": source.citation(),
-        "title": source.title,
-        "authors": list(source.authors),
-        "countries": list(source.countries),
-        "relevance": source.appraisal.relevance if source.appraisal else None,
-        "rigour": source.appraisal.rigour if source.appraisal else None,
-    }
-    for name in ("year", "journal", "doi", "design", "setting"):
-        attributes[name] = getattr(source, name)
-    return attributes
+    """Every field of the source as people give it (the appraisal's ratings flat), with its label."""
+    return {"kind": "source", "id": source.id, "label": source.citation(), **source.given()}
 
 
 def _cmoc_attributes(source: Source, cmoc: Cmoc) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Ids made from what a reviewer already knows: the first author's family name and the year."""
+"""Ids: made from what a reviewer already knows (the first author's family name and the year), and found
+again where people mention them in their own words."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ import string
 import unicodedata
 from collections.abc import Collection, Sequence
 
+from crm_review.model import family_name
+
 
 def slugify(text: str) -> str:
     """``"Muñoz Pérez"`` -> ``"munoz-perez"``: ASCII letters and digits joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def family_name(author: str) -> str:
-    """The family name of ``"Family, Given"``; an organisation's name is kept whole."""
-    return author.split(",", 1)[0].strip()
 
 
 def source_id(authors: Sequence[str], year: int | None, title: str, taken: Collection[str]) -> str:
@@ -44,3 +42,13 @@ def next_cmoc_id(source: str, taken: Collection[str]) -> str:
     while f"{source}-{number}" in taken:
         number += 1
     return f"{source}-{number}"
+
+
+def mention_pattern(entry_id: str) -> re.Pattern[str]:
+    """What counts as a mention of ``entry_id`` in free text (notes): the id as a whole word.
+
+    Not a part of a longer id (``doe-2020-1`` is not mentioned in ``doe-2020-12`` nor in
+    ``x.doe-2020-1``), but ended by punctuation (``see doe-2020-1.`` mentions it). ``crm renumber``,
+    ``crm rename`` and ``crm remove`` all find mentions by this one rule.
+    """
+    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(entry_id)}(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")

@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,6 @@ from crm_review.load import load_record
 from crm_review.model import DOI_PATTERN, Source, strip_doi_prefix
 from crm_review.yamltext import dump
 
-FORMATS = ("ris", "bibtex", "csl-json")
 # Zotero's CSL-JSON of 10,000 records with abstracts is about 30 MB.
 MAX_EXPORT_BYTES = 200_000_000
 _SUFFIXES = {".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json"}
@@ -81,8 +80,7 @@ def read_references(path: Path, fmt: str | None = None) -> list[SourceInput]:
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"{path}: not UTF-8 text; export it again choosing UTF-8 as the encoding") from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    readers = {"ris": _read_ris, "bibtex": _read_bibtex, "csl-json": _read_csl_json}
-    records = readers[fmt](text, path)
+    records = _READERS[fmt](text, path)
     if not records:
         raise ImportFailed(f"{path}: no {_FORMAT_NAMES[fmt]} records in this file: {_EXPECTED[fmt]}")
     references = []
@@ -127,8 +125,8 @@ def _titled(title: str | None) -> str:
 
 def _check_stub(reference: SourceInput) -> None:
     """The stub ``reference`` becomes must be a valid source: say which field is not, in the user's words."""
-    for name, value in vars(reference).items():
-        for text in value if isinstance(value, tuple) else (value,):
+    for name, value in reference.items():
+        for text in value if isinstance(value, tuple | list) else (value,):
             if isinstance(text, str) and (bad := first_invisible(text)) is not None:
                 raise _BadRecord(
                     f"its {name} holds the control character {visible(bad)} (invisible, often pasted from a PDF):"
@@ -138,7 +136,7 @@ def _check_stub(reference: SourceInput) -> None:
         return  # skipped as untitled, never written
     # The stub is checked by the very loader that will read it back, so every rule of the evidence
     # format applies here, and its problem is told against the export, not the file not yet written.
-    stub = dump(replace(reference, doi=clean_doi(reference.doi)).record("imported"))
+    stub = dump(reference.replace(doi=clean_doi(reference.doi)).record("imported"))
     loaded = load_record(stub, Path("imported.yaml"), Source)
     errors = [problem for problem in loaded if problem.severity == "error"] if isinstance(loaded, list) else []
     if errors:
@@ -483,3 +481,12 @@ def _from_csl(item: dict[str, Any]) -> SourceInput:
         abstract=_csl_text(item, "abstract"),
         keywords=tuple(k for k in (_text(k) for k in re.split(r"[,;]", keywords)) if k),
     )
+
+
+_READERS: dict[str, Callable[[str, Path], list[_Record]]] = {
+    "ris": _read_ris,
+    "bibtex": _read_bibtex,
+    "csl-json": _read_csl_json,
+}
+FORMATS = tuple(_READERS)
+"""The exports `crm import --format` reads (the CLI spells them out to start light; a test keeps them equal)."""

@@ -262,7 +262,9 @@ def load_review_files(
             sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
             advance("Reading evidence", done, len(paths))
     cache.save()
-    problems.extend(_stray_files(root))
+    problems.extend(
+        stray_files(layout.evidence_dir(root), "not read: only .yaml and .yml files in evidence/ are evidence")
+    )
     assessments = [keep(load_file(path, Assessment)) for path in layout.assessment_files(root)]
     return ReviewFiles(
         root=root,
@@ -378,12 +380,15 @@ def with_changes(files: ReviewFiles, changes: Mapping[Path, str]) -> ReviewFiles
     )
 
 
-def _stray_files(root: Path) -> list[Problem]:
-    folder = layout.evidence_dir(root)
+def stray_files(folder: Path, message: str) -> list[Problem]:
+    """A warning with ``message`` for each file of ``folder`` that is not read (not .yaml or .yml).
+
+    Hidden files and a README are taken to be there on purpose and pass without a word.
+    """
     if not folder.is_dir():
         return []
     return [
-        Problem(layout.shown(p), None, None, "not read: only .yaml and .yml files in evidence/ are evidence", "warning")
+        Problem(layout.shown(p), None, None, message, "warning")
         for p in sorted(folder.iterdir())
         if p.is_file()
         and p.suffix not in layout.EVIDENCE_SUFFIXES

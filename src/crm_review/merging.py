@@ -8,14 +8,13 @@ wrote it: the other side's CMOC is moved as its own lines, only its id changed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_review import gitrepo, layout
 from crm_review.errors import InvalidEvidence, MergeFailed, RefusedOverwrite, UnknownId
-from crm_review.ids import next_cmoc_id
+from crm_review.ids import mention_pattern, next_cmoc_id
 from crm_review.model import SLUG_PATTERN
 from crm_review.yamltext import Located, YamlProblems, parse
 
@@ -180,11 +179,6 @@ class Renumbered:
     left: list[tuple[Path, int]] = field(default_factory=list)
 
 
-def _mention_pattern(cmoc_id: str) -> re.Pattern[str]:
-    """The id as a whole word: not part of a longer id (``doe-2020-1`` is not in ``doe-2020-12``)."""
-    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(cmoc_id)}(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")
-
-
 def renumber(root: Path, old: str, new: str | None = None) -> Renumbered:
     """Give CMOC ``old`` a new id (the next free number by default) and update the notes that mention it.
 
@@ -218,7 +212,7 @@ def renumber(root: Path, old: str, new: str | None = None) -> Renumbered:
         text = read_text(path, loaded.path)
         texts[path] = _replace_at(text, loaded.located, ("cmocs", index, "id"), old, new)
         result = Renumbered(old, new, loaded.path)
-        pattern = _mention_pattern(old)
+        pattern = mention_pattern(old)
         for f in files.sources:
             current = texts.get(disk[f.path]) or read_text(disk[f.path], f.path)
             located = parse(current, f.path)

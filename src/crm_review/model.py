@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal
+from types import NoneType, UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, model_validator
 from pydantic import Tag as FormTag
@@ -273,6 +274,16 @@ class Source(Record):
     first_page: Annotated[int, Field(ge=1)] | None = None  # the printed number of a PDF's first page
     cmocs: list[Cmoc] = Field(default_factory=list)
 
+    def given(self) -> dict[str, object]:
+        """Its fields as people give them (:data:`SOURCE_FIELDS`), ``None`` or ``[]`` where it has none."""
+        values: dict[str, object] = {}
+        for name, path in SOURCE_FIELDS.items():
+            value: object = self
+            for part in path:
+                value = getattr(value, part, None)
+            values[name] = list(value) if isinstance(value, list) else value
+        return values
+
     def short_authors(self) -> str:
         """``Doe``, ``Doe & Roe`` or ``Doe et al.``, as in an author-year citation."""
         families = [family_name(author) for author in self.authors]
@@ -291,6 +302,42 @@ class Source(Record):
     def in_text(self) -> str:
         """``Montenegro & Mercado 2020``, for inside parentheses: (Montenegro & Mercado 2020, p. 3)."""
         return f"{self.short_authors() or self.title} {self.year_label()}"
+
+
+def _without_none(annotation: object) -> object:
+    """``X | None`` -> ``X``; any other annotation unchanged."""
+    if get_origin(annotation) in (Union, UnionType):
+        kept = [arg for arg in get_args(annotation) if arg is not NoneType]
+        if len(kept) == 1:
+            return kept[0]
+    return annotation
+
+
+def _is_record(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, Record)
+
+
+def given_fields(model: type[Record]) -> dict[str, tuple[str, ...]]:
+    """The fields of ``model`` a person gives one by one, each with its path in the record.
+
+    A nested record's fields stand in its place (``relevance`` -> ``("appraisal", "relevance")``); a list of
+    records is left out (a source's CMOCs are added one by one, by ``crm add cmoc``).
+    """
+    fields: dict[str, tuple[str, ...]] = {}
+    for name, info in model.model_fields.items():
+        annotation = _without_none(info.annotation)
+        if _is_record(annotation):
+            assert isinstance(annotation, type)
+            fields |= {inner: (name, *path) for inner, path in given_fields(annotation).items()}
+        elif not (get_origin(annotation) is list and _is_record(get_args(annotation)[0])):
+            fields[name] = (name,)
+    return fields
+
+
+SOURCE_FIELDS = given_fields(Source)
+"""A source's fields as people give them (``crm add source`` and ``crm edit`` flags, prompts, a reference
+manager's export), in the evidence format's order, each with its path: the appraisal's ``relevance`` and
+``rigour`` in place of ``appraisal``, the CMOCs left out. The one list of them: every other is derived."""
 
 
 Concern = Literal["no or very minor", "minor", "moderate", "serious"]

@@ -308,7 +308,7 @@ def ask_source(given: SourceInput, ask: Asker) -> SourceInput:
     for rating in ("relevance", "rigour"):
         if rating in missing:
             changes[rating] = ask.choice(rating.capitalize(), RATINGS)
-    return dataclasses.replace(given, **changes)  # type: ignore[arg-type]
+    return given.replace(**changes)
 
 
 CMOC_LABELS = {

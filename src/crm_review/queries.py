@@ -33,6 +33,11 @@ class CmocFilter:
         )
 
 
+SOURCE_COLUMNS = ("id", "year", "authors", "title", "countries", "relevance", "rigour")
+"""The fields `crm list sources` shows, a summary that fits a terminal (`crm show` shows them all): fields
+of :data:`~crm_review.model.SOURCE_FIELDS`, authors shortened as in a citation, and the CMOCs counted."""
+
+
 def source_rows(review: Review, where: CmocFilter) -> list[Row]:
     """Sources with at least one CMOC passing the filter (every source when nothing is filtered)."""
     rows = []
@@ -40,18 +45,9 @@ def source_rows(review: Review, where: CmocFilter) -> list[Row]:
         kept = [c for c in source.cmocs if where.keeps(source, c)]
         if where != CmocFilter() and not kept:
             continue
-        rows.append(
-            {
-                "id": source.id,
-                "year": source.year,
-                "authors": source.short_authors(),
-                "title": source.title,
-                "countries": list(source.countries),
-                "relevance": source.appraisal.relevance if source.appraisal else None,
-                "rigour": source.appraisal.rigour if source.appraisal else None,
-                "cmocs": len(kept),
-            }
-        )
+        given = source.given()
+        row = {name: given[name] for name in SOURCE_COLUMNS}
+        rows.append(row | {"authors": source.short_authors(), "cmocs": len(kept)})
     return rows
 
 

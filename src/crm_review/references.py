@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from crm_review import layout
+from crm_review.ids import mention_pattern
 from crm_review.load import LoadedFile, ReviewFiles
 from crm_review.model import Source
 from crm_review.textedit import Splice, replace_key, replace_scalar
 
 Kind = Literal["principle", "source", "cmoc"]
-KINDS: tuple[Kind, ...] = ("principle", "source", "cmoc")
 NAMES: dict[Kind, str] = {"principle": "principle", "source": "source", "cmoc": "CMOC"}
 """Each kind as messages name it."""
 
@@ -125,9 +125,7 @@ class NoteMentions:
         self, files: ReviewFiles, ids: Mapping[str, str] | set[str]
     ) -> Iterator[tuple[LoadedFile[Source], str, tuple[str, str], str, int, int]]:
         """(file, text, (holder, owner), id, start, end) for each whole-word mention of one of ``ids`` in notes."""
-        from crm_review.merging import _mention_pattern  # the one rule for what counts as a mention
-
-        patterns = {wanted: _mention_pattern(wanted) for wanted in ids}
+        patterns = {wanted: mention_pattern(wanted) for wanted in ids}
         for loaded in files.sources:
             source_id = loaded.record.id
             spans: list[tuple[tuple[str | int, ...], tuple[str, str]]] = [

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from crm_review.errors import Problem
-from crm_review.escape import json_text, visible
+from crm_review.escape import visible
 
 
 def as_text(problems: Sequence[Problem]) -> list[str]:
@@ -26,10 +25,6 @@ def as_github(problems: Sequence[Problem]) -> list[str]:
             props.append(f"col={p.col}")
         lines.append(f"::{p.severity} {','.join(props)}::{_escape_data(p.message)}")
     return lines
-
-
-def as_json(problems: Sequence[Problem]) -> str:
-    return json_text(json.dumps({"problems": as_records(problems)}, indent=2, ensure_ascii=False))
 
 
 def as_records(problems: Sequence[Problem]) -> list[dict[str, object]]:

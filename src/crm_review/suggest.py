@@ -23,3 +23,13 @@ def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "") -> str:
     """
     hint = nearest(word, choices)
     return f": did you mean `{hint}`?" if hint else otherwise
+
+
+def did_you_mean_each(words: Iterable[str], choices: Iterable[str]) -> str:
+    """`` (did you mean `doe-2020-22` -> `doe-2020-2`?)`` for each word near a choice, or ``""`` when none is.
+
+    For a message that names several mistyped words at once.
+    """
+    options = list(choices)
+    pairs = [f"`{word}` -> `{hint}`" for word in words if (hint := nearest(word, options))]
+    return f" (did you mean {', '.join(pairs)}?)" if pairs else ""

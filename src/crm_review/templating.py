@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.nodes import Expr
+from jinja2.nodes import Expr, Filter
 
 from crm_review.errors import TemplateFailed
 from crm_review.escape import html_text, md_inline, mermaid_id, mermaid_label, one_line, visible
@@ -47,23 +47,57 @@ def shown_html(value: Any) -> str:
     Markup (a macro's output, ``|safe``, anything with ``__html__``) is already HTML and printed as it is.
     """
     if type(value) is str:
-        return html_text(value if value.isprintable() else visible(value))
+        return html_of_text(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return html_text(shown_text(value))
 
 
+@lru_cache(maxsize=1 << 17)
+def html_of_text(text: str) -> str:
+    """:func:`shown_html` of plain text. Cached: a CMOC's text is printed in each principle's table it
+    informs and again in the evidence appendix; words such as ``positive`` thousands of times."""
+    return html_text(text if text.isprintable() else visible(text))
+
+
 class _OutputCodeGenerator(CodeGenerator):
-    """Jinja's code generator, printing each value through one call of ours instead of three of Jinja's."""
+    """Jinja's code generator, printing each value through one call of ours instead of three of Jinja's.
+
+    Plain text, by far the most common value, is recognised inline (``type(...) is str``), so that it
+    costs no call at all in Markdown (when printable) and one cached call in HTML.
+    """
 
     def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile:  # inside {% autoescape %}: decided when rendering
+        if _already_shown(node, frame):
+            self.write("(")
+        elif frame.eval_ctx.volatile:  # inside {% autoescape %}: decided when rendering
             self.write("(environment.shown_html if context.eval_ctx.autoescape else environment.shown_text)(")
+        elif frame.eval_ctx.autoescape:
+            self.write("(environment.html_of_text(_shown) if type(_shown := ")
         else:
-            self.write("environment.shown_html(" if frame.eval_ctx.autoescape else "environment.shown_text(")
+            self.write("(_shown if type(_shown := ")
 
     def _output_child_post(self, node: Expr, frame: Frame, finalize: Any) -> None:
-        self.write(")")
+        if _already_shown(node, frame) or frame.eval_ctx.volatile:
+            self.write(")")
+        elif frame.eval_ctx.autoescape:
+            self.write(") is str else environment.shown_html(_shown))")
+        else:
+            self.write(") is str and _shown.isprintable() else environment.shown_text(_shown))")
+
+
+SHOWN_BY_FILTER = frozenset({"md", "mermaid", "mermaid_id", "one_line", "anchor"})
+"""Filters whose text is already shown, never obeyed (one line, control characters as escapes, or only
+letters and digits): what they print in a Markdown template needs no second look."""
+
+
+def _already_shown(node: Expr, frame: Frame) -> bool:
+    return (
+        not frame.eval_ctx.volatile
+        and not frame.eval_ctx.autoescape
+        and isinstance(node, Filter)
+        and node.name in SHOWN_BY_FILTER
+    )
 
 
 class DocumentEnvironment(jinja2.Environment):
@@ -72,6 +106,7 @@ class DocumentEnvironment(jinja2.Environment):
     code_generator_class = _OutputCodeGenerator
     shown_html = staticmethod(shown_html)
     shown_text = staticmethod(shown_text)
+    html_of_text = staticmethod(html_of_text)
 
 
 def document_environment(templates: Path) -> DocumentEnvironment:

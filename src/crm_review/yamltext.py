@@ -472,8 +472,17 @@ def _represent_list(dumper: _ReviewDumper, data: list[Any]) -> yaml.Node:
     return dumper.represent_sequence(_TAG + "seq", data, flow_style=flow)
 
 
+def _multi_line_style(data: str) -> str:
+    """``|`` for text on several lines, unless it ends in blank lines: double quotes then.
+
+    Keeping those needs ``|+``, which PyYAML ends with a document end (``...``) when it is the last value,
+    and which takes in every blank line after it: spliced into a file (a new CMOC), either breaks it.
+    """
+    return '"' if data.endswith("\n\n") or not data.strip("\n") else "|"
+
+
 def _represent_str(dumper: _ReviewDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else None
+    style = _multi_line_style(data) if "\n" in data else None
     return dumper.represent_scalar(_TAG + "str", data, style=style)
 
 
@@ -493,7 +502,7 @@ class _FoldingDumper(_ReviewDumper):
 
 
 def _represent_folded(dumper: _ReviewDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else (">" if len(data) > FOLD_WIDTH - 20 else None)
+    style = _multi_line_style(data) if "\n" in data else (">" if len(data) > FOLD_WIDTH - 20 else None)
     return dumper.represent_scalar(_TAG + "str", data, style=style)
 
 
