@@ -196,3 +196,14 @@ def test_list_all_fields_in_a_terminal_shows_one_field_a_line(tricky: Path, runn
     lines = [line for line in plain_text.splitlines() if re.match(r"\W*locator\b", line)]
     assert "acme-2020-1, quote 2" in plain_text
     assert len(lines) == 2 and "p. 4, ¶ 2" in lines[1]
+
+
+def test_a_character_xml_forbids_is_written_as_excel_writes_it() -> None:
+    """U+FFFE, which XML cannot hold, is stored as Excel's `_xFFFE_` escape; the workbook stays readable."""
+    from crm_review.tables import Column, Table
+    from crm_review.xlsx_writer import workbook_bytes
+
+    table = Table("cmocs", (Column("context"),), (("before\ufffeafter",), ("plain",)))
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes((table,), "T"))).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet["A"]] == ["context", "before_xFFFE_after", "plain"]
