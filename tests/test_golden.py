@@ -17,8 +17,8 @@ from crm_review.export import GRAPH_FORMATS, export_graph
 from crm_review.graph import build_graph
 from crm_review.model import Review
 from crm_review.output import json_schema
+from crm_review.outputs import render_outputs
 from crm_review.pipeline import load_valid_review
-from crm_review.render import render_documents
 
 SMALL = FIXTURES / "small-review"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "small-review"
@@ -28,7 +28,10 @@ NAMES = sorted(["REVIEW.md", "review.html", "review.json", *(f"graph.{fmt}" for 
 
 
 def rendered(review: Review) -> dict[str, str]:
-    documents = render_documents(review, analyse(review), FORMATS, SMALL / "templates")
+    documents = {
+        name: content.decode("utf-8")
+        for name, content in render_outputs(review, analyse(review), FORMATS, SMALL / "templates").items()
+    }
     graph = build_graph(review)
     documents.update({f"graph.{fmt}": export_graph(graph, fmt) for fmt in GRAPH_FORMATS})
     return documents

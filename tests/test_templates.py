@@ -117,14 +117,15 @@ def test_control_characters_never_reach_a_document(tmp_path: Path) -> None:
 
     from conftest import source_yaml, write_review
     from crm_review.analysis import analyse
+    from crm_review.outputs import render_outputs
     from crm_review.pipeline import load_valid_review
-    from crm_review.render import render_documents
 
     root = write_review(tmp_path / "r", {"doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1")})
     review = load_valid_review(root)
     source = review.sources[0]
     cmoc = source.cmocs[0].model_copy(update={"context": "clear \x1b[2J screen"})
     hostile = replace(review, sources=(source.model_copy(update={"title": "bell\x07", "cmocs": [cmoc]}),))
-    for name, text in render_documents(hostile, analyse(hostile), ("md", "html"), root / "templates").items():
+    for name, content in render_outputs(hostile, analyse(hostile), ("md", "html"), root / "templates").items():
+        text = content.decode("utf-8")
         assert "\x1b" not in text and "\x07" not in text, name
         assert "\\x1b" in text, name  # shown as written, never obeyed

@@ -112,7 +112,10 @@ def test_source_edit_reads_back_as_the_change_and_keeps_the_rest(
     for key in set(own) - changed:
         start = before.key_marks[(key,)].index
         end = before.value_ends[(key,)].index
-        assert text[start:end] in after_text
+        # A block scalar's end mark takes in the blank lines after it; a key added after it goes before
+        # them (the blank line keeps separating what it separated). The value itself is kept whole: the
+        # data is compared above.
+        assert text[start:end].rstrip(" \t\r\n") in after_text
 
 
 CMOC_FIELDS = {

@@ -173,7 +173,8 @@ def _reading_order(pair: tuple[Source, Cmoc]) -> tuple[int, str, str]:
 
 def _patterns(linked: list[tuple[Source, Cmoc, Relation]]) -> tuple[Pattern, ...]:
     by_theme: dict[str, list[tuple[Source, Cmoc]]] = defaultdict(list)
-    for source, cmoc, _ in linked:
+    # In reading order once, so that every theme's CMOCs are in reading order as they are grouped.
+    for source, cmoc in sorted(((source, cmoc) for source, cmoc, _ in linked), key=_reading_order):
         for theme in dict.fromkeys(cmoc.themes):
             by_theme[theme].append((source, cmoc))
     patterns = []
@@ -183,7 +184,7 @@ def _patterns(linked: list[tuple[Source, Cmoc, Relation]]) -> tuple[Pattern, ...
         patterns.append(
             Pattern(
                 theme=theme,
-                cmoc_ids=tuple(cmoc.id for _, cmoc in sorted(members, key=_reading_order)),
+                cmoc_ids=tuple(cmoc.id for _, cmoc in members),
                 source_ids=tuple(sorted({source.id for source, _ in members})),
                 outcomes={d: tuple(sorted(cmoc.id for _, cmoc in members if cmoc.direction == d)) for d in DIRECTIONS},
             )
@@ -249,7 +250,7 @@ def _percent(share: float) -> str:
 
 def _cooccurrence(review: Review) -> tuple[tuple[str, str, int], ...]:
     """Pairs of principles linked to the same CMOCs, most shared first."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    for _, cmoc in review.cmocs():
-        pairs.update(combinations(sorted(set(cmoc.principle_ids())), 2))
+    pairs: Counter[tuple[str, str]] = Counter(
+        pair for _, cmoc in review.cmocs() for pair in combinations(sorted({p for p, _ in cmoc.links}), 2)
+    )
     return tuple(sorted(((a, b, n) for (a, b), n in pairs.items()), key=lambda t: (-t[2], t[0], t[1])))

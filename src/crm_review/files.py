@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import os
 import stat
@@ -129,6 +130,13 @@ def write_file(path: Path, content: Content) -> None:
             handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def in_memory(content: Writer) -> bytes:
+    """What a writer writes, as bytes (for a program that wants a document rather than a file)."""
+    buffer = io.BytesIO()
+    content(buffer)
+    return buffer.getvalue()
 
 
 def same_content(path: Path, content: Content) -> bool:

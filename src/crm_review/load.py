@@ -257,7 +257,7 @@ def load_review_files(
     paths = layout.evidence_files(root)
     shown_folder = layout.shown(layout.evidence_dir(root))
     sources = []
-    with _collector_paused() if keep_records else contextlib.nullcontext():
+    with collector_paused() if keep_records else contextlib.nullcontext():
         for done, path in enumerate(paths, 1):
             sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
             advance("Reading evidence", done, len(paths))
@@ -277,12 +277,14 @@ def load_review_files(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while records pile up: they are long-lived and hold no cycles.
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while long-lived records (and what is built from them) pile up.
 
-    With it running, each full collection walks every record built so far again; reading a review of
-    6,000 CMOCs into records took half as long again (measured). Nothing is lost: the collector runs as
-    before once reading ends.
+    Records, findings and views hold no reference cycles, and rendering makes none (checked: a collection
+    after rendering a review of 6,000 CMOCs finds nothing), so the collector has nothing to find; running,
+    each of its full collections walks every object built so far again (reading 6,000 CMOCs into records
+    took half as long again; analysing and rendering a 20,000-CMOC review grew faster than the review).
+    It runs as before once the block ends.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -26,7 +26,7 @@ from crm_review.model import (
     ReviewConfig,
     Source,
 )
-from crm_review.verify import QuoteVerification, Status
+from crm_review.verify import QuoteVerification, Status, VerificationCounts
 from crm_review.view import rameses_checklist
 
 
@@ -149,18 +149,6 @@ class QuoteOut(TypedDict):
     ]
 
 
-class VerificationOut(Output):
-    """How many quotes were found in the full texts of their sources."""
-
-    quotes: int
-    verified: int
-    approximate: int
-    not_found: int
-    unchecked: int
-    sources_with_fulltext: int
-    sources_without_fulltext: int
-
-
 class CmocOut(TypedDict):
     id: str
     source: str
@@ -226,7 +214,7 @@ class ReviewDocument(Output):
     sources: list[SourceOut] = Field(description="Sorted by id.")
     cmocs: list[CmocOut] = Field(description="Each CMOC once, with its evidence, sorted by id.")
     rameses: list[RamesesOut]
-    verification: VerificationOut | None = None
+    verification: VerificationCounts | None = None
 
 
 def review_document(
@@ -246,7 +234,7 @@ def review_document(
             RamesesOut(item=i.item, name=i.name, status=i.status, note=i.note)
             for i in rameses_checklist(review, findings, verification)
         ],
-        verification=_verification(verification) if verification is not None else None,
+        verification=verification.counts() if verification is not None else None,
     )
 
 
@@ -282,18 +270,6 @@ def _quote(cmoc_id: str, number: int, quote: Quote, verification: QuoteVerificat
 def review_json(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> str:
     """review.json's text: two-space indented, keys in the models' order, None left out, a final newline."""
     return review_document(review, findings, verification).model_dump_json(indent=2, exclude_none=True) + "\n"
-
-
-def _verification(v: QuoteVerification) -> VerificationOut:
-    return VerificationOut(
-        quotes=v.quotes,
-        verified=v.verified,
-        approximate=v.approximate,
-        not_found=v.not_found,
-        unchecked=v.unchecked,
-        sources_with_fulltext=v.sources_with_fulltext,
-        sources_without_fulltext=v.sources_without_fulltext,
-    )
 
 
 def json_schema() -> str:

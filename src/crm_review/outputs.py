@@ -91,7 +91,7 @@ def render_outputs(
     verification: QuoteVerification | None = None,
 ) -> dict[str, bytes]:
     """The requested files by name, rendered in memory, one after another, in the order of ``OUTPUT_FORMATS``."""
-    from crm_review.render import in_memory
+    from crm_review.files import in_memory
 
     writers = output_writers(review, findings, formats, templates, verification)
     return {name: in_memory(writer) for name, writer in writers.items()}

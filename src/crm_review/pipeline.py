@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -13,7 +10,7 @@ from crm_review import layout
 from crm_review.assessments import assessment_problems
 from crm_review.checks import cross_file_problems
 from crm_review.errors import HasProblems, InvalidEvidence, Problem, StaleOutput
-from crm_review.load import ReviewFiles, load_review_files
+from crm_review.load import ReviewFiles, collector_paused, load_review_files
 from crm_review.model import Review
 from crm_review.outputs import DEFAULT_FORMATS
 from crm_review.progress import advance
@@ -105,6 +102,11 @@ def synthesize(
     process each (``workers.run_jobs``). With ``check``, nothing is written: each document is compared
     with the file as it is rendered, and :class:`StaleOutput` names every one that differs.
     """
+    with collector_paused():  # see there: nothing built here makes a cycle, the records are long-lived
+        return _synthesize(root, out, formats, check=check, use_cache=use_cache)
+
+
+def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check: bool, use_cache: bool) -> Synthesis:
     from crm_review.analysis import analyse
     from crm_review.files import replacing, same_content, write_file
     from crm_review.outputs import longest_first, output_writers
@@ -114,38 +116,23 @@ def synthesize(
     review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
     folder = out if out is not None else root / layout.OUTPUT_DIR
     advance("Analysing", 0, 2)
-    with _long_lived(review):
-        findings = analyse(review)
-        advance("Analysing", 1, 2)
-        verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-        writers = output_writers(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
-        advance("Analysing", 2, 2)
-        started = longest_first(writers)  # the last runs here, the others in forked processes meanwhile
-        parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
-        if check:
-            same = run_jobs({n: partial(same_content, folder / n, writers[n]) for n in started}, parallel=parallel)
-            stale = [layout.shown(folder / name) for name in writers if not same[name]]
-            if stale:
-                raise StaleOutput(stale)
-        else:
-            with replacing([folder / name for name in writers]) as temporaries:
-                jobs = {n: partial(write_file, temporaries[folder / n], writers[n]) for n in started}
-                run_jobs(jobs, parallel=parallel)
+    findings = analyse(review)
+    advance("Analysing", 1, 2)
+    verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
+    writers = output_writers(review, findings, formats, root / layout.TEMPLATES_DIR, verification)
+    advance("Analysing", 2, 2)
+    started = longest_first(writers)  # the last runs here, the others in forked processes meanwhile
+    parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
+    if check:
+        same = run_jobs({n: partial(same_content, folder / n, writers[n]) for n in started}, parallel=parallel)
+        stale = [layout.shown(folder / name) for name in writers if not same[name]]
+        if stale:
+            raise StaleOutput(stale)
+    else:
+        with replacing([folder / name for name in writers]) as temporaries:
+            jobs = {n: partial(write_file, temporaries[folder / n], writers[n]) for n in started}
+            run_jobs(jobs, parallel=parallel)
     return Synthesis(tuple(layout.shown(folder / name) for name in writers))
-
-
-@contextmanager
-def _long_lived(review: Review) -> Iterator[None]:
-    """Exempt the loaded records from the cycle collector's scans while documents are built.
-
-    The records live until the command ends, and rendering allocates millions of short-lived strings; without
-    this, each full collection walks every record again (measured: rendering took twice as long).
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def export(root: Path, fmt: str) -> str:

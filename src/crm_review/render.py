@@ -9,7 +9,6 @@ templates as data and is escaped by filters (Markdown) or autoescape (HTML), nev
 
 from __future__ import annotations
 
-import io
 from functools import partial
 from pathlib import Path
 
@@ -54,25 +53,6 @@ def document_writers(
     if "json" in formats:
         writers[DOCUMENTS["json"]] = partial(_write_json, review, findings, verification)
     return writers
-
-
-def render_documents(
-    review: Review,
-    findings: Findings,
-    formats: tuple[str, ...],
-    templates: Path,
-    verification: QuoteVerification | None = None,
-) -> dict[str, str]:
-    """The requested text documents by file name, rendered in memory (for a program that wants the text)."""
-    writers = document_writers(review, findings, formats, templates, verification)
-    return {name: in_memory(writers[name]).decode("utf-8") for name in sorted(writers)}
-
-
-def in_memory(writer: Writer) -> bytes:
-    """What a writer writes, as bytes."""
-    buffer = io.BytesIO()
-    writer(buffer)
-    return buffer.getvalue()
 
 
 def _write_json(review: Review, findings: Findings, verification: QuoteVerification | None, out: ByteSink) -> None:

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -385,8 +385,8 @@ class Verification(HasProblems):
 
 
 @dataclass(frozen=True)
-class QuoteVerification:
-    """What the review document says of verification: the counts, and each quote's status."""
+class VerificationCounts:
+    """How many quotes were found in the full texts of their sources (review.json's ``verification``)."""
 
     quotes: int
     verified: int
@@ -395,6 +395,16 @@ class QuoteVerification:
     unchecked: int
     sources_with_fulltext: int
     sources_without_fulltext: int
+
+    def counts(self) -> VerificationCounts:
+        """The counts alone."""
+        return VerificationCounts(**{f.name: getattr(self, f.name) for f in fields(VerificationCounts)})
+
+
+@dataclass(frozen=True)
+class QuoteVerification(VerificationCounts):
+    """What the review document says of verification: the counts, and each quote's status."""
+
     statuses: dict[tuple[str, int], Status]
     """By CMOC id and quote number (1 for a CMOC's first quote)."""
     elsewhere: dict[tuple[str, int], str]
