@@ -88,6 +88,41 @@ def test_internal_links_point_at_bookmarks_that_exist(bundled: Path) -> None:
     assert anchors and anchors <= bookmarks
 
 
+def test_every_link_inside_the_manuscript_names_a_section_it_holds() -> None:
+    """Each `#` link of the bundled review's manuscript (tables, RAMESES checklist) has a heading to land on,
+    rather than being written as plain text for want of one."""
+    from crm_review import figure_png
+    from crm_review.analysis import analyse
+    from crm_review.manuscript import Heading, Paragraph, Table, build_manuscript
+    from crm_review.pipeline import load_valid_review
+    from crm_review.view import build_view
+
+    loaded = load_valid_review(REPO)
+    blocks = build_manuscript(build_view(loaded, analyse(loaded), None), figure_png).blocks
+    anchors = {b.anchor for b in blocks if isinstance(b, Heading | Paragraph) and b.anchor}
+    spans = [s for b in blocks if isinstance(b, Paragraph) for s in b.spans]
+    spans += [s for b in blocks if isinstance(b, Table) for row in b.rows for cell in row if not isinstance(cell, str)
+              for s in cell]  # fmt: skip
+    links = {s.link[1:] for s in spans if s.link and s.link.startswith("#")}
+    assert "summary-of-qualitative-findings" in links
+    assert links and links <= anchors
+
+
+def test_word_sections_have_the_titles_and_anchors_of_review_md() -> None:
+    """Each fixed section the Word document takes from sections.py is a heading of REVIEW.md, and REVIEW.md's
+    links reach it by the same anchor, so that the two documents cannot drift apart."""
+    from crm_review import sections
+
+    markdown = (REPO / "review" / "REVIEW.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^#{2,3} (.+)$", markdown, re.M))
+    fixed = [value for value in vars(sections).values() if isinstance(value, sections.Section)]
+    assert len(fixed) >= 12
+    for section in fixed:
+        assert section.title in headings
+    for section in sections.RAMESES_SECTIONS.values():
+        assert f"](#{section.anchor})" in markdown
+
+
 def test_the_same_evidence_gives_the_same_bytes(runner: CliRunner, tmp_path: Path, bundled: Path) -> None:
     """Fixed dates in the zip and in the document properties: a second render is byte-identical."""
     again = synth_docx(runner, REPO, tmp_path)
@@ -111,7 +146,7 @@ EVIL = (
     'url: "javascript:alert(1)"\n'
     "cmocs:\n"
     "  - id: evil-2020-1\n"
-    '    context: "Tabs\\there and {{ 7*7 }}"\n'
+    '    context: "Tabs\\there and {{ 7*7 }}, {0} and 100% (%s)"\n'
     "    mechanism: {resource: Training, response: Confidence grows}\n"
     "    outcome: More people take part.\n"
     "    direction: positive\n"
@@ -126,7 +161,7 @@ EVIL = (
     "    direction: positive\n"
     "    principles: [quick-wins]\n"
     "    evidence:\n"
-    '      - {quote: "Plain.", locator: p. 4}\n'
+    '      - {quote: "Plain \\uFFFE in a quote.", locator: p. 4}\n'
 )
 
 
@@ -140,9 +175,10 @@ def test_evidence_text_stays_text_in_word(runner: CliRunner, tmp_path: Path) -> 
     )
     assert "A <w:p> & </w:t> study" in text
     assert "“</w:t></w:r><w:r><w:t>injected”" in text
-    assert "Tabs\there and {{ 7*7 }}" in text
+    assert "Tabs\there and {{ 7*7 }}, {0} and 100% (%s)" in text
     assert "javascript:alert(1)" in text
     assert "A noncharacter \ufffd that XML cannot hold" in text  # a character XML forbids, shown as �
+    assert "“Plain \ufffd in a quote.”" in text  # in a quote (a styled run) too
     rels = zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode()
     assert "javascript" not in rels
 

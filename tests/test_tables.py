@@ -27,7 +27,7 @@ TRICKY = (
     "cmocs:\n"
     "  - id: acme-2020-1\n"
     '    context: "Clinics, \\"rural\\"; far away"\n'
-    "    mechanism: {resource: Training, response: Confidence grows}\n"
+    '    mechanism: {resource: "Training {0} for 100% (%s)", response: Confidence grows}\n'
     "    outcome: More people take part.\n"
     "    direction: positive\n"
     "    principles: {quick-wins: supports, invest-in-skills: refines}\n"
@@ -70,7 +70,7 @@ def test_cmoc_sheet_has_one_row_per_quote_with_every_field(tricky: Path, runner:
     assert [(r["quote_number"], r["locator"]) for r in rows] == [(1, "p. 3"), (2, "p. 4, ¶ 2")]
     first = rows[0]
     assert first["context"] == 'Clinics, "rural"; far away'
-    assert first["resource"] == "Training" and first["response"] == "Confidence grows"
+    assert first["resource"] == "Training {0} for 100% (%s)" and first["response"] == "Confidence grows"
     assert first["principles"] == "quick-wins (supports); invest-in-skills (refines)"
     assert (first["supports"], first["refutes"], first["refines"]) == ("quick-wins", None, "invest-in-skills")
     assert first["notes"] == "First line.\nSecond line."
@@ -109,6 +109,35 @@ def test_column_widths_fit_their_text_within_limits(tricky: Path, runner: CliRun
     assert widths["direction"] < 15
     assert 30 < widths["quote"] <= 63
     assert sheet["P2"].alignment.wrap_text
+
+
+def test_rows_are_as_tall_as_their_wrapped_text(tricky: Path, runner: CliRunner) -> None:
+    """A row whose text wraps or breaks lines says how tall it is (LibreOffice would keep it one line high,
+    its text running into the rows below); a header that wraps in its narrow column gets room too."""
+    synth(runner, tricky, "--format", "xlsx")
+    book = openpyxl.load_workbook(tricky / "review" / "evidence.xlsx")
+    cmocs = book["CMOCs"]
+    assert cmocs.row_dimensions[2].height == 30  # its notes hold one line break
+    principles = book["Principles"]
+    assert principles.row_dimensions[1].height is not None and principles.row_dimensions[1].height >= 30
+    statement = [cell.value for cell in principles[1]].index("statement")
+    lengths = {number: len(str(row[statement].value)) for number, row in enumerate(principles.iter_rows(2), start=2)}
+    longest = max(lengths, key=lengths.__getitem__)
+    assert lengths[longest] > 60 and principles.row_dimensions[longest].height >= 30
+
+
+def test_shared_strings_count_what_the_sheets_use(tricky: Path, runner: CliRunner) -> None:
+    """The workbook's table of texts says how many cells use it and how many texts it holds, as Excel checks."""
+    synth(runner, tricky, "--format", "xlsx")
+    with zipfile.ZipFile(tricky / "review" / "evidence.xlsx") as package:
+        table = package.read("xl/sharedStrings.xml").decode()
+        sheets = [package.read(name).decode() for name in package.namelist() if name.startswith("xl/worksheets/")]
+    counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', table)
+    assert counts is not None
+    assert int(counts.group(1)) == sum(sheet.count(' t="s"') for sheet in sheets)
+    assert int(counts.group(2)) == table.count("<si>")
+    used = {int(index) for sheet in sheets for index in re.findall(r' t="s"><v>(\d+)</v>', sheet)}
+    assert used == set(range(table.count("<si>")))
 
 
 def test_csv_files_are_utf8_with_bom_and_match_the_workbook(tricky: Path, runner: CliRunner) -> None:
@@ -167,3 +196,14 @@ def test_list_all_fields_in_a_terminal_shows_one_field_a_line(tricky: Path, runn
     lines = [line for line in plain_text.splitlines() if re.match(r"\W*locator\b", line)]
     assert "acme-2020-1, quote 2" in plain_text
     assert len(lines) == 2 and "p. 4, ¶ 2" in lines[1]
+
+
+def test_a_character_xml_forbids_is_written_as_excel_writes_it() -> None:
+    """U+FFFE, which XML cannot hold, is stored as Excel's `_xFFFE_` escape; the workbook stays readable."""
+    from crm_review.tables import Column, Table
+    from crm_review.xlsx_writer import workbook_bytes
+
+    table = Table("cmocs", (Column("context"),), (("before\ufffeafter",), ("plain",)))
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes((table,), "T"))).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet["A"]] == ["context", "before_xFFFE_after", "plain"]

@@ -8,8 +8,10 @@ us the parts pandoc would hide: a header row repeated on each page, fixed column
 run off the page, page-number fields, alternative text on pictures. Like pandoc, it takes its styles
 from a ``reference.docx`` when the review has one (``templates/reference.docx``).
 
-The body is written as WordprocessingML text (escaped here, in one place) and parsed once, rather than
-through python-docx's cell-by-cell API: that is what keeps a review of thousands of CMOCs to seconds.
+python-docx owns the package (styles, a reference.docx, headers and footers, relationships, pictures);
+the body is written here as WordprocessingML text (escaped here, in one place) and spliced into
+``word/document.xml`` as the package is written, never parsed: python-docx's cell-by-cell API would
+take minutes over the tables of thousands of CMOCs.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from docx.styles.style import ParagraphStyle
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
-from crm_review.manuscript import Block, Cell, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
+from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.ooxml import FIXED_MOMENT, reproducible
 
 PARAGRAPH_STYLES = {
@@ -61,7 +63,7 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     """The manuscript as .docx bytes, styled by ``reference`` (a .docx whose styles and page setup are kept)."""
     document = _start(reference)
     styles = _style_ids(document)
-    body = _xml_safe(_BodyWriter(document, styles, _bookmarks(manuscript.blocks)).body(manuscript)).encode("utf-8")
+    body = _BodyWriter(document, styles, _bookmarks(manuscript.blocks)).body(manuscript)
     document.add_paragraph(_PLACEHOLDER_TEXT)
     _page_numbers(document)
     properties = document.core_properties
@@ -76,10 +78,12 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     return reproducible(buffer.getvalue(), {"word/document.xml": lambda xml: _put_body(xml, body)})
 
 
-def _put_body(document_xml: bytes, body: bytes) -> bytes:
+def _put_body(document_xml: bytes, body: list[bytes]) -> list[bytes]:
+    """The document in pieces, the body's in place of the placeholder paragraph (never joined: see ooxml)."""
     if document_xml.count(_PLACEHOLDER) != 1:
         raise AssertionError("the body's placeholder paragraph is missing from word/document.xml")
-    return document_xml.replace(_PLACEHOLDER, body)
+    head, tail = document_xml.split(_PLACEHOLDER)
+    return [head, *body, tail]
 
 
 def _start(reference: Path | None) -> Document:
@@ -181,8 +185,9 @@ def _bookmarks(blocks: Iterable[Block]) -> dict[str, tuple[int, str]]:
 
 
 def clean(text: str) -> str:
-    """Text as XML character data: escaped. Control characters XML cannot hold are replaced once, in the
-    whole body (see :func:`_xml_safe`), since the markup around the text never contains any."""
+    """Text as XML character data: escaped, and each control character XML cannot hold shown as \ufffd."""
+    if not text.isprintable():
+        text = _xml_safe(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -191,8 +196,12 @@ def _xml_safe(text: str) -> str:
 
 
 def _plain_run(text: str) -> str:
-    """A run of plain text; the common case of a table cell, kept to one call."""
-    if "\n" in text or "\t" in text:
+    """A run of plain text; the common case of a table cell, kept to one call.
+
+    ``str.isprintable`` is one quick test for everything that needs care: line breaks, tabs, control
+    characters (which XML cannot hold), and rarer spaces; text that fails it takes the careful way.
+    """
+    if not text.isprintable():
         return f"<w:r>{_text(text)}</w:r>"
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if text[:1] == " " or text[-1:] == " " or "  " in text:  # Word keeps such spaces only when told to
@@ -200,12 +209,27 @@ def _plain_run(text: str) -> str:
     return f"<w:r><w:t>{escaped}</w:t></w:r>"
 
 
+_SHORT = 48
+"""Texts shorter than this are written once each: labels, relations, counts and names repeat in every table."""
+
+
+class _ShortRuns(dict[str, str]):
+    def __missing__(self, text: str) -> str:
+        run = self[text] = _plain_run(text)
+        return run
+
+
 class _BodyWriter:
     def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
-        self.styles = styles
+        # Style ids come from the reference.docx when there is one: escaped for the attributes they go in.
+        self.styles = styles = {name: _attribute(style_id) for name, style_id in styles.items()}
         self.bookmarks = bookmarks
         self.links: dict[str, str] = {}
+        self.linked: dict[Span, str] = {}
+        """Each link's run, written once: the same principle is linked from thousands of CMOCs."""
+        self.short_runs = _ShortRuns()
+        self.layouts: dict[tuple[tuple[float, ...], frozenset[int]], tuple[str, list[str], str]] = {}
         self.tables = 0
         self.figures = 0
         self.cell_style = styles[PARAGRAPH_STYLES["cell"]]
@@ -217,16 +241,25 @@ class _BodyWriter:
         assert section.bottom_margin is not None
         self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
 
-    def body(self, manuscript: Manuscript) -> str:
-        parts: list[str] = [self._paragraph(Paragraph((Span(manuscript.title),), "title"))]
+    def body(self, manuscript: Manuscript) -> list[bytes]:
+        """The body as UTF-8 WordprocessingML, in pieces (see :func:`_put_body`).
+
+        Encoded to UTF-8 a table or paragraph at a time: a large review's body is tens of megabytes, and
+        one string of it would be copied again at every join, two bytes a character from its first curly
+        quote on.
+        """
+        parts: list[bytes] = [self._paragraph(Paragraph((Span(manuscript.title),), "title")).encode()]
         if manuscript.authors:
-            parts.append(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")))
+            parts.append(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")).encode())
         blocks = manuscript.blocks
         for index, block in enumerate(blocks):
-            parts.append(self._block(block))
-            if isinstance(block, Table) and index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
-                parts.append("<w:p/>")  # Word merges two tables that touch
-        return "".join(parts)
+            if isinstance(block, Table):
+                parts += self._table(block)
+                if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
+                    parts.append(b"<w:p/>")  # Word merges two tables that touch
+            else:
+                parts.append(self._block(block).encode())
+        return parts
 
     def _block(self, block: Block) -> str:
         if isinstance(block, Heading):
@@ -234,8 +267,6 @@ class _BodyWriter:
             return self._p(style, (Span(block.text),), block.anchor)
         if isinstance(block, Paragraph):
             return self._paragraph(block)
-        if isinstance(block, Table):
-            return self._table(block)
         if isinstance(block, Figure):
             return self._figure(block)
         if isinstance(block, PageBreak):
@@ -253,14 +284,25 @@ class _BodyWriter:
         return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{extra}</w:pPr>{runs}</w:p>'
 
     def _span(self, span: Span) -> str:
-        if not (span.bold or span.italic or span.link):
-            return _plain_run(span.text)
-        props = ("<w:b/>" if span.bold else "") + ("<w:i/>" if span.italic else "")
+        text, bold, italic, link = span
+        if link is None:
+            if bold or italic:
+                return f"<w:r><w:rPr>{_PROPS[bold, italic]}</w:rPr>{_text(text)}</w:r>"
+            return self.short_runs[text] if len(text) < _SHORT else _plain_run(text)
+        run = self.linked.get(span)
+        if run is None:
+            run = self.linked[span] = self._linked_run(span)
+        return run
+
+    def _linked_run(self, span: Span) -> str:
+        props = _PROPS[span.bold, span.italic]
         target = self._link(span.link)
         if target:
             run = f'<w:r><w:rPr><w:rStyle w:val="{self.styles[LINK_STYLE]}"/>{props}</w:rPr>{_text(span.text)}</w:r>'
             return f"<w:hyperlink {target}>{run}</w:hyperlink>"
-        return f"<w:r><w:rPr>{props}</w:rPr>{_text(span.text)}</w:r>"
+        if props:
+            return f"<w:r><w:rPr>{props}</w:rPr>{_text(span.text)}</w:r>"
+        return _plain_run(span.text)
 
     def _link(self, link: str | None) -> str | None:
         """The hyperlink's attributes: an internal bookmark, or a relationship to an http(s) address."""
@@ -275,17 +317,67 @@ class _BodyWriter:
             self.links[link] = self.document.part.relate_to(link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         return f'{_R} r:id="{self.links[link]}" w:history="1"'
 
-    def _table(self, table: Table) -> str:
+    def _table(self, table: Table) -> list[bytes]:
+        """The table's caption, then the table: its properties, its header row, and a row per data row."""
         parts = []
         if table.caption:
             self.tables += 1
             caption = (Span(f"Table {self.tables}. ", bold=True), Span(table.caption))
             parts.append(self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption, extra="<w:keepNext/>"))
+        layout = self.layouts.get((table.weights, table.numeric))
+        if layout is None:
+            layout = self.layouts[table.weights, table.numeric] = self._layout(table.weights, table.numeric)
+        opening, header_cells, row_markup = layout
+        # tblHeader repeats the header row at the top of every page the table runs onto.
+        header = "".join(
+            [
+                f"{cell}<w:r><w:rPr><w:b/></w:rPr>{_text(text)}</w:r>"
+                for cell, text in zip(header_cells, table.headers, strict=True)
+            ]
+        )
+        parts.append(f"{opening}<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:p></w:tc></w:tr>")
+        plain_run, short_runs, span = _plain_run, self.short_runs, self._span
+        if len(table.weights) == 2:  # a CMOC of the appendix: thousands of small tables, each row spelt out
+            parts += [
+                row_markup
+                % (
+                    (short_runs[a] if len(a) < _SHORT else plain_run(a))
+                    if a.__class__ is str
+                    else "".join(map(span, a)),  # type: ignore[arg-type]
+                    (short_runs[b] if len(b) < _SHORT else plain_run(b))
+                    if b.__class__ is str
+                    else "".join(map(span, b)),  # type: ignore[arg-type]
+                )
+                for a, b in table.rows
+            ]
+        else:
+            parts += [
+                row_markup
+                % tuple(
+                    [
+                        (short_runs[c] if len(c) < _SHORT else plain_run(c))
+                        if c.__class__ is str
+                        else "".join(map(span, c))  # type: ignore[arg-type]  # c is spans: not str
+                        for c in row
+                    ]
+                )
+                for row in table.rows
+            ]
+        parts.append("</w:tbl>")
+        return ["".join(parts).encode()]
+
+    def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, list[str], str]:
+        """The markup every table of these columns shares, made once.
+
+        The table's properties and grid; each header cell up to its text (after the end of the cell
+        before it); and a data row's template, ``%s`` for each cell's runs (``%`` in the markup, which
+        holds style ids from a reference.docx, escaped).
+        """
         width = int(self.text_width * _TWIPS_PER_EMU)
-        total = sum(table.weights)
-        columns = [int(width * w / total) for w in table.weights]
+        total = sum(weights)
+        columns = [int(width * w / total) for w in weights]
         grid = "".join(f'<w:gridCol w:w="{c}"/>' for c in columns)
-        parts.append(
+        opening = (
             "<w:tbl><w:tblPr>"
             f'<w:tblStyle w:val="{self.styles[TABLE_STYLE]}"/><w:tblW w:w="5000" w:type="pct"/>'
             '<w:tblLayout w:type="fixed"/>'
@@ -295,29 +387,13 @@ class _BodyWriter:
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
         )
         fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>'
-        header = "".join(
-            self._cell(columns[i], i in table.numeric, fill) + self._span(Span(text, bold=True)) + "</w:p></w:tc>"
-            for i, text in enumerate(table.headers)
+        header_cells = [
+            ("</w:p></w:tc>" if i else "") + self._cell(column, i in numeric, fill) for i, column in enumerate(columns)
+        ]
+        cells = "".join(
+            self._cell(column, i in numeric).replace("%", "%%") + "%s</w:p></w:tc>" for i, column in enumerate(columns)
         )
-        # tblHeader repeats this row at the top of every page the table runs onto.
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:tr>")
-        openings = [self._cell(columns[i], i in table.numeric) for i in range(len(columns))]
-        runs, plain_run = self._runs, _plain_run
-        for row in table.rows:
-            cells = "".join(
-                [
-                    openings[i] + (plain_run(cell) if isinstance(cell, str) else runs(cell)) + "</w:p></w:tc>"
-                    for i, cell in enumerate(row)
-                ]
-            )
-            parts.append(f"<w:tr>{cells}</w:tr>")
-        parts.append("</w:tbl>")
-        return "".join(parts)
-
-    def _runs(self, cell: Cell) -> str:
-        if isinstance(cell, str):
-            return _plain_run(cell)
-        return "".join([self._span(span) for span in cell])
+        return opening, header_cells, f"<w:tr>{cells}</w:tr>"
 
     def _cell(self, width: int, numeric: bool, shade: str = "") -> str:
         """A cell up to the start of its paragraph's runs."""
@@ -354,24 +430,33 @@ class _BodyWriter:
         return picture + self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption)
 
 
+_PROPS = {
+    (bold, italic): ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    for bold in (False, True)
+    for italic in (False, True)
+}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _attribute(text: str) -> str:
     return clean(" ".join(text.split())).replace('"', "&quot;")
 
 
 def _text(text: str) -> str:
-    """A run's text: line breaks as Word breaks, tabs as Word tabs, spaces kept."""
-    if "\n" not in text and "\t" not in text:
-        return f'<w:t xml:space="preserve">{clean(text)}</w:t>'
-    pieces: list[str] = []
-    for number, line in enumerate(text.split("\n")):
-        if number:
-            pieces.append("<w:br/>")
-        for index, chunk in enumerate(line.split("\t")):
-            if index:
-                pieces.append("<w:tab/>")
-            if chunk:
-                pieces.append(f'<w:t xml:space="preserve">{clean(chunk)}</w:t>')
-    return "".join(pieces)
+    """A run's text: line breaks as Word breaks, tabs as Word tabs, spaces kept, control characters shown."""
+    if text.isprintable():
+        return f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
+    text = _xml_safe(text)
+    # Each break or tab ends one piece of text and starts the next; pieces left empty are dropped.
+    marked = _escape(text).replace("\n", _BREAK).replace("\t", _TAB)
+    return f'<w:t xml:space="preserve">{marked}</w:t>'.replace(_EMPTY, "")
+
+
+_T = '<w:t xml:space="preserve">'
+_BREAK, _TAB, _EMPTY = f"</w:t><w:br/>{_T}", f"</w:t><w:tab/>{_T}", f"{_T}</w:t>"
 
 
 def _page_numbers(document: Document) -> None:

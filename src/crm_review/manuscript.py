@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from crm_review import sections
 from crm_review.model import RELATIONS, Relation
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def _header(view: ReviewView) -> list[Block]:
 def _method(view: ReviewView, figures: Figures) -> list[Block]:
     rule = view.rule
     blocks: list[Block] = [
-        Heading(1, "Method", "method"),
+        Heading(1, *sections.METHOD),
         Paragraph(
             (
                 Span(
@@ -202,12 +203,12 @@ def _method(view: ReviewView, figures: Figures) -> list[Block]:
                     "seen in two or more sources is a candidate demi-regularity. Each CMOC is given in full, with its "
                     "quotes, once: in the "
                 ),
-                Span("evidence appendix", link="#evidence-appendix"),
+                Span("evidence appendix", link=f"#{sections.APPENDIX.anchor}"),
                 Span(", which the tables link to."),
             )
         ),
         *_verification(view),
-        Heading(2, "Document flow", "document-flow"),
+        Heading(2, *sections.DOCUMENT_FLOW),
     ]
     if view.flow is not None:
         blocks.append(
@@ -237,7 +238,7 @@ def _method(view: ReviewView, figures: Figures) -> list[Block]:
             )
         )
     blocks += [
-        Heading(2, "Confidence in the findings", "confidence-in-the-findings"),
+        Heading(2, *sections.CONFIDENCE),
         Paragraph(
             plain(
                 "Each principle is a review finding. The review team judges confidence in it with GRADE-CERQual "
@@ -367,7 +368,7 @@ def _summary(view: ReviewView) -> list[Block]:
         for p in view.principles
     )
     return [
-        Heading(1, "Summary of qualitative findings", "summary-of-qualitative-findings"),
+        Heading(1, *sections.SUMMARY),
         Paragraph(
             plain(
                 "GRADE-CERQual Summary of Qualitative Findings: each finding with the review team's confidence in "
@@ -419,7 +420,7 @@ def _evidence_profile(view: ReviewView) -> list[Block]:
         for p in view.principles
     )
     return [
-        Heading(1, "Evidence profile", "evidence-profile"),
+        Heading(1, *sections.EVIDENCE_PROFILE),
         Paragraph(
             plain(
                 "GRADE-CERQual Evidence Profile: for each finding, the review team's judgement of each component "
@@ -504,7 +505,7 @@ def _counts(cell: dict[Relation, int], view: ReviewView) -> Cell:
 def _evidence_map(view: ReviewView, figures: Figures) -> list[Block]:
     symbols = view.relation_symbols
     blocks: list[Block] = [
-        Heading(1, "Evidence map", "evidence-map"),
+        Heading(1, *sections.EVIDENCE_MAP),
         Paragraph(
             plain(
                 f"How many CMOCs of each source bear on each principle: {symbols['supports']} supports, "
@@ -618,7 +619,7 @@ def _principle(p: PrincipleView, view: ReviewView) -> list[Block]:
 
 
 def _gaps(view: ReviewView) -> list[Block]:
-    blocks: list[Block] = [Heading(1, "Gaps", "gaps")]
+    blocks: list[Block] = [Heading(1, *sections.GAPS)]
     if view.gaps:
         blocks.append(Paragraph(plain("Principles with no CMOC yet:")))
         blocks += [Paragraph(plain(f"{p.finding.title} ({p.id})"), "bullet") for p in view.gaps]
@@ -638,7 +639,7 @@ def _gaps(view: ReviewView) -> list[Block]:
 
 
 def _cooccurrence(view: ReviewView) -> list[Block]:
-    blocks: list[Block] = [Heading(1, "Principles that occur together", "principles-that-occur-together")]
+    blocks: list[Block] = [Heading(1, *sections.COOCCURRENCE)]
     if not view.cooccurrence:
         return [*blocks, Paragraph(plain("No CMOC is linked to more than one principle."))]
     table = Table(
@@ -669,7 +670,7 @@ def _characteristics(view: ReviewView) -> list[Block]:
         for s in view.sources
     )
     return [
-        Heading(1, "Characteristics of included sources", "characteristics-of-included-sources"),
+        Heading(1, *sections.CHARACTERISTICS),
         Table(
             ("Source", "Design", "Countries", "Setting", "Relevance", "Rigour", "CMOCs"),
             rows,
@@ -682,24 +683,32 @@ def _characteristics(view: ReviewView) -> list[Block]:
 
 def _appendix(view: ReviewView) -> list[Block]:
     blocks: list[Block] = [
-        Heading(1, "Evidence appendix", "evidence-appendix"),
+        Heading(1, *sections.APPENDIX),
         Paragraph(plain("Each CMOC in full, once, with its quotes and where they stand, grouped by source.")),
     ]
+    principle_links: dict[tuple[bool, str, str], tuple[Span, Span]] = {}
     for entries in view.appendix:
         source = entries.source
         blocks += [Heading(2, source.citation, f"source-{source.id}"), Paragraph(plain(source.record.title), "note")]
         for cmoc in entries.cmocs:
-            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc, view)]
+            blocks += [Heading(3, f"CMOC {cmoc.id}", f"cmoc-{cmoc.id}"), _cmoc_table(cmoc, view, principle_links)]
     return blocks
 
 
-def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
+def _cmoc_table(
+    cmoc: CmocView, view: ReviewView, principle_links: dict[tuple[bool, str, str], tuple[Span, Span]]
+) -> Table:
+    """A CMOC in full; ``principle_links`` keeps the spans of each relation to a principle, made once for all CMOCs."""
     links: list[Span] = []
     for index, link in enumerate(cmoc.links):
-        links += [
-            Span(f"{'; ' if index else ''}{link.relation} "),
-            Span(link.title, link=f"#principle-{link.principle_id}"),
-        ]
+        key = (index > 0, link.relation, link.principle_id)
+        spans = principle_links.get(key)
+        if spans is None:
+            spans = principle_links[key] = (
+                Span(f"{'; ' if index else ''}{link.relation} "),
+                Span(link.title, link=f"#principle-{link.principle_id}"),
+            )
+        links += spans
     rows: list[tuple[Cell, Cell]] = [
         ("Context", cmoc.context),
         ("Mechanism (resource)", cmoc.resource),
@@ -712,17 +721,15 @@ def _cmoc_table(cmoc: CmocView, view: ReviewView) -> Table:
     in_text = cmoc.source.in_text
     for number, quote in enumerate(cmoc.evidence, start=1):
         mark = _quote_mark(view, cmoc.id, number)
-        spans = [Span(f"“{quote.quote}”", italic=True), Span(f" ({in_text}, {quote.locator})")]
-        if mark:
-            spans.append(Span(mark, italic=True))
-        rows.append(("Quote", tuple(spans)))
+        quoted = (Span(f"“{quote.quote}”", False, True), Span(f" ({in_text}, {quote.locator})"))
+        rows.append(("Quote", (*quoted, Span(mark, False, True)) if mark else quoted))
     if cmoc.notes:
         rows.append(("Notes", cmoc.notes))
     return Table(("CMOC", cmoc.id), tuple(rows), (1, 4))
 
 
 def _references(view: ReviewView) -> list[Block]:
-    blocks: list[Block] = [Heading(1, "References", "references")]
+    blocks: list[Block] = [Heading(1, *sections.REFERENCES)]
     for source in view.sources:
         ref = source.reference
         spans: list[Span] = [Span(f"{ref.authors} " if ref.authors else ""), Span(f"({ref.year}). {ref.title}.")]
@@ -737,31 +744,20 @@ def _references(view: ReviewView) -> list[Block]:
     return blocks
 
 
-_SECTIONS = {
-    "method": "method",
-    "flow": "document-flow",
-    "characteristics": "characteristics-of-included-sources",
-    "appendix": "evidence-appendix",
-    "summary": "summary-of-findings",
-    "gaps": "gaps",
-}
-
-
 def _rameses(view: ReviewView) -> list[Block]:
-    sections = dict(
-        _SECTIONS, principles=f"principle-{view.principles[0].id}" if view.principles else "summary-of-findings"
-    )
+    anchors = {key: section.anchor for key, section in sections.RAMESES_SECTIONS.items()}
+    anchors["principles"] = f"principle-{view.principles[0].id}" if view.principles else sections.SUMMARY.anchor
     rows = tuple(
         (
             str(item.item),
             item.name,
             item.status,
-            (Span(item.note, link=f"#{sections[item.section]}"),) if item.section in sections else item.note,
+            (Span(item.note, link=f"#{anchors[item.section]}"),) if item.section in anchors else item.note,
         )
         for item in view.rameses
     )
     return [
-        Heading(1, "RAMESES reporting checklist", "rameses-reporting-checklist"),
+        Heading(1, *sections.RAMESES),
         Paragraph(
             plain(
                 "The RAMESES publication standards for realist syntheses list 19 items. This document covers those "

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 FIXED_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -26,7 +27,11 @@ _CORE_DATES = re.compile(
 )
 
 
-def reproducible(package: bytes, rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+Rewrite = Callable[[bytes], Iterable[bytes]]
+"""A part's new content from its old, in pieces: a large part is compressed as it comes, never joined."""
+
+
+def reproducible(package: bytes, rewrite: Mapping[str, Rewrite] | None = None) -> bytes:
     """The same package with fixed timestamps, modes and compression, entries in their original order.
 
     ``rewrite`` changes named parts on the way (a writer splices in XML it built as text).
@@ -41,14 +46,22 @@ def reproducible(package: bytes, rewrite: Mapping[str, Callable[[bytes], bytes]]
             data = source.read(entry)
             if entry.filename == "docProps/core.xml":
                 data = _fixed_core_dates(data)
-            if entry.filename in rewrite:
-                data = rewrite[entry.filename](data)
             info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # the same bytes whichever system writes the file
             info.external_attr = _FILE_MODE
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
+            if entry.filename in rewrite:
+                setattr(info, _LEVEL_ATTRIBUTE, _LEVEL)
+                with target.open(info, "w") as part:
+                    for piece in rewrite[entry.filename](data):
+                        part.write(piece)
+            else:
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
     return out.getvalue()
+
+
+_LEVEL_ATTRIBUTE = "compress_level" if sys.version_info >= (3, 13) else "_compresslevel"
+"""Where a zip entry opened for writing keeps its compression level (named so from Python 3.13 on)."""
 
 
 def _fixed_core_dates(core: bytes) -> bytes:

@@ -98,10 +98,12 @@ def render_outputs(
 ) -> dict[str, bytes]:
     """The requested files by name, rendered in memory, one after another, in the order of ``OUTPUT_FORMATS``."""
     from crm_review.files import in_memory
+    from crm_review.load import collector_paused
     from crm_review.view import AnalysedReview
 
-    writers = output_writers(AnalysedReview(review, findings, verification), formats, templates)
-    return {name: in_memory(writer) for name, writer in writers.items()}
+    with collector_paused():  # as crm synthesize renders (see there)
+        writers = output_writers(AnalysedReview(review, findings, verification), formats, templates)
+        return {name: in_memory(writer) for name, writer in writers.items()}
 
 
 def _writing(job: Callable[[], bytes], out: ByteSink) -> None:

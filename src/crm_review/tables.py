@@ -108,12 +108,16 @@ def _joined(values: Iterable[str]) -> str | None:
 def cmoc_rows(pairs: Iterable[tuple[Source, Cmoc]]) -> tuple[tuple[Cell, ...], ...]:
     """One row per quote, every field of its CMOC repeated, so that a filter on any column keeps whole rows."""
     rows = []
+    citations: dict[str, str] = {}
     for source, cmoc in pairs:
         links = cmoc.links
+        citation = citations.get(source.id)
+        if citation is None:
+            citation = citations[source.id] = source.citation()
         shared: tuple[Cell, ...] = (
             cmoc.id,
             source.id,
-            source.citation(),
+            citation,
             cmoc.context,
             cmoc.mechanism.resource,
             cmoc.mechanism.response,
