@@ -346,17 +346,21 @@ def _finding_cell(p: PrincipleView) -> Cell:
     return (Span(p.finding.title, link=f"#principle-{p.id}"), Span(f": {p.confidence.finding}"))
 
 
-def _summary(view: ReviewView) -> list[Block]:
-    findings: tuple[tuple[Cell, ...], ...] = tuple(
-        (
-            str(p.number),
-            _finding_cell(p),
-            _confidence_cell(p.confidence),
-            _explanation_cell(p.confidence),
-            p.contributing or "none yet",
-        )
-        for p in view.principles
+def _finding_row(p: PrincipleView, *judgements: Cell) -> tuple[Cell, ...]:
+    """A finding's row of GRADE-CERQual's tables: the Summary of Qualitative Findings, or with each
+    component's judgement the Evidence Profile."""
+    return (
+        str(p.number),
+        _finding_cell(p),
+        *judgements,
+        _confidence_cell(p.confidence),
+        _explanation_cell(p.confidence),
+        p.contributing or "none yet",
     )
+
+
+def _summary(view: ReviewView) -> list[Block]:
+    findings: tuple[tuple[Cell, ...], ...] = tuple(_finding_row(p) for p in view.principles)
     counts: tuple[tuple[Cell, ...], ...] = tuple(
         (
             (Span(p.finding.title, link=f"#principle-{p.id}"),),
@@ -409,15 +413,7 @@ def _component_cell(c: ComponentView) -> Cell:
 
 def _evidence_profile(view: ReviewView) -> list[Block]:
     rows: tuple[tuple[Cell, ...], ...] = tuple(
-        (
-            str(p.number),
-            _finding_cell(p),
-            *(_component_cell(c) for c in p.confidence.components),
-            _confidence_cell(p.confidence),
-            _explanation_cell(p.confidence),
-            p.contributing or "none yet",
-        )
-        for p in view.principles
+        _finding_row(p, *(_component_cell(c) for c in p.confidence.components)) for p in view.principles
     )
     return [
         Heading(1, *sections.EVIDENCE_PROFILE),

@@ -304,7 +304,7 @@ class Source(Record):
         return f"{self.short_authors() or self.title} {self.year_label()}"
 
 
-def _without_none(annotation: object) -> object:
+def without_none(annotation: object) -> object:
     """``X | None`` -> ``X``; any other annotation unchanged."""
     if get_origin(annotation) in (Union, UnionType):
         kept = [arg for arg in get_args(annotation) if arg is not NoneType]
@@ -325,7 +325,7 @@ def given_fields(model: type[Record]) -> dict[str, tuple[str, ...]]:
     """
     fields: dict[str, tuple[str, ...]] = {}
     for name, info in model.model_fields.items():
-        annotation = _without_none(info.annotation)
+        annotation = without_none(info.annotation)
         if _is_record(annotation):
             assert isinstance(annotation, type)
             fields |= {inner: (name, *path) for inner, path in given_fields(annotation).items()}

@@ -7,14 +7,18 @@ equal, so the schema cannot drift from what ``crm synthesize`` writes.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, NotRequired
+import operator
+from functools import reduce
+from types import UnionType
+from typing import Annotated, Any, Literal, NotRequired, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from typing_extensions import TypedDict
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
 from crm_review.confidence import ConfidenceView, confidence_view
 from crm_review.model import (
+    SOURCE_FIELDS,
     Assessment,
     Cmoc,
     Concern,
@@ -25,6 +29,7 @@ from crm_review.model import (
     Review,
     ReviewConfig,
     Source,
+    without_none,
 )
 from crm_review.verify import QuoteVerification, Status, VerificationCounts
 from crm_review.view import rameses_checklist
@@ -163,23 +168,44 @@ class CmocOut(TypedDict):
     notes: NotRequired[str]
 
 
-class SourceOut(Output):
-    id: str
-    title: str
-    authors: list[str]
-    year: int | None = None
-    journal: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    url: str | None = None
-    design: str | None = None
-    countries: list[str]
-    setting: str | None = None
-    relevance: str | None = None
-    rigour: str | None = None
-    cmoc_ids: list[str]
+def _output_type(annotation: Any) -> Any:
+    """A record field's type as review.json gives it: without the input's constraints (patterns, lengths)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _output_type(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return reduce(operator.or_, (_output_type(arg) for arg in get_args(annotation)))
+    if origin is list:
+        return list[_output_type(get_args(annotation)[0])]  # type: ignore[misc]
+    return annotation
+
+
+def _source_fields() -> dict[str, Any]:
+    """Every field a person gives a source (``model.SOURCE_FIELDS``, its one list), typed for review.json."""
+    fields: dict[str, Any] = {}
+    for name, path in SOURCE_FIELDS.items():
+        record: Any = Source
+        for part in path[:-1]:
+            record = without_none(record.model_fields[part].annotation)
+        info = record.model_fields[path[-1]]
+        kind = _output_type(info.annotation)
+        if get_origin(kind) is list:
+            fields[name] = (kind, ...)  # always there, empty when the source has none
+        elif info.is_required() and len(path) == 1:
+            fields[name] = (kind, ...)
+        else:  # optional, or inside an optional record (the appraisal): left out when not given
+            fields[name] = (kind | None, None)
+    return fields
+
+
+SourceOut = create_model(
+    "SourceOut",
+    __base__=Output,
+    __doc__="A source's fields as given in its evidence file (the appraisal's as relevance and rigour), "
+    "and the ids of its CMOCs.",
+    **_source_fields(),
+    cmoc_ids=(list[str], ...),
+)
 
 
 class Cooccurrence(Output):
@@ -345,11 +371,5 @@ def _pattern(p: Pattern) -> PatternOut:
 
 
 def _source(s: Source) -> SourceOut:
-    """The source's own fields that review.json carries (named once, in ``SourceOut``), appraisal and CMOC ids."""
-    shared = {name: getattr(s, name) for name in SourceOut.model_fields if name in Source.model_fields}
-    return SourceOut(
-        **shared,
-        relevance=s.appraisal.relevance if s.appraisal else None,
-        rigour=s.appraisal.rigour if s.appraisal else None,
-        cmoc_ids=[c.id for c in s.cmocs],
-    )
+    """The source as review.json gives it: its fields read by name (``Source.given``), and its CMOC ids."""
+    return SourceOut(**{**s.given(), "cmoc_ids": [c.id for c in s.cmocs]})
