@@ -133,9 +133,9 @@ def _principle(
     ordered_sources = [sources[s] for s in sorted(sources)]
     relations = {cmoc.id: relation for _, cmoc, relation in linked}
     links = {r: tuple(cmoc.id for _, cmoc, relation in linked if relation == r) for r in RELATIONS}
-    patterns = _patterns(linked)
+    reading = sorted(((source, cmoc) for source, cmoc, _ in linked), key=_reading_order)
+    patterns = _patterns(reading)
     in_patterns = {cmoc_id for pattern in patterns for cmoc_id in pattern.cmoc_ids}
-    unpatterned = [(source, cmoc) for source, cmoc, _ in linked if cmoc.id not in in_patterns]
     suggestion = _suggestion(ordered_sources, len(linked), links, rule) if linked else ()
     concerns = sum(c.concern for c in suggestion)
     return PrincipleFindings(
@@ -153,7 +153,7 @@ def _principle(
         directions=_direction_counts(cmoc.direction for _, cmoc, _ in linked),
         by_source=_by_source(linked),
         patterns=patterns,
-        unpatterned=tuple(cmoc.id for _, cmoc in sorted(unpatterned, key=_reading_order)),
+        unpatterned=tuple(cmoc.id for _, cmoc in reading if cmoc.id not in in_patterns),
         suggested_confidence=LEVELS[min(concerns, len(LEVELS) - 1)] if linked else None,
         suggestion=suggestion,
     )
@@ -171,10 +171,10 @@ def _reading_order(pair: tuple[Source, Cmoc]) -> tuple[int, str, str]:
     return (_OUTCOME_ORDER[cmoc.direction], source.id, cmoc.id)
 
 
-def _patterns(linked: list[tuple[Source, Cmoc, Relation]]) -> tuple[Pattern, ...]:
+def _patterns(reading: list[tuple[Source, Cmoc]]) -> tuple[Pattern, ...]:
+    """The themes carried by two or more of the CMOCs, which come in reading order (so each pattern's are)."""
     by_theme: dict[str, list[tuple[Source, Cmoc]]] = defaultdict(list)
-    # In reading order once, so that every theme's CMOCs are in reading order as they are grouped.
-    for source, cmoc in sorted(((source, cmoc) for source, cmoc, _ in linked), key=_reading_order):
+    for source, cmoc in reading:
         for theme in dict.fromkeys(cmoc.themes):
             by_theme[theme].append((source, cmoc))
     patterns = []
