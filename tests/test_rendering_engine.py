@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -218,3 +222,82 @@ def test_the_view_is_built_once_for_every_document_that_reads_it(
     monkeypatch.setattr(pipeline, "PARALLEL_FROM_CMOCS", 1)
     pipeline.synthesize(large, out=tmp_path / "out", formats=("md", "html", "json", "docx"))
     assert built.read_text().split() == [str(os.getpid())]
+
+
+def test_a_rendering_process_killed_is_one_line_naming_its_document() -> None:
+    from crm_review.errors import RenderingStopped
+
+    def killed() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RenderingStopped, match=r"^review\.html: the process rendering it was stopped by SIGKILL"):
+        workers.run_jobs({"review.html": killed, "REVIEW.md": lambda: None}, parallel=True)
+
+
+class LibraryError(Exception):
+    """Pickles, but cannot be rebuilt from its pickle: its two arguments are kept as one message."""
+
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"{what} at {where}")
+
+
+def test_an_exception_that_cannot_be_rebuilt_keeps_its_words() -> None:
+    def fails() -> None:
+        raise LibraryError("bad cell", "row 3")
+
+    with pytest.raises(Exception, match="bad cell at row 3"):
+        workers.run_jobs({"a": fails, "b": lambda: None}, parallel=True)
+
+
+def test_a_child_whose_parent_died_never_runs_the_parents_code(tmp_path: Path) -> None:
+    """The parent killed while a child renders: the child ends at its job, never reaching the code after it."""
+    marks = tmp_path / "marks"
+    script = f"""
+import os, signal, time
+from crm_review import workers
+def slow():
+    time.sleep(0.5)
+    return "done"
+def parent_dies():
+    time.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGKILL)
+try:
+    workers.run_jobs({{"slow": slow, "last": parent_dies}}, parallel=True)
+finally:
+    with open({str(marks)!r}, "a") as out:
+        out.write(f"after run_jobs in {{os.getpid()}}\\n")
+"""
+    ended = subprocess.run([sys.executable, "-c", script], check=False, timeout=30)
+    assert ended.returncode == -signal.SIGKILL
+    time.sleep(1.5)  # the orphaned child finishes its job, finds the pipe broken, and must simply end
+    assert not marks.exists()
+
+
+def test_check_never_opens_a_pipe_where_a_document_should_be(tmp_path: Path) -> None:
+    fifo = tmp_path / "REVIEW.md"
+    os.mkfifo(fifo)
+
+    class Hung(Exception):  # not an OSError, which same_content would take for a missing file
+        pass
+
+    def hung(signum: int, frame: object) -> None:
+        raise Hung("same_content opened the pipe and waited for a writer")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        assert files.same_content(fifo, b"anything") is False  # at once: a pipe is not the document
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_every_folder_made_for_a_failed_write_is_removed(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "c" / "REVIEW.md"
+
+    def fails(out: files.ByteSink) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        files.write_all_atomic({target: fails})
+    assert list(tmp_path.iterdir()) == []

@@ -109,6 +109,10 @@ class TemplateFailed(CrmError):
     """Raised when a review's own template cannot be rendered."""
 
 
+class RenderingStopped(CrmError):
+    """Raised when a process rendering a document ended without finishing it (killed, out of memory)."""
+
+
 class ReviewBusy(CrmError):
     """Raised when another crm command holds the review's lock for longer than we wait."""
 

@@ -84,7 +84,7 @@ def replacing(paths: Iterable[Path]) -> Iterator[dict[Path, Path]]:
     for path, target in targets.items():
         _check_target(target, path)
     folders = sorted({target.parent for target in targets.values()})
-    made = [folder for folder in folders if not folder.exists()]
+    made = sorted({f for folder in folders for f in (folder, *folder.parents) if not f.exists()}, reverse=True)
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as locks:
@@ -115,7 +115,7 @@ def replacing(paths: Iterable[Path]) -> Iterator[dict[Path, Path]]:
                     temporary.unlink(missing_ok=True)
                 for folder in folders:
                     (folder / JOURNAL).unlink(missing_ok=True)
-                for folder in made:  # a folder made for files never written goes too
+                for folder in made:  # folders made for files never written go too, the deepest first
                     with contextlib.suppress(OSError):
                         folder.rmdir()
             raise
@@ -140,8 +140,14 @@ def in_memory(content: Writer) -> bytes:
 
 
 def same_content(path: Path, content: Content) -> bool:
-    """Whether the file at ``path`` holds exactly ``content``, compared as it is written, never all in memory."""
+    """Whether the file at ``path`` holds exactly ``content``, compared as it is written, never all in memory.
+
+    Only a regular file can hold it: a pipe or a device where a document should be is never opened
+    (opening a pipe would wait for a writer).
+    """
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
         existing = path.open("rb")
     except OSError:
         return False

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
+
+from crm_review.errors import RenderingStopped
 
 T = TypeVar("T")
 
@@ -37,7 +40,7 @@ def run_jobs(
     def start(name: str, job: Callable[[], T]) -> _Forked[T]:
         if name in before:
             before[name]()
-        return _Forked(job)
+        return _Forked(name, job)
 
     if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
         results = {}
@@ -72,21 +75,28 @@ def run_jobs(
 class _Forked(Generic[T]):
     """A job started in a forked child; :meth:`result` waits for its result or raises what it raised."""
 
-    def __init__(self, job: Callable[[], T]) -> None:
+    def __init__(self, name: str, job: Callable[[], T]) -> None:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
-            os.close(read)
+            status = 1
             try:
-                payload = b"R" + pickle.dumps(job())
-            except BaseException as exc:
-                payload = b"E" + _pickled(exc)
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            os._exit(0)  # never the parent's clean-up (atexit, buffered files) in the child
+                os.close(read)
+                try:
+                    payload = b"R" + pickle.dumps(job())
+                except BaseException as exc:
+                    payload = b"E" + _pickled(exc)
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                # Whatever happens (the parent gone, the pipe broken), the child ends here: it never
+                # runs on into the parent's code, clean-up (atexit, buffered files) or error handling.
+                os._exit(status)
         os.close(write)
-        self.pid, self.read = pid, read
+        self.name, self.pid, self.read = name, pid, read
         self.payload: bytes | None = None
+        self.status = 0
 
     def result(self) -> T:
         payload = self.wait()
@@ -95,19 +105,34 @@ class _Forked(Generic[T]):
             if payload[:1] == b"E":
                 raise value
             return value  # type: ignore[no-any-return]
-        raise RuntimeError("a rendering process ended without a result")
+        raise RenderingStopped(f"{self.name}: the process rendering it {_ending(self.status)}: nothing was written")
 
     def wait(self) -> bytes:
         """What the child sent, once it has ended (read first: a child never blocks on a full pipe)."""
         if self.payload is None:
             with os.fdopen(self.read, "rb") as source:
                 self.payload = source.read()
-            os.waitpid(self.pid, 0)
+            _, self.status = os.waitpid(self.pid, 0)
         return self.payload
 
 
+def _ending(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        hint = " (out of memory?)" if number == signal.SIGKILL else ""
+        return f"was stopped by {name}{hint}"
+    return f"ended with status {os.waitstatus_to_exitcode(status)}"
+
+
 def _pickled(exc: BaseException) -> bytes:
+    """The exception as bytes that unpickle into it again, or, if it cannot travel, its words."""
     try:
-        return pickle.dumps(exc)
-    except Exception:  # an exception that cannot travel: keep its words
+        data = pickle.dumps(exc)
+        pickle.loads(data)  # some exceptions pickle but cannot be rebuilt (required arguments kept apart)
+        return data
+    except Exception:
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
