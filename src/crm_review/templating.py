@@ -123,6 +123,7 @@ def document_environment(templates: Path) -> DocumentEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a template does not change during a run: no file check at every include
     )
     environment.filters.update(
         md=md_inline,
