@@ -495,3 +495,50 @@ def test_rename_source_carries_its_cmoc_ids_into_the_assessment(assessed: Path) 
     assert "cmocs: [doe-2020x-1]  # what the judgement covered\n" in text
     result = validate(assessed)
     assert result.errors == () and not any("out of date" in p.message for p in result.warnings)
+
+
+KILL_AT_THE_SECOND_MOVE = """
+import os, signal, sys
+from pathlib import Path
+from crm_review import files, revise
+real, moves = Path.replace, []
+def replace(self, target):
+    if not str(target).endswith(files.JOURNAL):
+        moves.append(1)
+        if len(moves) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, target)
+Path.replace = replace
+revise.rename(Path(sys.argv[1]), "source", "doe-2020", "doe-2020x")
+"""
+
+
+def test_rename_source_killed_half_way_is_finished_before_the_review_is_read(
+    commented: Path, runner: CliRunner
+) -> None:
+    """Killed after the new file is in place, before the old one went: never both sources, never neither."""
+    import signal
+    import subprocess
+
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_THE_SECOND_MOVE, str(commented)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    folder = commented / "evidence"
+    assert (folder / "doe-2020.yaml").exists() and (folder / "doe-2020x.yaml").exists()  # half way
+
+    check = runner.invoke(app, ["validate", "--review", str(commented), "--no-cache"])
+    assert check.exit_code == 0, check.output
+    assert "finished a change that was interrupted half way" in check.output
+    assert sorted(p.name for p in folder.iterdir()) == ["doe-2020x.yaml", "roe-2021.yaml"]
+    assert evidence(commented, "doe-2020x.yaml") == COMMENTED.replace("doe-2020", "doe-2020x")
+    assert validate(commented).problems == ()
+
+
+def test_a_command_that_writes_nothing_says_a_change_was_interrupted(commented: Path, runner: CliRunner) -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", KILL_AT_THE_SECOND_MOVE, str(commented)], check=False)
+    before = snapshot(commented / "evidence")
+    result = runner.invoke(app, ["synthesize", "--review", str(commented), "--check"])
+    assert result.exit_code == 1
+    assert "a change to these files was interrupted half way: run `crm validate` to finish it" in result.output
+    assert snapshot(commented / "evidence") == before

@@ -60,30 +60,33 @@ Writer = Callable[[ByteSink], None]
 Content = str | bytes | Writer
 
 
-def write_all_atomic(files: Mapping[Path, Content]) -> None:
+def write_all_atomic(files: Mapping[Path, Content], *, retiring: Iterable[Path] = ()) -> None:
     """Write every file to a temporary beside it first, then rename them all, journalled (see above).
 
     Every target is checked before anything is written, so a folder standing where a document goes fails
-    the run with every old document untouched.
+    the run with every old document untouched. ``retiring`` names files the same set removes (a source
+    file renamed: the new file is written, the old one goes, both or neither).
     """
-    with replacing(files) as temporaries:
+    with replacing(files, retiring=retiring) as temporaries:
         for path, content in files.items():
             write_file(temporaries[path], content)
 
 
 @contextlib.contextmanager
-def replacing(paths: Iterable[Path]) -> Iterator[dict[Path, Path]]:
+def replacing(paths: Iterable[Path], *, retiring: Iterable[Path] = ()) -> Iterator[dict[Path, Path]]:
     """A temporary beside each path to fill (:func:`write_file`); when the block ends, they replace the paths.
 
     Steps 1 to 4 above: the targets are checked first; the temporaries are created empty; once the block
     ends without an exception every temporary is renamed over its target as one journalled set. If the
     block raises, the temporaries are removed and every old file stands. The temporaries may be filled
-    by other processes (``workers.run_jobs``), each writing its own.
+    by other processes (``workers.run_jobs``), each writing its own. Each file in ``retiring`` is moved
+    aside (to a temporary name, removed at the end) in the same journalled set.
     """
     targets = {path: _through_links(path) for path in paths}
     for path, target in targets.items():
         _check_target(target, path)
-    folders = sorted({target.parent for target in targets.values()})
+    retired = [_through_links(path) for path in retiring]
+    folders = sorted({target.parent for target in (*targets.values(), *retired)})
     made = sorted({f for folder in folders for f in (folder, *folder.parents) if not f.exists()}, reverse=True)
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,26 +95,31 @@ def replacing(paths: Iterable[Path]) -> Iterator[dict[Path, Path]]:
             if locks.enter_context(_folder_lock(folder)):  # unlocked, another run's files may be in flight
                 recover(folder)
         temporaries: dict[Path, Path] = {}
+        aside: list[Path] = []
         renamed = 0
         try:
             for path, target in targets.items():
                 temporaries[path] = _new_temporary(target)
             yield temporaries
-            renames = [(temporaries[path], target) for path, target in targets.items()]
-            journalled = len(renames) > 1  # one rename is atomic by itself: nothing to finish later
+            aside = [_new_temporary(path) for path in retired]  # names reserved for the retired files
+            moves = [(temporaries[path], target) for path, target in targets.items()]
+            moves += [(path, name) for path, name in zip(retired, aside, strict=True) if path.exists()]
+            journalled = len(moves) > 1  # one rename is atomic by itself: nothing to finish later
             if journalled:
                 for folder in folders:
-                    _write_journal(folder, [(t, p) for t, p in renames if p.parent == folder])
-            for temporary, target in renames:
-                temporary.replace(target)
+                    _write_journal(folder, [(a, b) for a, b in moves if b.parent == folder])
+            for source, destination in moves:
+                source.replace(destination)
                 renamed += 1  # from the first rename on, an interruption is finished by the next run
             for folder in folders:
                 _sync_folder(folder)  # the renames are durable before the journal goes
                 if journalled:
                     (folder / JOURNAL).unlink()
+            for name in aside:
+                name.unlink(missing_ok=True)
         except BaseException:
             if not renamed:  # nothing renamed yet: the old set stands, whole; leave nothing behind
-                for temporary in temporaries.values():
+                for temporary in (*temporaries.values(), *aside):
                     temporary.unlink(missing_ok=True)
                 for folder in folders:
                     (folder / JOURNAL).unlink(missing_ok=True)
@@ -182,11 +190,12 @@ def recover(folder: Path) -> list[Path]:
     journal = folder / JOURNAL
     finished: list[Path] = []
     if journal.is_file():
-        for temporary_name, target_name in _journal_entries(journal):
-            temporary, target = folder / temporary_name, folder / target_name
-            if temporary.exists():
-                temporary.replace(target)
-                finished.append(target)
+        for source_name, destination_name in _journal_entries(journal):
+            source, destination = folder / source_name, folder / destination_name
+            if source.exists():
+                source.replace(destination)  # a retired file goes to a temporary, removed below
+                if not _is_temporary_of(destination_name, source_name):
+                    finished.append(destination)
         _sync_folder(folder)
         journal.unlink()
     for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
@@ -194,8 +203,26 @@ def recover(folder: Path) -> list[Path]:
     return finished
 
 
+def interrupted(folder: Path) -> bool:
+    """Whether a set of changes was interrupted in ``folder`` (its journal is there, unfinished)."""
+    return (folder / JOURNAL).is_file()
+
+
+def finish_interrupted(folder: Path) -> list[Path]:
+    """Finish, under the folder's lock, the set of changes an interrupted run left in ``folder``."""
+    with _folder_lock(folder) as locked:
+        return recover(folder) if locked else []
+
+
+def _is_temporary_of(name: str, target: str) -> bool:
+    return name.startswith(f".{target}.") and name.endswith(TEMPORARY_SUFFIX)
+
+
 def _journal_entries(journal: Path) -> list[tuple[str, str]]:
-    """The renames a journal lists; only plain names of our own temporaries, never a path elsewhere."""
+    """The renames a journal lists: a temporary over its target, or a retired file to its own temporary.
+
+    Only plain names, each pair one of those two: never a path elsewhere, never one file over another.
+    """
     try:
         entries = json.loads(journal.read_text(encoding="utf-8"))
         pairs = [(str(temporary), str(target)) for temporary, target in entries]
@@ -203,9 +230,10 @@ def _journal_entries(journal: Path) -> list[tuple[str, str]]:
         raise OSError(
             errno.EIO, "an interrupted write left a journal crm cannot read: delete it", str(journal)
         ) from exc
-    for temporary, target in pairs:
-        plain = all(Path(name).name == name and name not in {".", ".."} for name in (temporary, target))
-        if not plain or not (temporary.startswith(f".{target}.") and temporary.endswith(TEMPORARY_SUFFIX)):
+    for source, destination in pairs:
+        plain = all(Path(name).name == name and name not in {".", ".."} for name in (source, destination))
+        ours = _is_temporary_of(source, destination) or _is_temporary_of(destination, source)
+        if not plain or not ours:
             raise OSError(errno.EIO, "a journal naming files it did not write: delete it", str(journal))
     return pairs
 

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from crm_review import layout
+from crm_review import files, layout
 from crm_review.cache import Entry, EvidenceCache
 from crm_review.errors import Problem, ReviewNotFound
 from crm_review.model import (
@@ -227,7 +227,7 @@ def load_review_files(
             f"{layout.shown(root) if root != Path() else 'this folder'} is not a review: "
             f"{layout.CONFIG_DIR}/{layout.REVIEW_FILE} is missing (start one with `crm init DIR`)"
         )
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_interrupted_changes(root, finish=write_cache))
 
     def keep(result: LoadedFile[RecordT] | list[Problem]) -> LoadedFile[RecordT] | None:
         if isinstance(result, list):
@@ -274,6 +274,26 @@ def load_review_files(
         problems=tuple(problems),
         assessments=tuple(a for a in assessments if a is not None),
     )
+
+
+def _interrupted_changes(root: Path, *, finish: bool) -> Iterator[Problem]:
+    """A change to several files (``crm edit``, ``crm rename``) interrupted half way is finished first.
+
+    Its journal lists what was still to do (every new file was complete before the first rename), so the
+    review is read as the change meant it, never half old, half new. A command that writes nothing
+    (``--check``) says so instead, as an error.
+    """
+    for folder in (root / layout.CONFIG_DIR, layout.evidence_dir(root), layout.assessments_dir(root)):
+        if not files.interrupted(folder):
+            continue
+        journal = layout.shown(folder / files.JOURNAL)
+        if not finish:
+            message = "a change to these files was interrupted half way: run `crm validate` to finish it"
+            yield Problem(journal, None, None, message)
+            continue
+        finished = files.finish_interrupted(folder)
+        names = ", ".join(path.name for path in finished) or "no file left to move"
+        yield Problem(journal, None, None, f"finished a change that was interrupted half way ({names})", "warning")
 
 
 @contextlib.contextmanager

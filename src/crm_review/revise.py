@@ -450,9 +450,7 @@ def rename(root: Path, kind: Kind, old: str, new: str) -> Renamed:
                 raise UnknownId(f"{layout.shown(target)} already exists: choose another id")
             changed[target] = changed.pop(source) if source in changed else _text_of(files, source, texts)
         _refuse_errors_in(files, _after_rename(files, changed, rewrite.moves))
-        write_all_atomic(changed)
-        for source in rewrite.moves:
-            source.unlink()
+        write_all_atomic(changed, retiring=rewrite.moves)  # the new files and the old ones' going: one set
     moved = tuple((layout.shown(a), layout.shown(b)) for a, b in rewrite.moves.items())
     return Renamed(kind, renames[kind], tuple(layout.shown(p) for p in changed), moved)
 
