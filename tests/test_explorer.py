@@ -188,3 +188,29 @@ def test_team_template_can_replace_the_masthead(review: Path) -> None:
     page = (review / "review" / "explorer.html").read_text(encoding="utf-8")
     assert "<h1>Team A test review</h1>" in page and "Evidence explorer</p>" not in page
     assert json.loads(embedded(page)) == data_of(load_valid_review(review))
+
+
+def test_quotes_carry_what_crm_verify_found_as_the_documents_do(tmp_path: Path) -> None:
+    """A quote not found, or found on another page, says so in the explorer too; a verified one says nothing."""
+    from conftest import source_yaml
+    from crm_review.pipeline import load_valid_review
+    from crm_review.verify import QuoteVerification
+
+    root = write_review(
+        tmp_path / "r",
+        {
+            "doe-2020.yaml": source_yaml("doe-2020", "doe-2020-1"),
+            "roe-2021.yaml": source_yaml("roe-2021", "roe-2021-1"),
+        },
+    )
+    loaded = load_valid_review(root)
+    verification = QuoteVerification(
+        quotes=2, verified=1, approximate=0, not_found=1, unchecked=0, sources_with_fulltext=2,
+        sources_without_fulltext=0, statuses={("doe-2020-1", 1): "not-found", ("roe-2021-1", 1): "verified"},
+        elsewhere={("roe-2021-1", 1): "p. 230"},
+    )  # fmt: skip
+    quotes = {c["id"]: c["quotes"] for c in explorer_data(loaded, analyse(loaded), verification)["cmocs"]}
+    assert quotes["doe-2020-1"][0][2] == "not found in the full text"
+    assert quotes["roe-2021-1"][0][2] == "on p. 230 of the full text"
+    unverified = {c["id"]: c["quotes"] for c in explorer_data(loaded, analyse(loaded))["cmocs"]}
+    assert all(len(q) == 2 for qs in unverified.values() for q in qs)

@@ -17,11 +17,13 @@ from typing import Any
 
 from crm_review import layout
 from crm_review.analysis import Findings
-from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Review, Source
+from crm_review.model import DIRECTIONS, RATINGS, RELATIONS, Quote, Review, Source
 from crm_review.palette import DIRECTION_COLOURS, DIRECTION_SYMBOLS, RELATION_COLOURS, RELATION_SYMBOLS
 
 # The documents' own rules for citing, referencing and ordering sources, so that the explorer and
 # review.html never disagree (the reference's link is already limited to a DOI or an http(s) URL).
+from crm_review.verify import QuoteVerification
+from crm_review.view import quote_note
 from crm_review.view import reference_of as reference
 from crm_review.view import reference_order as source_order
 
@@ -45,7 +47,7 @@ class ExplorerPage:
     content_security_policy: str
 
 
-def explorer_page(review: Review, findings: Findings) -> ExplorerPage:
+def explorer_page(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> ExplorerPage:
     """The page's parts: the evidence as script-safe JSON, the packaged script and style, and a policy
     that lets only that script and style run and the page fetch nothing."""
     script = _asset("explorer.js")
@@ -58,11 +60,20 @@ def explorer_page(review: Review, findings: Findings) -> ExplorerPage:
     )
     return ExplorerPage(
         title=review.config.title,
-        data_json=script_safe_json(explorer_data(review, findings)),
+        data_json=script_safe_json(explorer_data(review, findings, verification)),
         script=script,
         style=style,
         content_security_policy=policy,
     )
+
+
+def _quote(cmoc_id: str, number: int, quote: Quote, verification: QuoteVerification | None) -> list[str]:
+    note = (
+        quote_note(verification.status(cmoc_id, number), verification.found_on(cmoc_id, number))
+        if verification
+        else None
+    )
+    return [quote.quote, quote.locator] if note is None else [quote.quote, quote.locator, note]
 
 
 def script_safe_json(data: object) -> str:
@@ -73,10 +84,11 @@ def script_safe_json(data: object) -> str:
     return text
 
 
-def explorer_data(review: Review, findings: Findings) -> dict[str, Any]:
+def explorer_data(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> dict[str, Any]:
     """Everything the explorer shows, in a stable order: principles in the taxonomy's order with their
     patterns, sources as the reference list orders them, CMOCs by source then as written. CMOCs refer
-    to sources and principles by position."""
+    to sources and principles by position. A quote is ``[text, locator]``, with a third item when
+    ``crm verify`` has something to say of it (``not found in the full text``)."""
     principles = list(review.principles)
     principle_index = {p.id: i for i, p in enumerate(principles)}
     patterns = {f.id: f.patterns for f in findings.principles}
@@ -94,7 +106,7 @@ def explorer_data(review: Review, findings: Findings) -> dict[str, Any]:
                 "outcome": cmoc.outcome,
                 "direction": cmoc.direction,
                 "links": [[principle_index[p], relation] for p, relation in cmoc.links],
-                "quotes": [[q.quote, q.locator] for q in cmoc.evidence],
+                "quotes": [_quote(cmoc.id, n, q, verification) for n, q in enumerate(cmoc.evidence, start=1)],
                 "themes": list(cmoc.themes),
             }
             if cmoc.notes is not None:

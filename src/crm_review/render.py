@@ -51,7 +51,7 @@ def _write_json(analysed: AnalysedReview, out: ByteSink) -> None:
 
 def _write_explorer(environment: DocumentEnvironment, analysed: AnalysedReview, out: ByteSink) -> None:
     """explorer.html reads its own model (the evidence as data for the page's script), not the view."""
-    model = explorer_page(analysed.review, analysed.findings)
+    model = explorer_page(analysed.review, analysed.findings, analysed.verification)
     _write_template(environment, TEMPLATES["explorer"], model, out)
 
 

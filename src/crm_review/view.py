@@ -90,6 +90,18 @@ class QuoteView:
     found_on: str | None
     """``p. 230`` when the quote stands on another page than its locator names; otherwise None."""
 
+    @property
+    def note(self) -> str | None:
+        """What a reader should know of the quote against its full text, in words; None when nothing."""
+        return quote_note(self.verification, self.found_on)
+
+
+def quote_note(verification: Status, found_on: str | None) -> str | None:
+    """``not found in the full text``, ``differs from the full text``, ``on p. 230 of the full text``."""
+    notes = {"approximate": ["differs from the full text"], "not-found": ["not found in the full text"]}
+    found = notes.get(verification, []) + ([f"on {found_on} of the full text"] if found_on else [])
+    return "; ".join(found) or None
+
 
 @dataclass(frozen=True, slots=True)
 class CmocView:

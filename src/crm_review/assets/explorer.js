@@ -295,7 +295,9 @@
     section.className = "detail " + c.direction;
     var quotes = el("ol", { className: "quotes" });
     c.quotes.forEach(function (q) {
-      quotes.appendChild(el("li", null, [el("blockquote", { text: q[0] }), el("p", { className: "locator", text: "\u2014 " + s.cite + ", " + q[1] })]));
+      var locator = el("p", { className: "locator", text: "\u2014 " + s.cite + ", " + q[1] });
+      if (q.length > 2) { locator.appendChild(el("em", { className: "verified", text: " (" + q[2] + ")" })); }
+      quotes.appendChild(el("li", null, [el("blockquote", { text: q[0] }), locator]));
     });
     var themes = el("ul", { className: "themes" });
     c.themes.forEach(function (t) { themes.appendChild(el("li", null, [link(t, { theme: t }, "Theme: " + t)])); });
