@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crm_review.verify import QuoteVerification, Status
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -60,6 +62,24 @@ def write_review(root: Path, sources: dict[str, str], *, principles: str | None 
     for name, text in sources.items():
         (root / "evidence" / name).write_text(text, encoding="utf-8")
     return root
+
+
+def verification_of(
+    statuses: dict[tuple[str, int], Status], elsewhere: dict[tuple[str, int], str], *, sources_without: int = 0
+) -> QuoteVerification:
+    """What `crm verify` would report of these quotes (by CMOC id and quote number), counts included."""
+    counted = list(statuses.values())
+    return QuoteVerification(
+        quotes=len(counted),
+        verified=counted.count("verified"),
+        approximate=counted.count("approximate"),
+        not_found=counted.count("not-found"),
+        unchecked=counted.count("unchecked"),
+        sources_with_fulltext=len({cmoc_id.rsplit("-", 1)[0] for cmoc_id, _ in statuses}) - sources_without,
+        sources_without_fulltext=sources_without,
+        statuses=statuses,
+        elsewhere=elsewhere,
+    )
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

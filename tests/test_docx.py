@@ -14,7 +14,7 @@ import pytest
 from docx.shared import RGBColor
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, REPO, snapshot, write_review
+from conftest import FIXTURES, REPO, snapshot, verification_of, write_review
 from crm_review.cli import app
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -291,15 +291,14 @@ def test_word_marks_quotes_as_the_markdown_does(runner: CliRunner, review: Path)
     from crm_review.analysis import analyse
     from crm_review.manuscript import Paragraph, Table, build_manuscript
     from crm_review.pipeline import load_valid_review
-    from crm_review.verify import QuoteVerification
     from crm_review.view import build_view
 
     loaded = load_valid_review(review)
-    verification = QuoteVerification(
-        quotes=3, verified=1, approximate=0, not_found=1, unchecked=1, sources_with_fulltext=1,
-        sources_without_fulltext=1, statuses={("doe-2020-1", 1): "not-found", ("doe-2020-2", 1): "verified"},
-        elsewhere={("doe-2020-2", 1): "p. 230"},
-    )  # fmt: skip
+    verification = verification_of(
+        {("doe-2020-1", 1): "not-found", ("doe-2020-2", 1): "verified", ("roe-2021-1", 1): "unchecked"},
+        {("doe-2020-2", 1): "p. 230"},
+        sources_without=1,
+    )
     manuscript = build_manuscript(build_view(loaded, analyse(loaded), verification), figure_png)
     cells = ["".join(span.text for span in cell) for b in manuscript.blocks if isinstance(b, Table) for row in b.rows
              for cell in row if not isinstance(cell, str)]  # fmt: skip

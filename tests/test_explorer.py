@@ -192,9 +192,8 @@ def test_team_template_can_replace_the_masthead(review: Path) -> None:
 
 def test_quotes_carry_what_crm_verify_found_as_the_documents_do(tmp_path: Path) -> None:
     """A quote not found, or found on another page, says so in the explorer too; a verified one says nothing."""
-    from conftest import source_yaml
+    from conftest import source_yaml, verification_of
     from crm_review.pipeline import load_valid_review
-    from crm_review.verify import QuoteVerification
 
     root = write_review(
         tmp_path / "r",
@@ -204,11 +203,9 @@ def test_quotes_carry_what_crm_verify_found_as_the_documents_do(tmp_path: Path) 
         },
     )
     loaded = load_valid_review(root)
-    verification = QuoteVerification(
-        quotes=2, verified=1, approximate=0, not_found=1, unchecked=0, sources_with_fulltext=2,
-        sources_without_fulltext=0, statuses={("doe-2020-1", 1): "not-found", ("roe-2021-1", 1): "verified"},
-        elsewhere={("roe-2021-1", 1): "p. 230"},
-    )  # fmt: skip
+    verification = verification_of(
+        {("doe-2020-1", 1): "not-found", ("roe-2021-1", 1): "verified"}, {("roe-2021-1", 1): "p. 230"}
+    )
     quotes = {c["id"]: c["quotes"] for c in explorer_data(loaded, analyse(loaded), verification)["cmocs"]}
     assert quotes["doe-2020-1"][0][2] == "not found in the full text"
     assert quotes["roe-2021-1"][0][2] == "on p. 230 of the full text"
