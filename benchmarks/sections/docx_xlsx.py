@@ -28,16 +28,7 @@ import generate  # benchmarks/generate.py, beside this folder
 SOURCES = 300
 CMOCS_PER_SOURCE = 20
 REPEATS = 3
-PRINCIPLES = (
-    "facilitative-leadership",
-    "safe-trusting-environment",
-    "early-involvement",
-    "shared-governance",
-    "power-imbalances",
-    "invest-in-skills",
-    "quick-wins",
-    "motivations",
-)
+PRINCIPLES = generate.PRINCIPLES
 TEXT = ("md", "html", "json")
 OFFICE = ("docx", "xlsx")
 

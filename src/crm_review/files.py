@@ -153,11 +153,11 @@ def same_content(path: Path, content: Content) -> bool:
     Only a regular file can hold it: a pipe or a device where a document should be is never opened
     (opening a pipe would wait for a writer).
     """
+    if _is_special(path):
+        return False
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return False
         existing = path.open("rb")
-    except OSError:
+    except OSError:  # missing, or a folder
         return False
     with existing:
         comparison = _Comparison(existing)

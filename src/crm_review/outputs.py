@@ -41,6 +41,7 @@ LONGEST_FIRST = ("html", "md", "docx", "explorer", "json", "xlsx", "csv")
 """The formats by how long they take to render, longest first."""
 READ_THE_VIEW = ("md", "html", "docx")
 """The formats rendered from the view (``AnalysedReview.view``); the others are rendered from the records."""
+_FORMAT_OF = {name: fmt for fmt, names in FILES.items() for name in names}
 
 
 def output_writers(analysed: AnalysedReview, formats: tuple[str, ...], templates: Path) -> dict[str, Writer]:
@@ -77,16 +78,12 @@ def start_order(names: Iterable[str]) -> list[str]:
     What is rendered from the records first, so that it is under way on other cores while the view is
     built; then what reads the view. In each group the longest first (:data:`LONGEST_FIRST`).
     """
-    format_of = {name: fmt for fmt, files in FILES.items() for name in files}
-    return sorted(
-        names,
-        key=lambda name: (format_of.get(name) in READ_THE_VIEW, LONGEST_FIRST.index(format_of[name])),
-    )
+    return sorted(names, key=lambda name: (reads_the_view(name), LONGEST_FIRST.index(_FORMAT_OF[name])))
 
 
 def reads_the_view(name: str) -> bool:
     """Whether the file of this name is rendered from the view."""
-    return any(name in FILES[fmt] for fmt in READ_THE_VIEW)
+    return _FORMAT_OF[name] in READ_THE_VIEW
 
 
 def render_outputs(

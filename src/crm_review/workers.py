@@ -35,20 +35,15 @@ def run_jobs(
     after it, and jobs started earlier are already under way meanwhile. An exception raised in a child
     is raised here, as it would have been in one process.
     """
-    before = before or {}
+    hooks = before or {}
 
-    def start(name: str, job: Callable[[], T]) -> _Forked[T]:
-        if name in before:
-            before[name]()
-        return _Forked(name, job)
+    def prepared(name: str) -> str:
+        if name in hooks:
+            hooks[name]()
+        return name
 
     if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
-        results = {}
-        for name, job in jobs.items():
-            if name in before:
-                before[name]()
-            results[name] = job()
-        return results
+        return {prepared(name): job() for name, job in jobs.items()}
     *forked, (last, last_job) = jobs.items()
     waiting = list(forked)
     running: list[tuple[str, _Forked[T]]] = []
@@ -56,16 +51,14 @@ def run_jobs(
     try:
         while waiting and len(running) < MOST_CHILDREN:
             name, job = waiting.pop(0)
-            running.append((name, start(name, job)))
-        if last in before:
-            before[last]()
-        results[last] = last_job()
+            running.append((name, _Forked(prepared(name), job)))
+        results[prepared(last)] = last_job()
         while running:
             name, child = running.pop(0)
             results[name] = child.result()
             if waiting:
                 next_name, job = waiting.pop(0)
-                running.append((next_name, start(next_name, job)))
+                running.append((next_name, _Forked(prepared(next_name), job)))
     finally:
         for _, child in running:  # after a failure here, no child is left behind
             child.wait()
