@@ -19,8 +19,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import docx
 from docx.document import Document
@@ -36,6 +37,7 @@ from docx.styles.style import ParagraphStyle
 from crm_review import layout
 from crm_review.errors import TemplateFailed
 from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
+from crm_review.manuscript import Cell as CellContent
 from crm_review.ooxml import FIXED_MOMENT, reproducible
 
 PARAGRAPH_STYLES = {
@@ -56,6 +58,7 @@ TABLE_STYLE = "Table Grid"
 LINK_STYLE = "Hyperlink"
 _HEADER_FILL = "E8EEF4"
 _TWIPS_PER_EMU = 1 / 635
+_K = TypeVar("_K")
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -209,14 +212,18 @@ def _plain_run(text: str) -> str:
     return f"<w:r><w:t>{escaped}</w:t></w:r>"
 
 
-_SHORT = 48
-"""Texts shorter than this are written once each: labels, relations, counts and names repeat in every table."""
+class _Made(dict[_K, bytes]):
+    """Markup by what it shows, made once each as UTF-8 by ``make``: the same text, cell or header comes back
+    in many tables (a CMOC's texts in the appendix and in each pattern that shows it; labels, relations and
+    links to principles in thousands)."""
 
+    def __init__(self, make: Callable[[_K], str]) -> None:
+        super().__init__()
+        self.make = make
 
-class _ShortRuns(dict[str, str]):
-    def __missing__(self, text: str) -> str:
-        run = self[text] = _plain_run(text)
-        return run
+    def __missing__(self, key: _K) -> bytes:
+        made = self[key] = self.make(key).encode()
+        return made
 
 
 class _BodyWriter:
@@ -228,8 +235,10 @@ class _BodyWriter:
         self.links: dict[str, str] = {}
         self.linked: dict[Span, str] = {}
         """Each link's run, written once: the same principle is linked from thousands of CMOCs."""
-        self.short_runs = _ShortRuns()
-        self.layouts: dict[tuple[tuple[float, ...], frozenset[int]], tuple[str, list[str], str]] = {}
+        self.cells: _Made[CellContent] = _Made(self._cell_runs)
+        self.headers: _Made[str] = _Made(_text)
+        self.layouts: dict[tuple[tuple[float, ...], frozenset[int]], tuple[str, str, str]] = {}
+        self.templates: dict[tuple[tuple[float, ...], frozenset[int], int], bytes] = {}
         self.tables = 0
         self.figures = 0
         self.cell_style = styles[PARAGRAPH_STYLES["cell"]]
@@ -240,6 +249,7 @@ class _BodyWriter:
         assert section.page_height is not None and section.top_margin is not None
         assert section.bottom_margin is not None
         self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
+        self.next_relation = 1
 
     def body(self, manuscript: Manuscript) -> list[bytes]:
         """The body as UTF-8 WordprocessingML, in pieces (see :func:`_put_body`).
@@ -288,11 +298,14 @@ class _BodyWriter:
         if link is None:
             if bold or italic:
                 return f"<w:r><w:rPr>{_PROPS[bold, italic]}</w:rPr>{_text(text)}</w:r>"
-            return self.short_runs[text] if len(text) < _SHORT else _plain_run(text)
+            return _plain_run(text)
         run = self.linked.get(span)
         if run is None:
             run = self.linked[span] = self._linked_run(span)
         return run
+
+    def _cell_runs(self, cell: CellContent) -> str:
+        return _plain_run(cell) if cell.__class__ is str else "".join(map(self._span, cell))  # type: ignore[arg-type]
 
     def _linked_run(self, span: Span) -> str:
         props = _PROPS[span.bold, span.italic]
@@ -314,64 +327,51 @@ class _BodyWriter:
         if not link.lower().startswith(("http://", "https://")):
             return None  # anything else stays plain text, never a live link
         if link not in self.links:
-            self.links[link] = self.document.part.relate_to(link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            self.links[link] = self._relate(link)
         return f'{_R} r:id="{self.links[link]}" w:history="1"'
 
+    def _relate(self, link: str) -> str:
+        """A new relationship to an external address, with python-docx's next free id.
+
+        Each address is related once (``self.links``), so python-docx's search of every relationship for
+        one to the same address (``relate_to``), which grew with the square of a review's sources, is skipped.
+        """
+        relations = self.document.part.rels
+        while f"rId{self.next_relation}" in relations:
+            self.next_relation += 1
+        relation = f"rId{self.next_relation}"
+        relations.add_relationship(RELATIONSHIP_TYPE.HYPERLINK, link, relation, is_external=True)
+        return relation
+
     def _table(self, table: Table) -> list[bytes]:
-        """The table's caption, then the table: its properties, its header row, and a row per data row."""
+        """The table's caption, then the table: its properties, its header row, and a row per data row.
+
+        The table's markup is a template made once for each layout and number of rows, filled with each
+        cell's runs (made once per distinct cell): a review of 6,000 CMOCs has as many small tables.
+        """
         parts = []
         if table.caption:
             self.tables += 1
             caption = (Span(f"Table {self.tables}. ", bold=True), Span(table.caption))
-            parts.append(self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption, extra="<w:keepNext/>"))
-        layout = self.layouts.get((table.weights, table.numeric))
-        if layout is None:
-            layout = self.layouts[table.weights, table.numeric] = self._layout(table.weights, table.numeric)
-        opening, header_cells, row_markup = layout
-        # tblHeader repeats the header row at the top of every page the table runs onto.
-        header = "".join(
-            [
-                f"{cell}<w:r><w:rPr><w:b/></w:rPr>{_text(text)}</w:r>"
-                for cell, text in zip(header_cells, table.headers, strict=True)
-            ]
-        )
-        parts.append(f"{opening}<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:p></w:tc></w:tr>")
-        plain_run, short_runs, span = _plain_run, self.short_runs, self._span
-        if len(table.weights) == 2:  # a CMOC of the appendix: thousands of small tables, each row spelt out
-            parts += [
-                row_markup
-                % (
-                    (short_runs[a] if len(a) < _SHORT else plain_run(a))
-                    if a.__class__ is str
-                    else "".join(map(span, a)),  # type: ignore[arg-type]
-                    (short_runs[b] if len(b) < _SHORT else plain_run(b))
-                    if b.__class__ is str
-                    else "".join(map(span, b)),  # type: ignore[arg-type]
-                )
-                for a, b in table.rows
-            ]
-        else:
-            parts += [
-                row_markup
-                % tuple(
-                    [
-                        (short_runs[c] if len(c) < _SHORT else plain_run(c))
-                        if c.__class__ is str
-                        else "".join(map(span, c))  # type: ignore[arg-type]  # c is spans: not str
-                        for c in row
-                    ]
-                )
-                for row in table.rows
-            ]
-        parts.append("</w:tbl>")
-        return ["".join(parts).encode()]
+            parts.append(self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption, extra="<w:keepNext/>").encode())
+        key = (table.weights, table.numeric, len(table.rows))
+        template = self.templates.get(key)
+        if template is None:
+            layout = self.layouts.get(key[:2])
+            if layout is None:
+                layout = self.layouts[key[:2]] = self._layout(table.weights, table.numeric)
+            opening, header_row, row = layout
+            template = self.templates[key] = (opening + header_row + row * len(table.rows) + "</w:tbl>").encode()
+        headers, cells = self.headers, self.cells
+        parts.append(template % (*map(headers.__getitem__, table.headers), *[cells[c] for r in table.rows for c in r]))
+        return parts
 
-    def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, list[str], str]:
-        """The markup every table of these columns shares, made once.
-
-        The table's properties and grid; each header cell up to its text (after the end of the cell
-        before it); and a data row's template, ``%s`` for each cell's runs (``%`` in the markup, which
+    def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, str, str]:
+        """The markup every table of these columns shares, made once, as templates (``%`` in the markup, which
         holds style ids from a reference.docx, escaped).
+
+        The table's properties and grid; the header row, ``%s`` for each header's text; and a data row,
+        ``%s`` for each cell's runs.
         """
         width = int(self.text_width * _TWIPS_PER_EMU)
         total = sum(weights)
@@ -387,13 +387,17 @@ class _BodyWriter:
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
         )
         fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>'
-        header_cells = [
-            ("</w:p></w:tc>" if i else "") + self._cell(column, i in numeric, fill) for i, column in enumerate(columns)
-        ]
+        # tblHeader repeats the header row at the top of every page the table runs onto.
+        header_cells = "".join(
+            self._cell(column, i in numeric, fill).replace("%", "%%")
+            + "<w:r><w:rPr><w:b/></w:rPr>%s</w:r></w:p></w:tc>"
+            for i, column in enumerate(columns)
+        )
         cells = "".join(
             self._cell(column, i in numeric).replace("%", "%%") + "%s</w:p></w:tc>" for i, column in enumerate(columns)
         )
-        return opening, header_cells, f"<w:tr>{cells}</w:tr>"
+        header_row = f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header_cells}</w:tr>"
+        return opening.replace("%", "%%"), header_row, f"<w:tr>{cells}</w:tr>"
 
     def _cell(self, width: int, numeric: bool, shade: str = "") -> str:
         """A cell up to the start of its paragraph's runs."""
