@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,7 +39,7 @@ from crm_review import layout
 from crm_review.errors import TemplateFailed
 from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.manuscript import Cell as CellContent
-from crm_review.ooxml import FIXED_MOMENT, reproducible
+from crm_review.ooxml import FIXED_MOMENT, Deflating, reproducible
 
 PARAGRAPH_STYLES = {
     "title": "Title",
@@ -66,9 +67,20 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     """The manuscript as .docx bytes, styled by ``reference`` (a .docx whose styles and page setup are kept)."""
     document = _start(reference)
     styles = _style_ids(document)
-    body = _BodyWriter(document, styles, _bookmarks(manuscript.blocks)).body(manuscript)
     document.add_paragraph(_PLACEHOLDER_TEXT)
-    _page_numbers(document)
+    head, _ = _around_body(document)
+    writer = _BodyWriter(document, styles, _bookmarks(manuscript.blocks))
+    # word/document.xml is compressed as the body is made (see ooxml): what comes before it, the body,
+    # then what comes after it, once the footer (whose relationship follows the body's links) is there.
+    with Deflating() as part:
+        part.write(head)
+        writer.body(manuscript, part.write)
+        _page_numbers(document)
+        head_after, tail = _around_body(document)
+        if head_after != head:
+            raise AssertionError("word/document.xml changed before the body while the body was written")
+        part.write(tail)
+        document_xml = part.close()
     properties = document.core_properties
     properties.title = _xml_safe(manuscript.title)
     properties.author = _xml_safe("; ".join(manuscript.authors))
@@ -78,15 +90,16 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     properties.created = properties.modified = properties.last_printed = FIXED_MOMENT.replace(tzinfo=None)
     buffer = io.BytesIO()
     document.save(buffer)
-    return reproducible(buffer.getvalue(), {"word/document.xml": lambda xml: _put_body(xml, body)})
+    return reproducible(buffer.getvalue(), {"word/document.xml": document_xml})
 
 
-def _put_body(document_xml: bytes, body: list[bytes]) -> list[bytes]:
-    """The document in pieces, the body's in place of the placeholder paragraph (never joined: see ooxml)."""
+def _around_body(document: Document) -> tuple[bytes, bytes]:
+    """word/document.xml as python-docx writes it, before and after the body's placeholder paragraph."""
+    document_xml = document.part.blob
     if document_xml.count(_PLACEHOLDER) != 1:
         raise AssertionError("the body's placeholder paragraph is missing from word/document.xml")
     head, tail = document_xml.split(_PLACEHOLDER)
-    return [head, *body, tail]
+    return head, tail
 
 
 def _start(reference: Path | None) -> Document:
@@ -212,6 +225,51 @@ def _plain_run(text: str) -> str:
     return f"<w:r><w:t>{escaped}</w:t></w:r>"
 
 
+# --- many texts at once ---------------------------------------------------------------------------
+#
+# A large review's tables hold tens of thousands of distinct texts. Each is escaped and put in its run
+# by built-in functions over all of them at once (one string, NUL between two texts), and only the few
+# that need care (line breaks, tabs, control characters, spaces Word would drop) go one by one the way
+# _plain_run and _text go. The bytes are the same either way.
+
+_PLAIN = b"<w:r><w:t>%s</w:t></w:r>"
+_KEPT = b'<w:t xml:space="preserve">%s</w:t>'
+
+
+def _escaped_each(texts: list[str]) -> list[bytes]:
+    """Each text escaped, in UTF-8 (line breaks and control characters as they are)."""
+    data = "\x00".join(texts).encode()
+    pieces = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
+    if len(pieces) != len(texts):  # a text holds NUL
+        return [_escape(text).encode() for text in texts]
+    return pieces
+
+
+def _unprintable(texts: list[str]) -> list[int]:
+    return [index for index, printable in enumerate(map(str.isprintable, texts)) if not printable]
+
+
+def _plain_runs(texts: list[str]) -> list[bytes]:
+    """:func:`_plain_run` of each text, in UTF-8."""
+    runs = list(map(_PLAIN.__mod__, _escaped_each(texts)))
+    joined = "\x00".join(texts)
+    if "  " in joined or " \x00" in joined or "\x00 " in joined or joined[:1] == " " or joined[-1:] == " ":
+        care = [i for i, text in enumerate(texts) if text[:1] == " " or text[-1:] == " " or "  " in text]
+    else:
+        care = []
+    for index in care + _unprintable(texts):
+        runs[index] = _plain_run(texts[index]).encode()
+    return runs
+
+
+def _texts(texts: list[str]) -> list[bytes]:
+    """:func:`_text` of each text, in UTF-8."""
+    made = list(map(_KEPT.__mod__, _escaped_each(texts)))
+    for index in _unprintable(texts):
+        made[index] = _text(texts[index]).encode()
+    return made
+
+
 class _Made(dict[_K, bytes]):
     """Markup by what it shows, made once each as UTF-8 by ``make``: the same text, cell or header comes back
     in many tables (a CMOC's texts in the appendix and in each pattern that shows it; labels, relations and
@@ -251,25 +309,26 @@ class _BodyWriter:
         self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
         self.next_relation = 1
 
-    def body(self, manuscript: Manuscript) -> list[bytes]:
-        """The body as UTF-8 WordprocessingML, in pieces (see :func:`_put_body`).
+    def body(self, manuscript: Manuscript, write: Callable[[bytes], object]) -> None:
+        """The body as UTF-8 WordprocessingML, written in pieces.
 
         Encoded to UTF-8 a table or paragraph at a time: a large review's body is tens of megabytes, and
         one string of it would be copied again at every join, two bytes a character from its first curly
         quote on.
         """
-        parts: list[bytes] = [self._paragraph(Paragraph((Span(manuscript.title),), "title")).encode()]
+        write(self._paragraph(Paragraph((Span(manuscript.title),), "title")).encode())
         if manuscript.authors:
-            parts.append(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")).encode())
+            write(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")).encode())
         blocks = manuscript.blocks
+        self._prepare([block for block in blocks if isinstance(block, Table)])
         for index, block in enumerate(blocks):
             if isinstance(block, Table):
-                parts += self._table(block)
+                for piece in self._table(block):
+                    write(piece)
                 if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
-                    parts.append(b"<w:p/>")  # Word merges two tables that touch
+                    write(b"<w:p/>")  # Word merges two tables that touch
             else:
-                parts.append(self._block(block).encode())
-        return parts
+                write(self._block(block).encode())
 
     def _block(self, block: Block) -> str:
         if isinstance(block, Heading):
@@ -303,6 +362,32 @@ class _BodyWriter:
         if run is None:
             run = self.linked[span] = self._linked_run(span)
         return run
+
+    def _prepare(self, tables: list[Table]) -> None:
+        """Every distinct cell's runs and header's text, made at once (see :func:`_plain_runs`)."""
+        headers = [h for h in dict.fromkeys(chain.from_iterable(t.headers for t in tables)) if h not in self.headers]
+        self.headers.update(zip(headers, _texts(headers), strict=True))
+        cells = chain.from_iterable(chain.from_iterable(table.rows for table in tables))
+        new = [cell for cell in dict.fromkeys(cells) if cell not in self.cells]
+        texts: list[str] = [cell for cell in new if isinstance(cell, str)]
+        self.cells.update(zip(texts, _plain_runs(texts), strict=True))
+        with_spans = [cell for cell in new if not isinstance(cell, str)]
+        spans: list[Span] = list(chain.from_iterable(with_spans))
+        plain = list(dict.fromkeys(span.text for span in spans if not (span.bold or span.italic or span.link)))
+        marked = list(dict.fromkeys(span.text for span in spans if (span.bold or span.italic) and not span.link))
+        plain_runs = dict(zip(plain, _plain_runs(plain), strict=True))
+        marked_texts = dict(zip(marked, _texts(marked), strict=True))
+        props = {key: f"<w:r><w:rPr>{value}</w:rPr>".encode() for key, value in _PROPS.items()}
+
+        def run(span: Span) -> bytes:
+            text, bold, italic, link = span
+            if link is not None:
+                return self._span(span).encode()
+            if bold or italic:
+                return props[bold, italic] + marked_texts[text] + b"</w:r>"
+            return plain_runs[text]
+
+        self.cells.update((cell, b"".join(map(run, cell))) for cell in with_spans)
 
     def _cell_runs(self, cell: CellContent) -> str:
         return _plain_run(cell) if cell.__class__ is str else "".join(map(self._span, cell))  # type: ignore[arg-type]
@@ -362,8 +447,8 @@ class _BodyWriter:
                 layout = self.layouts[key[:2]] = self._layout(table.weights, table.numeric)
             opening, header_row, row = layout
             template = self.templates[key] = (opening + header_row + row * len(table.rows) + "</w:tbl>").encode()
-        headers, cells = self.headers, self.cells
-        parts.append(template % (*map(headers.__getitem__, table.headers), *[cells[c] for r in table.rows for c in r]))
+        cells = chain.from_iterable(table.rows)
+        parts.append(template % (*map(self.headers.__getitem__, table.headers), *map(self.cells.__getitem__, cells)))
         return parts
 
     def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, str, str]:
