@@ -116,8 +116,9 @@ def build_manuscript(view: ReviewView, figures: Figures) -> Manuscript:
     any drawing library.
     """
     blocks: list[Block] = [*_header(view), *_method(view, figures), *_summary(view), *_evidence_map(view, figures)]
+    first_cells: FirstCells = {}
     for principle in view.principles:
-        blocks += _principle(principle, view)
+        blocks += _principle(principle, first_cells)
     blocks += [*_evidence_profile(view), *_gaps(view), *_cooccurrence(view), *_characteristics(view), *_appendix(view)]
     blocks += [*_references(view), *_rameses(view)]
     return Manuscript(view.config.title, tuple(view.config.authors), tuple(blocks))
@@ -546,34 +547,31 @@ CMOC_ROW_HEADERS = ("CMOC", "Context", "Resource", "Response", "Outcome")
 CMOC_ROW_WEIGHTS = (1.25, 1.3, 1.2, 1.2, 1.2)
 
 
-def _cmoc_rows(rows: tuple[CmocRow, ...], view: ReviewView, caption: str) -> Table:
+FirstCells = dict[tuple[str, str], Cell]
+"""The first cell of a CMOC's row by CMOC id and relation, made once: a CMOC is in the tables of each of its
+principles' patterns."""
+
+
+def _cmoc_rows(rows: tuple[CmocRow, ...], caption: str, first_cells: FirstCells) -> Table:
     """The Markdown's eight columns as five: on a portrait page the CMOC's id, source, outcome and relation
     share the first column, one per line, so that the four texts keep room to be read."""
-    return Table(
-        CMOC_ROW_HEADERS,
-        tuple(
-            (
-                (
-                    Span(row.cmoc.id, bold=True, link=f"#cmoc-{row.cmoc.id}"),
-                    Span(
-                        f"\n{row.cmoc.source.in_text}"
-                        f"\n{row.cmoc.direction_symbol} {row.cmoc.direction}"
-                        f"\n{row.relation_symbol} {row.relation}"
-                    ),
+    table_rows = []
+    for row in rows:
+        cmoc = row.cmoc
+        first = first_cells.get((cmoc.id, row.relation))
+        if first is None:
+            first = first_cells[cmoc.id, row.relation] = (
+                Span(cmoc.id, True, False, f"#cmoc-{cmoc.id}"),
+                Span(
+                    f"\n{cmoc.source.in_text}\n{cmoc.direction_symbol} {cmoc.direction}"
+                    f"\n{row.relation_symbol} {row.relation}"
                 ),
-                row.cmoc.context,
-                row.cmoc.resource,
-                row.cmoc.response,
-                row.cmoc.outcome,
             )
-            for row in rows
-        ),
-        CMOC_ROW_WEIGHTS,
-        caption=caption,
-    )
+        table_rows.append((first, cmoc.context, cmoc.resource, cmoc.response, cmoc.outcome))
+    return Table(CMOC_ROW_HEADERS, tuple(table_rows), CMOC_ROW_WEIGHTS, caption=caption)
 
 
-def _principle(p: PrincipleView, view: ReviewView) -> list[Block]:
+def _principle(p: PrincipleView, first_cells: FirstCells) -> list[Block]:
     f = p.finding
     blocks: list[Block] = [
         Heading(1, p.heading, f"principle-{p.id}"),
@@ -606,11 +604,11 @@ def _principle(p: PrincipleView, view: ReviewView) -> list[Block]:
                     f"{pattern.count('negative')}."
                 )
             ),
-            _cmoc_rows(pattern.rows, view, f"{f.title}: pattern {pattern.theme}."),
+            _cmoc_rows(pattern.rows, f"{f.title}: pattern {pattern.theme}.", first_cells),
         ]
     if p.others:
         title = f"{'Other CMOCs' if p.patterns else 'CMOCs'} informing {f.title}"
-        blocks += [Heading(2, title), _cmoc_rows(p.others, view, f"{title}.")]
+        blocks += [Heading(2, title), _cmoc_rows(p.others, f"{title}.", first_cells)]
     return blocks
 
 
@@ -714,9 +712,9 @@ def _cmoc_table(
     ]
     if cmoc.themes:
         rows.append(("Themes", ", ".join(cmoc.themes)))
-    in_text = cmoc.source.in_text
+    in_text, verified = cmoc.source.in_text, view.verification is not None
     for number, quote in enumerate(cmoc.evidence, start=1):
-        mark = _quote_mark(view, cmoc.id, number)
+        mark = _quote_mark(view, cmoc.id, number) if verified else ""
         quoted = (Span(f"“{quote.quote}”", False, True), Span(f" ({in_text}, {quote.locator})"))
         rows.append(("Quote", (*quoted, Span(mark, False, True)) if mark else quoted))
     if cmoc.notes:

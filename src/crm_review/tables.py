@@ -109,11 +109,19 @@ def cmoc_rows(pairs: Iterable[tuple[Source, Cmoc]]) -> tuple[tuple[Cell, ...], .
     """One row per quote, every field of its CMOC repeated, so that a filter on any column keeps whole rows."""
     rows = []
     citations: dict[str, str] = {}
+    link_cells: dict[tuple[tuple[str, str], ...], tuple[Cell, ...]] = {}
+    """The principles and relation columns by a CMOC's links, made once: few combinations recur."""
     for source, cmoc in pairs:
         links = cmoc.links
         citation = citations.get(source.id)
         if citation is None:
             citation = citations[source.id] = source.citation()
+        linked = link_cells.get(links)
+        if linked is None:
+            linked = link_cells[links] = (
+                _joined(f"{principle_id} ({relation})" for principle_id, relation in links),
+                *(_joined(p for p, r in links if r == relation) for relation in RELATIONS),
+            )
         shared: tuple[Cell, ...] = (
             cmoc.id,
             source.id,
@@ -123,13 +131,11 @@ def cmoc_rows(pairs: Iterable[tuple[Source, Cmoc]]) -> tuple[tuple[Cell, ...], .
             cmoc.mechanism.response,
             cmoc.outcome,
             cmoc.direction,
-            _joined(f"{principle_id} ({relation})" for principle_id, relation in links),
-            *(_joined(p for p, r in links if r == relation) for relation in RELATIONS),
-            _joined(cmoc.themes),
+            *linked,
+            "; ".join(cmoc.themes) or None,
             cmoc.notes,
         )
-        for number, quote in enumerate(cmoc.evidence, start=1):
-            rows.append((*shared, number, quote.quote, quote.locator))
+        rows += [(*shared, number, quote.quote, quote.locator) for number, quote in enumerate(cmoc.evidence, start=1)]
     return tuple(rows)
 
 

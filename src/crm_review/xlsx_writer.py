@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from itertools import chain, repeat
+from operator import add, floordiv
 from typing import NamedTuple
 
 import xlsxwriter
@@ -151,11 +152,12 @@ def _row_heights(
         if text.widest <= chars and not text.breaks:
             continue
         if text.breaks:
-            counts = [_lines(v, chars) if v.__class__ is str else 1 for v in values]
-        else:  # the common case, kept to built-in functions: an empty value's "None" takes one line too
-            counts = [-(-length // chars) for length in map(len, map(str, values))]
+            counts: Iterable[int] = [_lines(v, chars) if v.__class__ is str else 1 for v in values]
+        else:  # the common case, in built-in functions: ceil(length / chars); an empty value's "None" takes one line
+            counts = map(floordiv, map(add, map(len, map(str, values)), repeat(chars - 1)), repeat(chars))
         lines = list(map(max, lines, counts))
-    return [f' ht="{n * _LINE_HEIGHT}" customHeight="1"' if n > 1 else "" for n in lines]
+    heights = {n: f' ht="{n * _LINE_HEIGHT}" customHeight="1"' if n > 1 else "" for n in set(lines)}
+    return list(map(heights.__getitem__, lines))
 
 
 def _lines(text: str, chars: int) -> int:
