@@ -306,3 +306,29 @@ def test_word_marks_quotes_as_the_markdown_does(runner: CliRunner, review: Path)
     assert any(text.endswith("(on p. 230 of the full text)") for text in cells)
     method = " ".join("".join(s.text for s in b.spans) for b in manuscript.blocks if isinstance(b, Paragraph))
     assert "1 of the 3 quotes were found verbatim, 1 not at all." in method
+
+
+TRICKY_TEXTS = [
+    "Plain text, as most cells are.",
+    "",
+    " leading space",
+    "trailing space ",
+    "two  spaces",
+    "A <w:p> & </w:t> > study",
+    "Line one\nline two\n",
+    "Tabs\there",
+    "Control \x01 and NUL \x00 characters",
+    "A noncharacter \ufffe and \uffff",
+    "No-break\u00a0space and soft\u00adhyphen",
+    "“Curly” quotes, accents: Núñez, Ødegaard; emoji 🙂",
+    "%s {0} 100%",
+]
+
+
+@pytest.mark.parametrize("texts", [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3])
+def test_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
+    """The runs of a large review's many texts, made all at once, are the bytes each text gets on its own."""
+    from crm_review.docx_writer import _plain_run, _plain_runs, _text, _texts
+
+    assert _plain_runs(texts) == [_plain_run(text).encode() for text in texts]
+    assert _texts(texts) == [_text(text).encode() for text in texts]

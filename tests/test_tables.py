@@ -207,3 +207,19 @@ def test_a_character_xml_forbids_is_written_as_excel_writes_it() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes((table,), "T"))).active
     assert sheet is not None
     assert [cell.value for cell in sheet["A"]] == ["context", "before_xFFFE_after", "plain"]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Plain", "A <b> & </t> study", "Line\nbreak", "Tabs\there", "Núñez “curly” 🙂", ""],
+        ["Control \x01 character", "plain"],
+        ["NUL \x00 inside", "plain"],
+        ["A noncharacter \ufffe", "plain"],
+    ],
+)
+def test_shared_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
+    """The workbook's texts, escaped all at once, are the bytes each text gets on its own."""
+    from crm_review.xlsx_writer import _END_ITEM, _ITEM, _items, _text
+
+    assert _items(texts) == "".join(f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts).encode()

@@ -1,0 +1,83 @@
+"""The zip packages of review.docx and evidence.xlsx: read back by any zip reader, the same bytes however made."""
+
+from __future__ import annotations
+
+import io
+import random
+import threading
+import zipfile
+
+import pytest
+
+from crm_review.ooxml import Deflating, deflated, reproducible
+
+PARTS = {
+    "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+    "word/document.xml": b"<w:document>" + b"<w:p><w:r><w:t>Context, mechanism, outcome.</w:t></w:r></w:p>" * 5000,
+    "docProps/core.xml": b"<cp:coreProperties><dcterms:created>2026-11-23T10:00:00Z</dcterms:created>"
+    b"</cp:coreProperties>",
+    "word/m\u00e9dia/caf\u00e9.png": bytes(range(256)) * 40,
+}
+
+
+def package(parts: dict[str, bytes]) -> bytes:
+    """A package as a library writes one: today's timestamps, its own modes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return buffer.getvalue()
+
+
+def as_zipfile_writes_it(parts: dict[str, bytes]) -> bytes:
+    """The package as Python's zipfile writes it with the fixed time, mode and compression."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 0
+            info.external_attr = 0o644 << 16
+            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    return buffer.getvalue()
+
+
+def test_every_part_reads_back_in_order_with_fixed_dates() -> None:
+    """A zip reader finds every part, in the library's order, with its content, a good CRC and the fixed date."""
+    made = reproducible(package(PARTS))
+    with zipfile.ZipFile(io.BytesIO(made)) as read:
+        assert read.testzip() is None
+        assert read.namelist() == list(PARTS)
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in read.infolist())
+        assert read.read("word/document.xml") == PARTS["word/document.xml"]
+        assert read.read("word/m\u00e9dia/caf\u00e9.png") == PARTS["word/m\u00e9dia/caf\u00e9.png"]
+        assert b"2000-01-01T00:00:00Z" in read.read("docProps/core.xml")
+
+
+def test_the_zip_is_byte_for_byte_what_zipfile_writes() -> None:
+    """The package is the one zipfile wrote before ooxml wrote its own zip: committed files keep their bytes."""
+    fixed = PARTS | {"docProps/core.xml": PARTS["docProps/core.xml"].replace(b"2026-11-23T10", b"2000-01-01T00")}
+    assert reproducible(package(PARTS)) == as_zipfile_writes_it(fixed)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_part_compressed_as_it_is_made_is_the_same_bytes_however_it_is_cut(seed: int) -> None:
+    """The part compressed in a second thread, in pieces cut anywhere, is the part compressed in one go."""
+    data = PARTS["word/document.xml"] + bytes(random.Random(seed).randbytes(3_000_000))
+    cuts = sorted(random.Random(seed).sample(range(1, len(data)), 200))
+    with Deflating() as part:
+        for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+            part.write(data[start:end])
+        made = part.close()
+    assert b"".join(made.pieces) == b"".join(deflated([data]).pieces)
+    assert (made.crc, made.size) == (deflated([data]).crc, len(data))
+    replaced = reproducible(package(PARTS), {"word/document.xml": made})
+    assert zipfile.ZipFile(io.BytesIO(replaced)).read("word/document.xml") == data
+
+
+def test_the_compressing_thread_ends_when_making_the_part_fails() -> None:
+    """An error while the part is made leaves no thread behind (crm forks its renderers after)."""
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="stopped"), Deflating() as part:
+        part.write(b"<w:body>" * 1_000_000)
+        raise RuntimeError("stopped")
+    assert threading.active_count() == before
