@@ -9,7 +9,6 @@ with ``=`` or ``http`` stays text, never a formula or a live link.
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import zipfile
@@ -21,7 +20,7 @@ from typing import NamedTuple
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from crm_review.ooxml import FIXED_MOMENT, Rewrite, reproducible
+from crm_review.ooxml import FIXED_MOMENT, Deflated, Deflating, deflated, reproducible
 from crm_review.tables import Cell, Table
 
 SHEET_TITLES = {"cmocs": "CMOCs", "sources": "Sources", "principles": "Principles"}
@@ -58,18 +57,21 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
     workbook.close()
     package = buffer.getvalue()
     with zipfile.ZipFile(io.BytesIO(package)) as parts:
-        shared = _SharedStrings(parts.read(_SHARED_STRINGS))
-        sheets = {
-            name: _put_rows(parts.read(name), table, values, rows, shared)
-            for name, (table, values, rows) in heights.items()
-        }
-    rewrites: dict[str, Rewrite] = {name: functools.partial(_given, pieces) for name, pieces in sheets.items()}
-    rewrites[_SHARED_STRINGS] = shared.with_added
+        shared_xml = parts.read(_SHARED_STRINGS)
+        sheet_xml = {name: parts.read(name) for name in heights}
+    shared = _SharedStrings(shared_xml)
+    for table, values, _ in heights.values():
+        shared.add(table, values)
+    # Every text has its number: the shared strings are compressed in a second thread (see ooxml) while the
+    # rows are laid out and compressed here.
+    rewrites: dict[str, Deflated] = {}
+    with Deflating() as strings:
+        for piece in shared.with_added(shared_xml):
+            strings.write(piece)
+        for name, (table, values, rows) in heights.items():
+            rewrites[name] = deflated(_put_rows(sheet_xml[name], table, values, rows, shared))
+        rewrites[_SHARED_STRINGS] = strings.close()
     return reproducible(package, rewrites)
-
-
-def _given(pieces: list[bytes], _old: bytes) -> list[bytes]:
-    return pieces
 
 
 class _ColumnText(NamedTuple):
@@ -187,8 +189,6 @@ def _put_rows(
     if match is None or style is None:
         raise AssertionError("XlsxWriter's placeholder row is missing from the sheet")
     s = style.group(1).decode()
-    shared.references += sum(sum(map(isinstance, column, repeat(str))) for column in columns)
-    shared.markup.add(chain.from_iterable(table.rows))  # texts numbered as they first come, row by row
     markup = shared.markup.__getitem__
     numbers = list(map(str, range(2, last + 1)))
     pieces = [sheet_xml[: match.start()]]
@@ -225,6 +225,11 @@ class _SharedStrings:
         """How many cells show a shared string: the table says so in its ``count``."""
         self.texts: list[str] = []
         self.markup = _ValueMarkup(self.texts, int(counts.group(3)))
+
+    def add(self, table: Table, columns: tuple[tuple[Cell, ...], ...]) -> None:
+        """The table's texts, each new one numbered as it first comes, row by row; and the cells that show one."""
+        self.references += sum(sum(map(isinstance, column, repeat(str))) for column in columns)
+        self.markup.add(chain.from_iterable(table.rows))
 
     def with_added(self, xml: bytes) -> list[bytes]:
         """XlsxWriter's table, with its counts made right and the data rows' texts after its own."""
