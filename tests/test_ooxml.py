@@ -81,3 +81,14 @@ def test_the_compressing_thread_ends_when_making_the_part_fails() -> None:
         part.write(b"<w:body>" * 1_000_000)
         raise RuntimeError("stopped")
     assert threading.active_count() == before
+
+
+def test_a_small_part_is_compressed_without_a_thread() -> None:
+    """The bundled review's parts are compressed in the thread that makes them: no thread to fork with."""
+    before = threading.active_count()
+    with Deflating() as part:
+        for _ in range(100):
+            part.write(b"<w:p><w:r><w:t>A short review.</w:t></w:r></w:p>")
+        assert threading.active_count() == before
+        made = part.close()
+    assert zipfile.ZipFile(io.BytesIO(reproducible(package(PARTS), {"word/document.xml": made}))).testzip() is None

@@ -87,7 +87,11 @@ _BATCH = 1 << 20
 class Deflating:
     """A part compressed in a second thread while this one makes it: :meth:`write` each piece, then
     :meth:`close` for the part compressed. Used as a context manager, the thread ends however the
-    block does."""
+    block does.
+
+    The thread starts only once a megabyte has come (a large review's part): a small part is compressed
+    here at :meth:`close`, and no thread is left to be copied into the processes ``crm synthesize`` forks.
+    """
 
     def __init__(self) -> None:
         self._batch: list[bytes] = []
@@ -95,18 +99,23 @@ class Deflating:
         self._queue: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
         self._result: Deflated | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="crm-review-deflate", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def write(self, piece: bytes) -> None:
         self._batch.append(piece)
         self._batched += len(piece)
         if self._batched >= _BATCH:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="crm-review-deflate", daemon=True)
+                self._thread.start()
             self._queue.put(self._batch)
             self._batch, self._batched = [], 0
 
     def close(self) -> Deflated:
-        """The part compressed, once the thread has taken every piece."""
+        """The part compressed, once every piece is taken."""
+        if self._thread is None:
+            self._result = deflated(self._batch)
+            self._batch = []
         self._stop()
         if self._error is not None:
             raise self._error
@@ -114,7 +123,7 @@ class Deflating:
         return self._result
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             if self._batch:
                 self._queue.put(self._batch)
                 self._batch = []
