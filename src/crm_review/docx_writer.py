@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
@@ -234,6 +235,7 @@ def _plain_run(text: str) -> str:
 
 _PLAIN = b"<w:r><w:t>%s</w:t></w:r>"
 _KEPT = b'<w:t xml:space="preserve">%s</w:t>'
+_PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 
 def _escaped_each(texts: list[str]) -> list[bytes]:
@@ -251,13 +253,14 @@ def _unprintable(texts: list[str]) -> list[int]:
 
 def _plain_runs(texts: list[str]) -> list[bytes]:
     """:func:`_plain_run` of each text, in UTF-8."""
-    runs = list(map(_PLAIN.__mod__, _escaped_each(texts)))
+    escaped = _escaped_each(texts)
+    runs = list(map(_PLAIN.__mod__, escaped))
     joined = "\x00".join(texts)
     if "  " in joined or " \x00" in joined or "\x00 " in joined or joined[:1] == " " or joined[-1:] == " ":
-        care = [i for i, text in enumerate(texts) if text[:1] == " " or text[-1:] == " " or "  " in text]
-    else:
-        care = []
-    for index in care + _unprintable(texts):
+        for index, text in enumerate(texts):  # spaces Word would drop: kept
+            if text[:1] == " " or text[-1:] == " " or "  " in text:
+                runs[index] = _PRESERVED % escaped[index]
+    for index in _unprintable(texts):
         runs[index] = _plain_run(texts[index]).encode()
     return runs
 
@@ -372,22 +375,18 @@ class _BodyWriter:
         texts: list[str] = [cell for cell in new if isinstance(cell, str)]
         self.cells.update(zip(texts, _plain_runs(texts), strict=True))
         with_spans = [cell for cell in new if not isinstance(cell, str)]
-        spans: list[Span] = list(chain.from_iterable(with_spans))
-        plain = list(dict.fromkeys(span.text for span in spans if not (span.bold or span.italic or span.link)))
-        marked = list(dict.fromkeys(span.text for span in spans if (span.bold or span.italic) and not span.link))
-        plain_runs = dict(zip(plain, _plain_runs(plain), strict=True))
-        marked_texts = dict(zip(marked, _texts(marked), strict=True))
+        # Each distinct span's run, by kind (a span is text, bold, italic, link); then each cell's spans joined.
+        spans: list[Span] = list(dict.fromkeys(chain.from_iterable(with_spans)))
+        plain = [span for span in spans if not (span[1] or span[2] or span[3])]
+        marked = [span for span in spans if (span[1] or span[2]) and not span[3]]
+        runs = dict(zip(plain, _plain_runs([span[0] for span in plain]), strict=True))
         props = {key: f"<w:r><w:rPr>{value}</w:rPr>".encode() for key, value in _PROPS.items()}
-
-        def run(span: Span) -> bytes:
-            text, bold, italic, link = span
-            if link is not None:
-                return self._span(span).encode()
-            if bold or italic:
-                return props[bold, italic] + marked_texts[text] + b"</w:r>"
-            return plain_runs[text]
-
-        self.cells.update((cell, b"".join(map(run, cell))) for cell in with_spans)
+        marked_texts = _texts([span[0] for span in marked])
+        runs.update(
+            (span, props[span[1], span[2]] + text + b"</w:r>") for span, text in zip(marked, marked_texts, strict=True)
+        )
+        runs.update((span, self._span(span).encode()) for span in spans if span[3] is not None)
+        self.cells.update(zip(with_spans, map(b"".join, map(partial(map, runs.__getitem__), with_spans)), strict=True))
 
     def _cell_runs(self, cell: CellContent) -> str:
         return _plain_run(cell) if cell.__class__ is str else "".join(map(self._span, cell))  # type: ignore[arg-type]
