@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import TypeVar
 
 import docx
 from docx.document import Document
@@ -60,7 +59,6 @@ TABLE_STYLE = "Table Grid"
 LINK_STYLE = "Hyperlink"
 _HEADER_FILL = "E8EEF4"
 _TWIPS_PER_EMU = 1 / 635
-_K = TypeVar("_K")
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -273,20 +271,6 @@ def _texts(texts: list[str]) -> list[bytes]:
     return made
 
 
-class _Made(dict[_K, bytes]):
-    """Markup by what it shows, made once each as UTF-8 by ``make``: the same text, cell or header comes back
-    in many tables (a CMOC's texts in the appendix and in each pattern that shows it; labels, relations and
-    links to principles in thousands)."""
-
-    def __init__(self, make: Callable[[_K], str]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: _K) -> bytes:
-        made = self[key] = self.make(key).encode()
-        return made
-
-
 class _BodyWriter:
     def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
@@ -296,8 +280,10 @@ class _BodyWriter:
         self.links: dict[str, str] = {}
         self.linked: dict[Span, str] = {}
         """Each link's run, written once: the same principle is linked from thousands of CMOCs."""
-        self.cells: _Made[CellContent] = _Made(self._cell_runs)
-        self.headers: _Made[str] = _Made(_text)
+        self.cells: dict[CellContent, bytes] = {}
+        """Each distinct cell's runs, made once (:meth:`_prepare`): a CMOC's texts come back in the appendix and
+        in each pattern that shows it, labels, relations and links to principles in thousands of tables."""
+        self.headers: dict[str, bytes] = {}
         self.layouts: dict[tuple[tuple[float, ...], frozenset[int]], tuple[str, str, str]] = {}
         self.templates: dict[tuple[tuple[float, ...], frozenset[int], int], bytes] = {}
         self.tables = 0
@@ -387,9 +373,6 @@ class _BodyWriter:
         )
         runs.update((span, self._span(span).encode()) for span in spans if span[3] is not None)
         self.cells.update(zip(with_spans, map(b"".join, map(partial(map, runs.__getitem__), with_spans)), strict=True))
-
-    def _cell_runs(self, cell: CellContent) -> str:
-        return _plain_run(cell) if cell.__class__ is str else "".join(map(self._span, cell))  # type: ignore[arg-type]
 
     def _linked_run(self, span: Span) -> str:
         props = _PROPS[span.bold, span.italic]
