@@ -86,13 +86,17 @@ SYNTHESIZE_TIMEOUT = 120.0
 """Seconds after which a synthesis is stopped and reported as slower than that."""
 
 
-def in_child(code: str, root: Path, timeout: float = SYNTHESIZE_TIMEOUT) -> tuple[float, float] | None:
+def in_child(
+    code: str, root: Path, *, sample_memory: bool = True, timeout: float = SYNTHESIZE_TIMEOUT
+) -> tuple[float, float] | None:
     """Seconds ``code`` takes on ``root`` in a fresh process, and the peak memory (MB) of its processes.
 
     The peak is the largest sum, over the process and every process it forks (synthesize renders a large
     review's documents side by side), of each one's proportional set size: pages shared after a fork
     count once in all. It is sampled every 20 ms while the work runs, and is never below the kernel's
-    high-water mark of the process itself (VmHWM). None when the work takes longer than ``timeout``.
+    high-water mark of the process itself (VmHWM). Sampling reads the memory maps of every process,
+    which costs time on the cores the work runs on: runs that are timed pass ``sample_memory=False``
+    and report the high-water mark alone. None when the work takes longer than ``timeout``.
     """
     script = (
         "import time\n"
@@ -114,7 +118,8 @@ def in_child(code: str, root: Path, timeout: float = SYNTHESIZE_TIMEOUT) -> tupl
             child.kill()
             child.wait()
             return None
-        tree_peak_kb = max(tree_peak_kb, sum(_pss_kb(pid) for pid in _process_tree(child.pid)))
+        if sample_memory:
+            tree_peak_kb = max(tree_peak_kb, sum(_pss_kb(pid) for pid in _process_tree(child.pid)))
         time.sleep(0.02)
     out, _ = child.communicate()
     if child.returncode != 0:
@@ -190,18 +195,20 @@ def measure(workdir: Path, sources: int, cmocs: int) -> Row:
     # that start-up, a cold allocator and whatever else the machine runs fall on both; medians.
     pairs = 3 if sources >= 300 else 5
     fresh_validations, syntheses = [], []
+    synthesis = 'synthesize(root, formats=("md", "html", "json"), use_cache=False)'
     for _ in range(pairs):
-        fresh = in_child("validate(root, use_cache=False)", root)
+        fresh = in_child("validate(root, use_cache=False)", root, sample_memory=False)
         assert fresh is not None
         fresh_validations.append(fresh[0])
-        synthesized = in_child('synthesize(root, formats=("md", "html", "json"), use_cache=False)', root)
+        synthesized = in_child(synthesis, root, sample_memory=False)
         if synthesized is None:
             syntheses = []
             break
         syntheses.append(synthesized)
     validate_no_cache = statistics.median(fresh_validations)
     synthesize_time = statistics.median(t for t, _ in syntheses) if syntheses else None
-    synthesize_rss = max(m for _, m in syntheses) if syntheses else None
+    sampled = in_child(synthesis, root) if syntheses else None  # memory measured apart from the timed runs
+    synthesize_rss = sampled[1] if sampled is not None else None
     out = root / layout.OUTPUT_DIR
     documents = {name: (out / name).stat().st_size if (out / name).is_file() else 0 for name in DOCUMENTS}
     print(f"{sources} x {cmocs} done", file=sys.stderr)
@@ -320,10 +327,12 @@ def main() -> None:
         "  building every record.",
         "- *peak memory*: a fresh process running only that call, cache empty (start-up and imports included);",
         "  for synthesize, the process and the rendering processes it forks together (the sum of their",
-        "  proportional set sizes, sampled every 20 ms, so that pages shared after a fork count once).",
+        "  proportional set sizes, sampled every 20 ms, so that pages shared after a fork count once), in a",
+        "  run of its own: reading every process's memory maps takes time on the cores the work runs on.",
         "- *synthesize* and *validate, no cache*: each timed inside a fresh process, cache off, in alternation,",
         "  median of 3 (5 for the small review), so that the difference is what analysis, records and",
-        "  rendering add (the largest peak memory of the runs is given). From 2,000 CMOCs each",
+        "  rendering add. Compiled templates are kept between runs, as Python keeps `__pycache__`",
+        "  (`templating.compiled_templates_cache`), so the first run compiles them. From 2,000 CMOCs each",
         f"  document is rendered in its own forked process, on the machine's {os.cpu_count()} cores. A synthesis still",
         f"  running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
         "",

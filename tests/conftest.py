@@ -94,6 +94,18 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled templates go to a folder of the test run's own, never the user's ~/.cache."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if previous is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture(autouse=True)
 def installed_from_a_release(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run crm from an editable checkout, which `crm init` rightly refuses to put into CI; here it

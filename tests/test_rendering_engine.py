@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import markupsafe
 import pytest
 from hypothesis import given, settings
@@ -21,7 +23,7 @@ from conftest import generated_review
 from crm_review import files, pipeline, workers
 from crm_review.errors import StaleOutput
 from crm_review.escape import md_inline, visible
-from crm_review.templating import document_environment, shown_html, shown_text
+from crm_review.templating import compiled_templates_cache, document_environment, rendered, shown_html, shown_text
 
 TRICKY = st.lists(
     st.sampled_from([*"ab &#;\\`*_[]<>|~'\"\n\t\r\x1b\x85\xa0\u2028\u202e ", "&amp;", "&#12;", "<script>"]), max_size=30
@@ -301,3 +303,59 @@ def test_every_folder_made_for_a_failed_write_is_removed(tmp_path: Path) -> None
     with pytest.raises(OSError):
         files.write_all_atomic({target: fails})
     assert list(tmp_path.iterdir()) == []
+
+
+def _rendered_text(templates: Path) -> str:
+    return b"".join(rendered(document_environment(templates), "REVIEW.md.j2", "the view")).decode()
+
+
+def test_compiled_templates_are_kept_and_an_edited_template_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "REVIEW.md.j2").write_text("first: {{ view }}\n", encoding="utf-8")
+    assert _rendered_text(templates) == "first: the view\n"
+    assert list((tmp_path / "cache" / "crm-review").glob("templates-*/*.jinja"))
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again, though unchanged")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", never)
+    assert _rendered_text(templates) == "first: the view\n"  # loaded compiled
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (templates / "REVIEW.md.j2").write_text("second: {{ view }}\n", encoding="utf-8")
+    assert _rendered_text(templates) == "second: the view\n"
+
+
+def test_a_damaged_template_cache_is_only_a_cache_missed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "REVIEW.md.j2").write_text("{{ view }} once\n", encoding="utf-8")
+    _rendered_text(templates)
+    kept = list((tmp_path / "cache").rglob("*.jinja"))
+    assert kept
+    for damaged, content in zip(kept, [b"", b"not a cache at all"] * len(kept), strict=False):
+        damaged.write_bytes(content)
+    assert _rendered_text(templates) == "the view once\n"
+    for cut in kept:  # the right header, then nothing of what should follow it
+        cut.write_bytes(jinja2.bccache.bc_magic)
+    assert _rendered_text(templates) == "the view once\n"
+
+
+def test_the_template_cache_is_used_only_in_a_private_folder_and_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert compiled_templates_cache() is not None
+    (folder,) = (tmp_path / "cache" / "crm-review").iterdir()
+    assert folder.stat().st_mode & 0o077 == 0
+    folder.chmod(0o777)  # anyone could put compiled code there
+    assert compiled_templates_cache() is None
+    monkeypatch.setenv("CRM_TEMPLATE_CACHE", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+    assert compiled_templates_cache() is None
+    assert not (tmp_path / "other").exists()

@@ -21,14 +21,12 @@ def one_line(text: str) -> str:
     return visible(" ".join(text.split()), keep="")
 
 
-@lru_cache(maxsize=65_536)
 def md_inline(text: str) -> str:
     """Text for a Markdown paragraph or table cell: punctuation that Markdown would act on is backslash-escaped.
 
     ``<script>`` stays visible text, ``*`` stays an asterisk, and a leading ``#`` or ``1.`` cannot turn
     the line into a heading or a list, because the text is always placed after a label on its line.
-    In a table cell, ``|`` is escaped and line breaks are spaces, so the row cannot break. Cached: a
-    CMOC's text stands in each principle's table it informs and again in the evidence appendix.
+    In a table cell, ``|`` is escaped and line breaks are spaces, so the row cannot break.
     """
     flat = one_line(text)
     if "&" in flat:

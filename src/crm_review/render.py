@@ -15,7 +15,6 @@ from pathlib import Path
 from crm_review.errors import TemplateFailed
 from crm_review.explorer import explorer_page
 from crm_review.files import ByteSink, Writer
-from crm_review.output import review_json
 from crm_review.outputs import FILES
 from crm_review.templating import DocumentEnvironment, document_environment, rendered
 from crm_review.view import AnalysedReview
@@ -46,7 +45,9 @@ def document_writers(analysed: AnalysedReview, formats: tuple[str, ...], templat
 
 
 def _write_json(analysed: AnalysedReview, out: ByteSink) -> None:
-    out.write(review_json(analysed.review, analysed.findings, analysed.verification).encode("utf-8"))
+    from crm_review.output import review_json  # its models take a while to build: only where review.json is made
+
+    out.write(review_json(analysed.review, analysed.findings, analysed.verification))
 
 
 def _write_explorer(environment: DocumentEnvironment, analysed: AnalysedReview, out: ByteSink) -> None:
