@@ -406,7 +406,7 @@ class QuoteVerification(VerificationCounts):
     """What the review document says of verification: the counts, and each quote's status."""
 
     statuses: dict[tuple[str, int], Status]
-    """By CMOC id and quote number (1 for a CMOC's first quote)."""
+    """By CMOC id and quote number (1 for a CMOC's first quote); a quote not listed is ``unchecked``."""
     elsewhere: dict[tuple[str, int], str]
     """Quotes on another page than their locator names: where they are (``p. 230``)."""
 
@@ -419,16 +419,21 @@ class QuoteVerification(VerificationCounts):
 
 
 def for_document(result: Verification, sources: int) -> QuoteVerification:
-    """The part of a verification the review document reports."""
+    """The part of a verification the review document reports.
+
+    Counted in one pass, and only checked quotes listed: most quotes of most reviews are unchecked
+    (no full text), and the document reads each quote's status from this once.
+    """
+    counts = Counter(c.status for c in result.checks)
     return QuoteVerification(
         quotes=len(result.checks),
-        verified=result.count("verified"),
-        approximate=result.count("approximate"),
-        not_found=result.count("not-found"),
-        unchecked=result.count("unchecked"),
+        verified=counts["verified"],
+        approximate=counts["approximate"],
+        not_found=counts["not-found"],
+        unchecked=counts["unchecked"],
         sources_with_fulltext=sources - len(result.without_fulltext),
         sources_without_fulltext=len(result.without_fulltext),
-        statuses={(c.cmoc_id, c.number): c.status for c in result.checks},
+        statuses={(c.cmoc_id, c.number): c.status for c in result.checks if c.status != "unchecked"},
         elsewhere={(c.cmoc_id, c.number): pages_text(c.pages) for c in result.checks if c.wrong_page},
     )
 
