@@ -121,7 +121,13 @@ class DocumentEnvironment(jinja2.Environment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.html_of_text = cache(html_of_text)
-        self.filters.update(md=cache(md_inline), anchor=cache(gfm_anchor))
+        self.filters.update(
+            md=cache(md_inline),
+            anchor=cache(gfm_anchor),
+            mermaid=mermaid_label,
+            mermaid_id=mermaid_id,
+            one_line=one_line,
+        )
 
 
 def document_environment(templates: Path) -> DocumentEnvironment:
@@ -131,7 +137,7 @@ def document_environment(templates: Path) -> DocumentEnvironment:
     if templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(templates)))
     loaders += [jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}), packaged]
-    environment = DocumentEnvironment(
+    return DocumentEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=compiled_templates_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED, default_for_string=False),
@@ -141,8 +147,6 @@ def document_environment(templates: Path) -> DocumentEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,  # a template does not change during a run: no file check at every include
     )
-    environment.filters.update(mermaid=mermaid_label, mermaid_id=mermaid_id, one_line=one_line)
-    return environment
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
