@@ -217,8 +217,11 @@ def rendered(environment: DocumentEnvironment, name: str, model: object) -> Iter
     """The template's output in UTF-8 runs; any failure of a template (a team's own, most often) as one line."""
     try:
         pieces = environment.get_template(name).generate(view=model)
-        while run := "".join(islice(pieces, _PIECES_PER_RUN)):
-            yield run.encode("utf-8")
+        # Each piece is encoded on its own: joined first, one character beyond Latin-1 in a run (a curly
+        # quote, the minus sign) would widen every piece to two bytes a character and send the whole run
+        # through UTF-8's slow path, character by character; an ASCII piece encodes as a plain copy.
+        while run := b"".join(map(str.encode, islice(pieces, _PIECES_PER_RUN))):
+            yield run
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateFailed(
             f"{exc.filename or name}:{exc.lineno}: the template cannot be read: {exc.message}"
