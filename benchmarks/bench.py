@@ -157,7 +157,7 @@ def _pss_kb(pid: int) -> int:
 def measure(workdir: Path, sources: int, cmocs: int) -> Row:
     root = workdir / f"review-{sources}x{cmocs}"
     evidence_bytes = make_review(root, sources, cmocs, relations=True)
-    repeats = 3 if sources >= 300 else 7
+    repeats = 5 if sources >= 300 else 7  # this host's speed varies by a third from run to run
     first = layout.evidence_files(root)[0]
     source_id = first.stem
 
@@ -193,7 +193,7 @@ def measure(workdir: Path, sources: int, cmocs: int) -> Row:
     validate_rss = validated[1]
     # Synthesis against validation measured alike: each in a fresh process, cache off, alternating, so
     # that start-up, a cold allocator and whatever else the machine runs fall on both; medians.
-    pairs = 3 if sources >= 300 else 5
+    pairs = 5
     fresh_validations, syntheses = [], []
     synthesis = 'synthesize(root, formats=("md", "html", "json"), use_cache=False)'
     for _ in range(pairs):
@@ -330,7 +330,7 @@ def main() -> None:
         "  proportional set sizes, sampled every 20 ms, so that pages shared after a fork count once), in a",
         "  run of its own: reading every process's memory maps takes time on the cores the work runs on.",
         "- *synthesize* and *validate, no cache*: each timed inside a fresh process, cache off, in alternation,",
-        "  median of 3 (5 for the small review), so that the difference is what analysis, records and",
+        "  median of 5, so that the difference is what analysis, records and",
         "  rendering add. Compiled templates are kept between runs, as Python keeps `__pycache__`",
         "  (`templating.compiled_templates_cache`), so the first run compiles them. From 2,000 CMOCs each",
         f"  document is rendered in its own forked process, on the machine's {os.cpu_count()} cores. A synthesis still",

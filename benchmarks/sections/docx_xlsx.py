@@ -4,7 +4,7 @@
 The goal's review is generated here (6,000 CMOCs, each linked to one or two of the eight default
 principles, with two quotes); bench.py's realistic review of the same size (benchmarks/generate.py) is
 measured beside it. Each is loaded and analysed once, then each set of formats is rendered in memory,
-after one warm-up run so that imports are not counted, and the median of three runs is kept.
+after one warm-up run so that imports are not counted, and the median of five runs is kept.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import generate  # benchmarks/generate.py, beside this folder
 
 SOURCES = 300
 CMOCS_PER_SOURCE = 20
-REPEATS = 3
+REPEATS = 5
 PRINCIPLES = generate.PRINCIPLES
 TEXT = ("md", "html", "json")
 OFFICE = ("docx", "xlsx")

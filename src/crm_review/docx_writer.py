@@ -238,7 +238,7 @@ _PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 def _escaped_each(texts: list[str]) -> list[bytes]:
     """Each text escaped, in UTF-8 (line breaks and control characters as they are)."""
-    data = "\x00".join(texts).encode()
+    data = b"\x00".join(map(str.encode, texts))  # encoded one by one: see templating.rendered
     pieces = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
     if len(pieces) != len(texts):  # a text holds NUL
         return [_escape(text).encode() for text in texts]

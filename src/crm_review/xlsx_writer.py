@@ -271,7 +271,7 @@ def _items(texts: list[str]) -> bytes:
     """
     if not texts:
         return b""
-    data = "\x00".join(texts).encode("utf-8")
+    data = b"\x00".join(map(str.encode, texts))  # encoded one by one: see templating.rendered
     if len(data.translate(None, _NOT_CONTROL)) >= len(texts) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
         return "".join([f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts]).encode("utf-8")
     escaped = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
