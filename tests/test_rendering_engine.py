@@ -46,6 +46,28 @@ def test_markdown_values_show_control_characters(text: str) -> None:
     assert shown_text(None) == "None"
 
 
+class _Tagged(str):
+    """A str subclass, as an enum's value or a library's own string type is."""
+
+
+class _Printed:
+    """An object a team template prints, whose text is whatever ``str()`` makes of it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@settings(max_examples=300)
+@given(st.one_of(TRICKY, st.text()))
+def test_values_that_are_not_plain_str_show_control_characters_too(text: str) -> None:
+    for value in (_Tagged(text), _Printed(text)):
+        assert shown_text(value) == visible(text)
+        assert shown_html(value) == str(markupsafe.escape(visible(text)))
+
+
 def reference_md(text: str) -> str:
     """md_inline as first written, with regular expressions: one line, entities, Markdown's specials."""
     flat = visible(" ".join(text.split()), keep="")
@@ -66,7 +88,8 @@ def test_a_team_template_inside_autoescape_blocks_is_escaped_as_jinja_would(tmp_
         "{% autoescape true %}{{ v }}{% endautoescape %}|{{ v }}|{{ v|e }}", encoding="utf-8"
     )
     page = document_environment(templates).get_template("page.md.j2").render(v="<b>\x1b")
-    assert page == "&lt;b&gt;\\x1b|<b>\\x1b|&lt;b&gt;\x1b"  # |e is the template's own choice, as in Jinja
+    # |e is the template's own choice, as in Jinja; the control character is shown whatever the value's type
+    assert page == "&lt;b&gt;\\x1b|<b>\\x1b|&lt;b&gt;\\x1b"
 
 
 @pytest.fixture(scope="module")

@@ -41,10 +41,13 @@ AUTOESCAPED = ("html", "html.j2", "svg.j2")
 
 
 def shown_text(value: Any) -> str:
-    """A value printed into a Markdown (not autoescaped) template: control characters shown, not obeyed."""
-    if type(value) is str:
-        return value if value.isprintable() else visible(value)  # most values are one printable line: C speed
-    return str(value)
+    """A value printed into a Markdown (not autoescaped) template: control characters shown, not obeyed.
+
+    Whatever the value is (a ``str`` subclass, an object whose ``str()`` a team template prints), its text
+    is looked at, not trusted for its type.
+    """
+    text = value if type(value) is str else str(value)
+    return text if text.isprintable() else visible(text)  # most values are one printable line: C speed
 
 
 def shown_html(value: Any) -> str:
