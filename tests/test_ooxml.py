@@ -6,10 +6,11 @@ import io
 import random
 import threading
 import zipfile
+from collections.abc import Iterable
 
 import pytest
 
-from crm_review.ooxml import Deflating, deflated, reproducible
+from crm_review.ooxml import Deflated, Deflating, deflated, reproducible
 
 PARTS = {
     "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
@@ -81,6 +82,33 @@ def test_the_compressing_thread_ends_when_making_the_part_fails() -> None:
         part.write(b"<w:body>" * 1_000_000)
         raise RuntimeError("stopped")
     assert threading.active_count() == before
+
+
+def test_compression_failing_at_its_very_end_is_raised_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """zlib failing once every piece is taken (out of memory at the final flush) fails the part; nothing waits
+    for pieces that will never come."""
+
+    def failing_at_the_end(chunks: Iterable[bytes]) -> Deflated:
+        for _ in chunks:
+            pass
+        raise MemoryError("the final flush")
+
+    monkeypatch.setattr("crm_review.ooxml.deflated", failing_at_the_end)
+    outcome: list[BaseException] = []
+
+    def make_the_part() -> None:
+        try:
+            with Deflating() as part:
+                part.write(b"<w:body>" * 1_000_000)
+                part.close()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    maker = threading.Thread(target=make_the_part, daemon=True)
+    maker.start()
+    maker.join(timeout=30)
+    assert not maker.is_alive(), "closing the part waited for ever"
+    assert isinstance(outcome[0], MemoryError)
 
 
 def test_a_small_part_is_compressed_without_a_thread() -> None:

@@ -271,6 +271,24 @@ def _texts(texts: list[str]) -> list[bytes]:
     return made
 
 
+CELLS_PREPARED_AT_ONCE = 20_000
+"""Cells made at once (:meth:`_BodyWriter._prepare`): enough for built-in functions to do most of the work."""
+
+
+def _in_groups(tables: list[Table], cells: int) -> Iterator[list[Table]]:
+    """The tables in order, in groups of consecutive tables holding at least ``cells`` cells (the last fewer)."""
+    group: list[Table] = []
+    counted = 0
+    for table in tables:
+        group.append(table)
+        counted += len(table.headers) * (len(table.rows) + 1)
+        if counted >= cells:
+            yield group
+            group, counted = [], 0
+    if group:
+        yield group
+
+
 class _BodyWriter:
     def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
         self.document = document
@@ -309,9 +327,17 @@ class _BodyWriter:
         if manuscript.authors:
             write(self._paragraph(Paragraph((Span(", ".join(manuscript.authors)),), "subtitle")).encode())
         blocks = manuscript.blocks
-        self._prepare([block for block in blocks if isinstance(block, Table)])
+        # Tables are prepared a group at a time, just before the first of the group is written, so that
+        # the body's first megabyte (and its compression, on another core) comes soon, not after all of them.
+        groups = _in_groups([block for block in blocks if isinstance(block, Table)], CELLS_PREPARED_AT_ONCE)
+        prepared = written = 0
         for index, block in enumerate(blocks):
             if isinstance(block, Table):
+                if written == prepared:
+                    group = next(groups)
+                    self._prepare(group)
+                    prepared += len(group)
+                written += 1
                 for piece in self._table(block):
                     write(piece)
                 if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):

@@ -131,11 +131,14 @@ class Deflating:
             self._thread.join()
 
     def _run(self) -> None:
+        batches = iter(self._queue.get, None)
         try:
-            self._result = deflated(b"".join(batch) for batch in iter(self._queue.get, None))
+            self._result = deflated(b"".join(batch) for batch in batches)
         except BaseException as exc:  # raised again by close(), in the thread that made the part
             self._error = exc
-            while self._queue.get() is not None:  # what is still sent is dropped, up to the end
+            # What is still sent is dropped, up to the end; once the end is taken (zlib failing at its last
+            # flush) the iterator is spent and asks for nothing more, so nothing waits for ever.
+            for _ in batches:
                 pass
 
     def __enter__(self) -> Deflating:
