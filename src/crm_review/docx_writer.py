@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -37,6 +37,7 @@ from docx.styles.style import ParagraphStyle
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
+from crm_review.escape import utf8_joined
 from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.manuscript import Cell as CellContent
 from crm_review.ooxml import FIXED_MOMENT, Deflating, reproducible
@@ -238,7 +239,7 @@ _PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 def _escaped_each(texts: list[str]) -> list[bytes]:
     """Each text escaped, in UTF-8 (line breaks and control characters as they are)."""
-    data = b"\x00".join(map(str.encode, texts))  # encoded one by one: see templating.rendered
+    data = utf8_joined(texts, b"\x00")
     pieces = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
     if len(pieces) != len(texts):  # a text holds NUL
         return [_escape(text).encode() for text in texts]
@@ -275,18 +276,22 @@ CELLS_PREPARED_AT_ONCE = 20_000
 """Cells made at once (:meth:`_BodyWriter._prepare`): enough for built-in functions to do most of the work."""
 
 
-def _in_groups(tables: list[Table], cells: int) -> Iterator[list[Table]]:
-    """The tables in order, in groups of consecutive tables holding at least ``cells`` cells (the last fewer)."""
+def _in_groups(blocks: Sequence[Block], cells: int) -> Iterator[tuple[int, list[Table]]]:
+    """The tables in order, in groups of consecutive tables holding at least ``cells`` cells (the last
+    fewer), each with the position among ``blocks`` of its first table."""
     group: list[Table] = []
     counted = 0
-    for table in tables:
-        group.append(table)
-        counted += len(table.headers) * (len(table.rows) + 1)
-        if counted >= cells:
-            yield group
-            group, counted = [], 0
+    for index, block in enumerate(blocks):
+        if isinstance(block, Table):
+            if not group:
+                first = index
+            group.append(block)
+            counted += len(block.headers) * (len(block.rows) + 1)
+            if counted >= cells:
+                yield first, group
+                group, counted = [], 0
     if group:
-        yield group
+        yield first, group
 
 
 class _BodyWriter:
@@ -329,15 +334,11 @@ class _BodyWriter:
         blocks = manuscript.blocks
         # Tables are prepared a group at a time, just before the first of the group is written, so that
         # the body's first megabyte (and its compression, on another core) comes soon, not after all of them.
-        groups = _in_groups([block for block in blocks if isinstance(block, Table)], CELLS_PREPARED_AT_ONCE)
-        prepared = written = 0
+        group_at = dict(_in_groups(blocks, CELLS_PREPARED_AT_ONCE))
         for index, block in enumerate(blocks):
             if isinstance(block, Table):
-                if written == prepared:
-                    group = next(groups)
-                    self._prepare(group)
-                    prepared += len(group)
-                written += 1
+                if index in group_at:
+                    self._prepare(group_at[index])
                 for piece in self._table(block):
                     write(piece)
                 if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):

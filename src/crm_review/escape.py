@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 # Parentheses, braces, `+` and `!` act only next to `[` or at a line start, so they stay unescaped.
 _MD_SPECIAL = "`*_[]<>#|~"
 """Backslash-escaped in Markdown text, after the backslash itself."""
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def utf8_joined(texts: Iterable[str], separator: bytes = b"") -> bytes:
+    """The texts in UTF-8, ``separator`` between two: each encoded on its own, then the bytes joined.
+
+    Joined first, one character beyond Latin-1 among them (a curly quote, the minus sign) would widen
+    every text to two bytes a character and send all of them through UTF-8's slow path, character by
+    character; an ASCII text encodes as a plain copy.
+    """
+    return separator.join(map(str.encode, texts))
 
 
 def one_line(text: str) -> str:

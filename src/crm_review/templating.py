@@ -33,7 +33,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr, Filter
 
 from crm_review.errors import TemplateFailed
-from crm_review.escape import html_text, md_inline, mermaid_id, mermaid_label, one_line, visible
+from crm_review.escape import html_text, md_inline, mermaid_id, mermaid_label, one_line, utf8_joined, visible
 
 PACKAGED_PREFIX = "crm"
 """Packaged templates are reachable as ``crm/<name>`` too, so a team template of the same name can extend them."""
@@ -220,10 +220,7 @@ def rendered(environment: DocumentEnvironment, name: str, model: object) -> Iter
     """The template's output in UTF-8 runs; any failure of a template (a team's own, most often) as one line."""
     try:
         pieces = environment.get_template(name).generate(view=model)
-        # Each piece is encoded on its own: joined first, one character beyond Latin-1 in a run (a curly
-        # quote, the minus sign) would widen every piece to two bytes a character and send the whole run
-        # through UTF-8's slow path, character by character; an ASCII piece encodes as a plain copy.
-        while run := b"".join(map(str.encode, islice(pieces, _PIECES_PER_RUN))):
+        while run := utf8_joined(islice(pieces, _PIECES_PER_RUN)):
             yield run
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateFailed(

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from crm_review.escape import utf8_joined
 from crm_review.ooxml import FIXED_MOMENT, Deflated, Deflating, deflated, reproducible
 from crm_review.tables import Cell, Table
 
@@ -271,7 +272,7 @@ def _items(texts: list[str]) -> bytes:
     """
     if not texts:
         return b""
-    data = b"\x00".join(map(str.encode, texts))  # encoded one by one: see templating.rendered
+    data = utf8_joined(texts, b"\x00")
     if len(data.translate(None, _NOT_CONTROL)) >= len(texts) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
         return "".join([f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts]).encode("utf-8")
     escaped = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
