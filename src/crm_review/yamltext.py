@@ -242,6 +242,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem
             )
         else:
             problem = "this line is indented more than the key above it: line it up with the other keys"
+    elif "maximum nesting depth" in problem:  # PyYAML 6.0.4's scanner stops runaway nesting before we count it
+        problem = f"nesting deeper than {MAX_DEPTH} levels: evidence files are never this deep"
     elif "flow" in context and exc.context_mark:
         mark = exc.context_mark
         opening = _char_at(lines, mark.line, mark.column) or "["
