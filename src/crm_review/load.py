@@ -12,9 +12,9 @@ import gc
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -213,13 +213,20 @@ def load_file(
 
 
 def load_review_files(
-    root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True
+    root: Path,
+    *,
+    use_cache: bool = True,
+    keep_records: bool = False,
+    write_cache: bool = True,
+    readers: int = 1,
 ) -> ReviewFiles:
     """Read the review's configs and every evidence file, collecting problems instead of stopping.
 
     Evidence files checked before (same bytes, same crm) come from the review's cache unless
     ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
-    to write nothing). Records are built when first asked for unless ``keep_records``.
+    to write nothing). Records are built when first asked for unless ``keep_records``. With
+    ``readers`` above 1, a large review's files not in the cache are read by that many processes
+    (:func:`_read_sources`); the result is the same.
     """
     config_path = layout.review_file(root)
     if not config_path.is_file():
@@ -256,11 +263,9 @@ def load_review_files(
     cache = EvidenceCache(root, enabled=use_cache, writes=write_cache)
     paths = layout.evidence_files(root)
     shown_folder = layout.shown(layout.evidence_dir(root))
-    sources = []
     with collector_paused() if keep_records else contextlib.nullcontext():
-        for done, path in enumerate(paths, 1):
-            sources.append(keep(_load_source(path, shown_folder / path.name, cache, keep_records)))
-            advance("Reading evidence", done, len(paths))
+        read = _read_sources(paths, shown_folder, cache, keep_records=keep_records, readers=readers)
+        sources = [keep(result) for result in read]
     cache.save()
     problems.extend(
         stray_files(layout.evidence_dir(root), "not read: only .yaml and .yml files in evidence/ are evidence")
@@ -315,28 +320,111 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_source(
-    path: Path, shown_as: Path, cache: EvidenceCache, keep_records: bool
-) -> LoadedFile[Source] | list[Problem]:
-    """One evidence file, from the cache when it holds these bytes, else checked and remembered."""
-    raw = path.read_bytes()
-    key = cache.key(raw) if cache.enabled else ""
-    entry = cache.get(key) if cache.enabled else None
-    if entry is not None:
-        hit = _from_entry(entry, raw, shown_as, keep_records)
+READ_APART_FROM_BYTES = 2_000_000
+"""Evidence to read (not in the cache) from which other processes share the reading; below it, starting
+one costs more than it saves (a process starts in about 10 ms; a megabyte of evidence takes about 0.1 s)."""
+
+
+@dataclass
+class _Unread:
+    """An evidence file whose bytes are read but not yet checked, nor found in the cache."""
+
+    number: int
+    shown_as: Path
+    raw: bytes
+    key: str
+
+
+def _read_sources(
+    paths: list[Path], shown_folder: Path, cache: EvidenceCache, *, keep_records: bool, readers: int
+) -> list[LoadedFile[Source] | list[Problem]]:
+    """Every evidence file, in order: from the cache when it holds its bytes, else checked and remembered.
+
+    With ``readers`` above 1 and at least :data:`READ_APART_FROM_BYTES` to check, forked processes
+    (``workers.run_jobs``) check a share of the files each and send back what the cache would hold of
+    them (:class:`~crm_review.cache.Entry`); this process checks the first share meanwhile, then builds
+    the others' files from their entries as from the cache. The result is the same as one reader's.
+    """
+    results: dict[int, LoadedFile[Source] | list[Problem]] = {}
+    unread: list[_Unread] = []
+    for number, path in enumerate(paths):
+        shown_as = shown_folder / path.name
+        raw = path.read_bytes()
+        key = cache.key(raw) if cache.enabled else ""
+        entry = cache.get(key) if cache.enabled else None
+        hit = _from_entry(entry, raw, shown_as, keep_records) if entry is not None else None
         if hit is not None:
-            return hit
+            results[number] = hit
+        else:
+            unread.append(_Unread(number, shown_as, raw, key))
+    done = len(paths) - len(unread)
+    if done:
+        advance("Reading evidence", done, len(paths))
+
+    def settle(file: _Unread, result: LoadedFile[Source] | list[Problem]) -> None:
+        nonlocal done
+        if not isinstance(result, list) and not keep_records:
+            result = LoadedFile(result.path, result.content, Source, result.outline, None, result.record_json)
+        results[file.number] = result
+        done += 1
+        advance("Reading evidence", done, len(paths))
+
+    def check_here(files: list[_Unread]) -> None:
+        for file in files:
+            result = _checked(file.raw, file.shown_as)
+            if cache.enabled:
+                cache.put(file.key, _entry_of(result))
+            settle(file, result)
+
+    shares = _shares(unread, readers)
+    if len(shares) < 2:
+        check_here(unread)
+    else:
+        from crm_review.workers import run_jobs
+
+        def entries_of(files: list[_Unread]) -> list[Entry]:
+            return [_entry_of(_checked(file.raw, file.shown_as)) for file in files]
+
+        # The last job runs here (run_jobs): this process checks the first share while the others check theirs.
+        jobs: dict[str, Callable[[], list[Entry] | None]] = {
+            f"reading evidence {n}": partial(entries_of, share) for n, share in enumerate(shares[1:], 2)
+        }
+        jobs["reading evidence 1"] = partial(check_here, shares[0])
+        found = run_jobs(jobs, parallel=True)
+        for n, share in enumerate(shares[1:], 2):
+            entries = found[f"reading evidence {n}"]
+            assert entries is not None  # the others' jobs return their entries
+            for file, entry in zip(share, entries, strict=True):
+                cache.put(file.key, entry)
+                # None only for an entry that cannot be read back, which one made a moment ago never is;
+                # were it so, checking the file here gives what the other process found.
+                settle(
+                    file,
+                    _from_entry(entry, file.raw, file.shown_as, keep_records=True) or _checked(file.raw, file.shown_as),
+                )
+    return [results[number] for number in range(len(paths))]
+
+
+def _shares(unread: list[_Unread], readers: int) -> list[list[_Unread]]:
+    """``unread`` cut into consecutive shares of about equal bytes, one per reader; one share when it is small."""
+    total = sum(len(file.raw) for file in unread)
+    if readers < 2 or total < READ_APART_FROM_BYTES:
+        return [unread]
+    shares: list[list[_Unread]] = [[] for _ in range(readers)]
+    taken = 0
+    for file in unread:
+        shares[min(taken * readers // total, readers - 1)].append(file)
+        taken += len(file.raw)
+    return [share for share in shares if share]
+
+
+def _checked(raw: bytes, shown_as: Path) -> LoadedFile[Source] | list[Problem]:
+    """One evidence file's bytes, checked: its record (kept) or its problems."""
     try:
         text = decode(raw, shown_as)
     except YamlProblems as exc:
-        result: LoadedFile[Source] | list[Problem] = exc.problems
-    else:
-        result = load_record(text, shown_as, Source, keep=True)
-    if cache.enabled:
-        cache.put(key, _entry_of(result))
-    if not isinstance(result, list) and not keep_records:
-        result = LoadedFile(result.path, result.text, Source, result.outline, None, None)
-    return result
+        return exc.problems
+    return load_record(text, shown_as, Source, keep=True)
 
 
 def _from_entry(

@@ -14,6 +14,7 @@ from crm_review.load import ReviewFiles, collector_paused, load_review_files
 from crm_review.model import Review
 from crm_review.outputs import DEFAULT_FORMATS
 from crm_review.progress import advance
+from crm_review.workers import cores
 
 PARALLEL_FROM_CMOCS = 2_000
 """From this many CMOCs each document is rendered in its own process; below it, starting one costs more."""
@@ -39,13 +40,28 @@ class Validation(HasProblems):
         return len(outlines), sum(len(outline.cmocs) for _, outline in outlines)
 
 
-def validate(root: Path, *, use_cache: bool = True, keep_records: bool = False, write_cache: bool = True) -> Validation:
+def validate(
+    root: Path,
+    *,
+    use_cache: bool = True,
+    keep_records: bool = False,
+    write_cache: bool = True,
+    readers: int | None = None,
+) -> Validation:
     """Read and check the whole review; collect every problem of every file.
 
     Files unchanged since an earlier run come from the review's ``.crm-cache/`` unless ``use_cache`` is
-    off; the result is the same either way.
+    off. A large review's other files are read by ``readers`` processes, by default one per core this
+    process may use (``load.READ_APART_FROM_BYTES``). The result is the same either way.
     """
-    return check(load_review_files(root, use_cache=use_cache, keep_records=keep_records, write_cache=write_cache))
+    files = load_review_files(
+        root,
+        use_cache=use_cache,
+        keep_records=keep_records,
+        write_cache=write_cache,
+        readers=cores() if readers is None else readers,
+    )
+    return check(files)
 
 
 def check(files: ReviewFiles) -> Validation:
@@ -55,9 +71,11 @@ def check(files: ReviewFiles) -> Validation:
     return Validation(files, tuple(problems))
 
 
-def load_valid_review(root: Path, *, use_cache: bool = True, write_cache: bool = True) -> Review:
-    """The review, or :class:`InvalidEvidence` with every error when it has any."""
-    result = validate(root, use_cache=use_cache, keep_records=True, write_cache=write_cache)
+def load_valid_review(
+    root: Path, *, use_cache: bool = True, write_cache: bool = True, readers: int | None = None
+) -> Review:
+    """The review, or :class:`InvalidEvidence` with every error when it has any (``readers`` as for :func:`validate`)."""
+    result = validate(root, use_cache=use_cache, keep_records=True, write_cache=write_cache, readers=readers)
     if result.review is None:
         raise InvalidEvidence(list(result.errors))
     return result.review

@@ -469,9 +469,8 @@ def verify_quotes(review: Review, root: Path, *, write_cache: bool = True) -> Ve
 
     ``write_cache=False`` reads cached text but stores none, for commands that promise to write nothing.
     """
-    sources = [
-        (source, layout.shown(layout.evidence_dir(root) / f"{source.id}.yaml"), _nowhere) for source in review.sources
-    ]
+    folder = layout.shown(layout.evidence_dir(root))  # once: finding the current folder for each source adds up
+    sources = [(source, folder / f"{source.id}.yaml", _nowhere) for source in review.sources]
     return _verify(root, review.config.fulltext, sources, None, None, write_cache=write_cache)
 
 

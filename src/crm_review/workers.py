@@ -21,6 +21,13 @@ MOST_CHILDREN = 4
 """At most this many forked processes at once (each keeps its own copy of the pages it touches)."""
 
 
+def cores() -> int:
+    """How many processors this process may run on (fewer than the machine has under a CPU affinity mask)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def run_jobs(
     jobs: Mapping[str, Callable[[], T]],
     *,

@@ -1,0 +1,115 @@
+"""A large review's evidence is read by several processes at once; what they find is what one reader finds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import source_yaml, write_review
+from crm_review import load, workers
+from crm_review.cache import CACHE_DIR
+from crm_review.pipeline import validate
+
+
+@pytest.fixture
+def mixed_review(tmp_path: Path) -> Path:
+    """Valid files, and files with errors of every kind of reading, spread so that each reader gets some."""
+    files = {f"s{n:02d}.yaml": source_yaml(f"s{n:02d}", f"s{n:02d}-1", f"s{n:02d}-2") for n in range(12)}
+    files["s01.yaml"] = files["s01.yaml"].replace("direction: positive", "direction: positve", 1)  # a model error
+    files["s05.yaml"] = files["s05.yaml"].replace("context:", "contxt:", 1)  # an unknown key, by the located reader
+    files["s08.yaml"] = "id: s08\ntitle: [unclosed\n"  # YAML's own syntax error
+    files["s11.yaml"] = files["s11.yaml"].replace("s11-2", "s00-1")  # a clash across files
+    root = write_review(tmp_path / "review", files)
+    (root / "evidence" / "s10.yaml").write_bytes(b"id: s10\ntitle: \xff\xfe\n")  # not UTF-8
+    return root
+
+
+def report(root: Path, **options: object) -> list[str]:
+    return [f"{p.location()}: {p.severity}: {p.message}" for p in validate(root, **options).problems]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def read_apart_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Share the reading whatever the review's size (real reviews share it from a few megabytes)."""
+    monkeypatch.setattr(load, "READ_APART_FROM_BYTES", 0)
+
+
+@pytest.mark.usefixtures("read_apart_always")
+@pytest.mark.parametrize("readers", [2, 3, 5])
+def test_several_readers_report_what_one_reader_reports(mixed_review: Path, readers: int) -> None:
+    """Every problem, with its file, line and words, in the same order, however many processes read."""
+    one = report(mixed_review, use_cache=False, readers=1)
+    assert len(one) >= 5 and any("not UTF-8" in line or "UTF-8" in line for line in one)
+    assert report(mixed_review, use_cache=False, readers=readers) == one
+
+
+@pytest.mark.usefixtures("read_apart_always")
+def test_several_readers_build_the_records_one_reader_builds(tmp_path: Path) -> None:
+    """The review's records, source by source in file order, are the same as one reader's."""
+    root = write_review(tmp_path, {f"s{n}.yaml": source_yaml(f"s{n}", f"s{n}-1", f"s{n}-2") for n in range(7)})
+    one = validate(root, use_cache=False, readers=1).review
+    assert one is not None and len(one.sources) == 7
+    assert validate(root, use_cache=False, readers=2).review == one
+    assert validate(root, use_cache=False, keep_records=True, readers=3).review == one
+
+
+@pytest.mark.usefixtures("read_apart_always")
+def test_what_other_readers_found_is_cached(mixed_review: Path) -> None:
+    """The next run finds every file in the cache, the others' too, and reports the same."""
+    first = report(mixed_review, readers=2)
+    packed = [line for pack in (mixed_review / CACHE_DIR).glob("pack-*.jsonl") for line in pack.read_bytes().splitlines()]
+    assert len([line for line in packed if line]) == 12
+    assert report(mixed_review, readers=2) == first == report(mixed_review, use_cache=False, readers=1)
+
+
+def test_the_reading_is_shared_only_from_a_few_megabytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small review is read in this process alone; above the threshold other processes read too."""
+    root = write_review(tmp_path, {f"s{n}.yaml": source_yaml(f"s{n}", f"s{n}-1") for n in range(6)})
+    readers_seen = tmp_path / "pids"
+    checked = load._checked
+
+    def noting_the_reader(raw: bytes, shown_as: Path) -> object:
+        with readers_seen.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return checked(raw, shown_as)
+
+    monkeypatch.setattr(load, "_checked", noting_the_reader)
+    validate(root, use_cache=False, readers=2)
+    assert set(readers_seen.read_text().split()) == {str(os.getpid())}
+
+    readers_seen.unlink()
+    monkeypatch.setattr(load, "READ_APART_FROM_BYTES", 1)
+    validate(root, use_cache=False, readers=2)
+    pids = readers_seen.read_text().split()
+    assert len(pids) == 6 and len(set(pids)) == 2 and str(os.getpid()) in pids
+
+
+def test_one_core_reads_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default there are as many readers as cores this process may use: one core, no other process."""
+    root = write_review(tmp_path, {f"s{n}.yaml": source_yaml(f"s{n}", f"s{n}-1") for n in range(3)})
+    monkeypatch.setattr(load, "READ_APART_FROM_BYTES", 0)
+    monkeypatch.setattr("crm_review.pipeline.cores", lambda: 1)
+
+    def no_fork(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a single core forked a reader")
+
+    monkeypatch.setattr(workers, "run_jobs", no_fork)
+    assert validate(root, use_cache=False).review is not None
+
+
+def test_a_reader_that_fails_fails_the_read(mixed_review: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in another reader is raised here, as it would have been had this process read the file."""
+    monkeypatch.setattr(load, "READ_APART_FROM_BYTES", 0)
+    parent = os.getpid()
+    checked = load._checked
+
+    def failing_elsewhere(raw: bytes, shown_as: Path) -> object:
+        if os.getpid() != parent:
+            raise ZeroDivisionError("a bug in a reader")
+        return checked(raw, shown_as)
+
+    monkeypatch.setattr(load, "_checked", failing_elsewhere)
+    with pytest.raises(ZeroDivisionError, match="a bug in a reader"):
+        validate(mixed_review, use_cache=False, readers=2)
