@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.bccache import Bucket
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr, Filter
@@ -83,6 +84,49 @@ class _OutputCodeGenerator(CodeGenerator):
             self.write("(environment.html_of_text(_shown) if type(_shown := ")
         else:
             self.write("(_shown if type(_shown := ")
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        """What a run of text and ``{{ ... }}`` between two tags prints, as one piece instead of one per part.
+
+        A table row of the evidence is one such run of some twenty parts. Jinja yields each part on its
+        own, and every yield travels up through each block and include it is nested in; one joined piece
+        makes that journey once. Every part is ``str`` (:meth:`_output_child_pre` sees to it), so joining
+        gives exactly the text the parts give. Buffered output (macros, ``{% set %}`` blocks) and output
+        that an ``{% extends %}`` may suppress are left to Jinja.
+        """
+        if frame.buffer is not None or frame.require_output_check:
+            super().visit_Output(node, frame)
+            return
+        finalize = self._make_finalize()
+        body: list[list[str] | Expr] = []
+        for child in node.nodes:
+            try:  # as Jinja does: text is joined now, unless only rendering can tell (inside {% autoescape %})
+                if not isinstance(child, nodes.TemplateData):
+                    raise nodes.Impossible
+                text = self._output_child_to_const(child, frame, finalize)
+            except nodes.Impossible:
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(text)
+            else:
+                body.append([text])
+        if len(body) < 2:
+            super().visit_Output(node, frame)
+            return
+        self.writeline('yield "".join((')
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)  # keeps the template's line for an error in this part
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
 
     def _output_child_post(self, node: Expr, frame: Frame, finalize: Any) -> None:
         if _already_shown(node, frame) or frame.eval_ctx.volatile:
@@ -212,16 +256,26 @@ def gfm_anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-_PIECES_PER_RUN = 4_096
-"""Template output is joined in runs of this many pieces: few writes, and never a whole document in memory."""
+_RUN_BYTES = 65_536
+"""Template output is written in runs of about this many bytes: few writes, and never a whole document in memory."""
+_PIECES_AT_ONCE = 64
+"""Pieces encoded and joined by one call (in C); a piece is a run of text between two template tags."""
 
 
 def rendered(environment: DocumentEnvironment, name: str, model: object) -> Iterator[bytes]:
     """The template's output in UTF-8 runs; any failure of a template (a team's own, most often) as one line."""
     try:
         pieces = environment.get_template(name).generate(view=model)
-        while run := utf8_joined(islice(pieces, _PIECES_PER_RUN)):
-            yield run
+        run: list[bytes] = []
+        size = 0
+        while joined := utf8_joined(islice(pieces, _PIECES_AT_ONCE)):
+            run.append(joined)
+            size += len(joined)
+            if size >= _RUN_BYTES:
+                yield b"".join(run)
+                run, size = [], 0
+        if run:
+            yield b"".join(run)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateFailed(
             f"{exc.filename or name}:{exc.lineno}: the template cannot be read: {exc.message}"
