@@ -436,6 +436,8 @@ def _principle_view(
     sources: tuple[SourceView, ...],
     assessment: Assessment | None,
 ) -> PrincipleView:
+    contributing = set(finding.source_ids)
+
     def rows(ids: tuple[str, ...]) -> tuple[CmocRow, ...]:
         return tuple(CmocRow(cmocs[i], finding.relations[i], RELATION_SYMBOLS[finding.relations[i]]) for i in ids)
 
@@ -449,7 +451,7 @@ def _principle_view(
         confidence=confidence_view(
             finding.statement, finding.cmoc_ids, finding.suggestion, finding.suggested_confidence, assessment
         ),
-        contributing="; ".join(s.in_text for s in sources if s.id in finding.source_ids),
+        contributing="; ".join(s.in_text for s in sources if s.id in contributing),
     )
 
 
