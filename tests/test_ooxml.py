@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 import threading
 import zipfile
 from collections.abc import Iterable
 
 import pytest
 
+from crm_review import ooxml
 from crm_review.ooxml import Deflated, Deflating, deflated, reproducible
 
 PARTS = {
@@ -63,7 +65,7 @@ def test_the_zip_is_byte_for_byte_what_zipfile_writes() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_a_part_compressed_as_it_is_made_is_the_same_bytes_however_it_is_cut(seed: int) -> None:
     """The part compressed in a second thread, in pieces cut anywhere, is the part compressed in one go."""
-    data = PARTS["word/document.xml"] + bytes(random.Random(seed).randbytes(3_000_000))
+    data = PARTS["word/document.xml"] + bytes(random.Random(seed).randbytes(3 * ooxml._BATCH))  # a thread starts
     cuts = sorted(random.Random(seed).sample(range(1, len(data)), 200))
     with Deflating() as part:
         for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
@@ -73,6 +75,24 @@ def test_a_part_compressed_as_it_is_made_is_the_same_bytes_however_it_is_cut(see
     assert (made.crc, made.size) == (deflated([data]).crc, len(data))
     replaced = reproducible(package(PARTS), {"word/document.xml": made})
     assert zipfile.ZipFile(io.BytesIO(replaced)).read("word/document.xml") == data
+
+
+def test_threads_take_quick_turns_while_parts_are_compressed_and_python_is_as_before_after() -> None:
+    """While a part is compressed in a thread, the thread making it lets it run often (else the compression
+    lags behind); once the last part is done, or its making failed, Python switches as it did before."""
+    before = sys.getswitchinterval()
+    with Deflating() as first, Deflating() as second:
+        first.write(b"<w:body>" * ooxml._BATCH)
+        second.write(b"<si>" * ooxml._BATCH)
+        assert sys.getswitchinterval() == ooxml._SWITCH_INTERVAL < before
+        first.close()
+        assert sys.getswitchinterval() == ooxml._SWITCH_INTERVAL  # the second is still being compressed
+        second.close()
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError, match="stopped"), Deflating() as part:
+        part.write(b"<w:body>" * ooxml._BATCH)
+        raise RuntimeError("stopped")
+    assert sys.getswitchinterval() == before
 
 
 def test_the_compressing_thread_ends_when_making_the_part_fails() -> None:
