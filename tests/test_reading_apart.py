@@ -59,7 +59,9 @@ def test_several_readers_build_the_records_one_reader_builds(tmp_path: Path) -> 
 def test_what_other_readers_found_is_cached(mixed_review: Path) -> None:
     """The next run finds every file in the cache, the others' too, and reports the same."""
     first = report(mixed_review, readers=2)
-    packed = [line for pack in (mixed_review / CACHE_DIR).glob("pack-*.jsonl") for line in pack.read_bytes().splitlines()]
+    packed = [
+        line for pack in (mixed_review / CACHE_DIR).glob("pack-*.jsonl") for line in pack.read_bytes().splitlines()
+    ]
     assert len([line for line in packed if line]) == 12
     assert report(mixed_review, readers=2) == first == report(mixed_review, use_cache=False, readers=1)
 
@@ -113,3 +115,41 @@ def test_a_reader_that_fails_fails_the_read(mixed_review: Path, monkeypatch: pyt
     monkeypatch.setattr(load, "_checked", failing_elsewhere)
     with pytest.raises(ZeroDivisionError, match="a bug in a reader"):
         validate(mixed_review, use_cache=False, readers=2)
+
+
+@pytest.mark.parametrize("threshold", [0, 10**12], ids=["read-apart", "read-here"])
+def test_work_meanwhile_is_done_once_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int) -> None:
+    """What a command gives to do meanwhile runs once, in this process, whether others read or not."""
+    root = write_review(tmp_path, {f"s{n}.yaml": source_yaml(f"s{n}", f"s{n}-1") for n in range(4)})
+    monkeypatch.setattr(load, "READ_APART_FROM_BYTES", threshold)
+    done: list[int] = []
+    assert validate(root, use_cache=False, readers=2, meanwhile=lambda: done.append(os.getpid())).review is not None
+    assert done == [os.getpid()]
+
+
+def test_synthesize_imports_its_renderers_while_the_evidence_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The modules of the asked formats are imported during the reading, each format's own."""
+    from crm_review import outputs, pipeline
+
+    root = write_review(tmp_path, {"s.yaml": source_yaml("s", "s-1")})
+    asked: list[tuple[str, ...]] = []
+    monkeypatch.setattr(pipeline, "import_renderers", lambda formats: asked.append(tuple(formats)))
+    pipeline.synthesize(root, formats=("md", "docx"))
+    assert asked == [("md", "docx")]
+    assert set(outputs.RENDERERS) == set(outputs.OUTPUT_FORMATS)
+
+
+def test_importing_the_renderers_of_markdown_loads_no_office_library() -> None:
+    """Rendering Markdown alone never loads python-docx or XlsxWriter, imported early or not."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom crm_review.outputs import import_renderers\nimport_renderers(['md', 'json'])\n"
+        "print('crm_review.render' in sys.modules, 'crm_review.output' in sys.modules, 'docx' in sys.modules, "
+        "'xlsxwriter' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True", "False", "False"]

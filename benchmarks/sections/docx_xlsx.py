@@ -92,21 +92,25 @@ def _timings(root: Path) -> dict[tuple[str, ...], Timing]:
     templates = root / layout.TEMPLATES_DIR
     gc.freeze()  # as `crm synthesize` does: the loaded records stay out of the collector's scans
 
-    def timed(formats: tuple[str, ...]) -> Timing:
-        render_outputs(review, findings, formats, templates)  # warm-up: imports and caches
-        wall, cpu, size = [], [], 0
-        for _ in range(REPEATS):
-            start, start_cpu = time.perf_counter(), _cpu_seconds()
-            files = render_outputs(review, findings, formats, templates)
-            wall.append(time.perf_counter() - start)
-            cpu.append(_cpu_seconds() - start_cpu)
-            size = sum(len(data) for data in files.values())
-        return statistics.median(wall), statistics.median(cpu), size
-
+    sets = (TEXT, OFFICE, *((fmt,) for fmt in OFFICE))
+    walls: dict[tuple[str, ...], list[float]] = {formats: [] for formats in sets}
+    cpus: dict[tuple[str, ...], list[float]] = {formats: [] for formats in sets}
+    sizes: dict[tuple[str, ...], int] = {}
     try:
-        return {formats: timed(formats) for formats in (TEXT, OFFICE, *((fmt,) for fmt in OFFICE))}
+        for formats in sets:
+            render_outputs(review, findings, formats, templates)  # warm-up: imports and caches
+        # Round by round, each set once: this host's speed drifts by a third within a minute, and a drift
+        # then falls on every set alike instead of on whichever happened to run during it.
+        for _ in range(REPEATS):
+            for formats in sets:
+                start, start_cpu = time.perf_counter(), _cpu_seconds()
+                files = render_outputs(review, findings, formats, templates)
+                walls[formats].append(time.perf_counter() - start)
+                cpus[formats].append(_cpu_seconds() - start_cpu)
+                sizes[formats] = sum(len(data) for data in files.values())
     finally:
         gc.unfreeze()
+    return {f: (statistics.median(walls[f]), statistics.median(cpus[f]), sizes[f]) for f in sets}
 
 
 def _table(timings: dict[tuple[str, ...], Timing]) -> list[str]:
@@ -144,7 +148,8 @@ def measure(workdir: Path) -> str:
         "## Word and Excel (`crm synthesize --format docx,xlsx`)",
         "",
         f"Two generated reviews of {SOURCES} sources x {CMOCS_PER_SOURCE} CMOCs, each loaded and analysed once;",
-        f"rendering only, in memory, one file after another, median of {REPEATS} runs after a warm-up. The goal:",
+        f"rendering only, in memory, one file after another, median of {REPEATS} rounds (each set of formats once a",
+        "round, so that the host's drift falls on all alike) after a warm-up. The goal:",
         "docx and xlsx together take no longer than md, html and json together. Both clocks move with whatever",
         "else the machine runs; CPU seconds (of this process and any it waited for) move less.",
         f"Machine load (1-minute average) when the run began and ended: {load_before:.1f} and {load_after:.1f} on "

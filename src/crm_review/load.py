@@ -219,6 +219,7 @@ def load_review_files(
     keep_records: bool = False,
     write_cache: bool = True,
     readers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ReviewFiles:
     """Read the review's configs and every evidence file, collecting problems instead of stopping.
 
@@ -226,7 +227,8 @@ def load_review_files(
     ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
     to write nothing). Records are built when first asked for unless ``keep_records``. With
     ``readers`` above 1, a large review's files not in the cache are read by that many processes
-    (:func:`_read_sources`); the result is the same.
+    (:func:`_read_sources`); the result is the same. ``meanwhile`` is called here while they read (or
+    before the reading, when no other process reads): work that needs no evidence, such as imports.
     """
     config_path = layout.review_file(root)
     if not config_path.is_file():
@@ -264,7 +266,9 @@ def load_review_files(
     paths = layout.evidence_files(root)
     shown_folder = layout.shown(layout.evidence_dir(root))
     with collector_paused() if keep_records else contextlib.nullcontext():
-        read = _read_sources(paths, shown_folder, cache, keep_records=keep_records, readers=readers)
+        read = _read_sources(
+            paths, shown_folder, cache, keep_records=keep_records, readers=readers, meanwhile=meanwhile
+        )
         sources = [keep(result) for result in read]
     cache.save()
     problems.extend(
@@ -336,7 +340,13 @@ class _Unread:
 
 
 def _read_sources(
-    paths: list[Path], shown_folder: Path, cache: EvidenceCache, *, keep_records: bool, readers: int
+    paths: list[Path],
+    shown_folder: Path,
+    cache: EvidenceCache,
+    *,
+    keep_records: bool,
+    readers: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[LoadedFile[Source] | list[Problem]]:
     """Every evidence file, in order: from the cache when it holds its bytes, else checked and remembered.
 
@@ -378,6 +388,8 @@ def _read_sources(
 
     shares = _shares(unread, readers)
     if len(shares) < 2:
+        if meanwhile is not None:
+            meanwhile()
         check_here(unread)
     else:
         from crm_review.workers import run_jobs
@@ -390,7 +402,7 @@ def _read_sources(
             f"reading evidence {n}": partial(entries_of, share) for n, share in enumerate(shares[1:], 2)
         }
         jobs["reading evidence 1"] = partial(check_here, shares[0])
-        found = run_jobs(jobs, parallel=True)
+        found = run_jobs(jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None)
         for n, share in enumerate(shares[1:], 2):
             entries = found[f"reading evidence {n}"]
             assert entries is not None  # the others' jobs return their entries

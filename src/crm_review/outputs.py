@@ -7,6 +7,7 @@ rendering Markdown alone never loads python-docx, XlsxWriter or Pillow.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -70,6 +71,27 @@ def output_writers(analysed: AnalysedReview, formats: tuple[str, ...], templates
             }
     in_order = [name for fmt in OUTPUT_FORMATS for name in FILES[fmt]]
     return {name: writers[name] for name in in_order if name in writers}
+
+
+RENDERERS = {
+    "md": ("crm_review.render",),
+    "html": ("crm_review.render",),
+    "json": ("crm_review.render", "crm_review.output"),
+    "explorer": ("crm_review.render",),
+    "docx": ("crm_review.manuscript", "crm_review.figure_png", "crm_review.docx_writer"),
+    "xlsx": ("crm_review.tables", "crm_review.xlsx_writer"),
+    "csv": ("crm_review.tables",),
+}
+"""The modules that render each format, besides the analysis and the view every format reads."""
+
+
+def import_renderers(formats: Iterable[str]) -> None:
+    """Import what rendering ``formats`` takes (a few tenths of a second), e.g. while the evidence is read."""
+    for name in ("crm_review.analysis", "crm_review.verify", "crm_review.view", "crm_review.files"):
+        importlib.import_module(name)
+    for fmt in formats:
+        for name in RENDERERS[fmt]:
+            importlib.import_module(name)
 
 
 def start_order(names: Iterable[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -12,7 +13,7 @@ from crm_review.checks import cross_file_problems
 from crm_review.errors import HasProblems, InvalidEvidence, Problem, StaleOutput
 from crm_review.load import ReviewFiles, collector_paused, load_review_files
 from crm_review.model import Review
-from crm_review.outputs import DEFAULT_FORMATS
+from crm_review.outputs import DEFAULT_FORMATS, import_renderers
 from crm_review.progress import advance
 from crm_review.workers import cores
 
@@ -47,12 +48,14 @@ def validate(
     keep_records: bool = False,
     write_cache: bool = True,
     readers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Validation:
     """Read and check the whole review; collect every problem of every file.
 
     Files unchanged since an earlier run come from the review's ``.crm-cache/`` unless ``use_cache`` is
     off. A large review's other files are read by ``readers`` processes, by default one per core this
-    process may use (``load.READ_APART_FROM_BYTES``). The result is the same either way.
+    process may use (``load.READ_APART_FROM_BYTES``); ``meanwhile`` is called while they read. The result
+    is the same either way.
     """
     files = load_review_files(
         root,
@@ -60,6 +63,7 @@ def validate(
         keep_records=keep_records,
         write_cache=write_cache,
         readers=cores() if readers is None else readers,
+        meanwhile=meanwhile,
     )
     return check(files)
 
@@ -72,10 +76,17 @@ def check(files: ReviewFiles) -> Validation:
 
 
 def load_valid_review(
-    root: Path, *, use_cache: bool = True, write_cache: bool = True, readers: int | None = None
+    root: Path,
+    *,
+    use_cache: bool = True,
+    write_cache: bool = True,
+    readers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Review:
-    """The review, or :class:`InvalidEvidence` with every error when it has any (``readers`` as for :func:`validate`)."""
-    result = validate(root, use_cache=use_cache, keep_records=True, write_cache=write_cache, readers=readers)
+    """The review, or :class:`InvalidEvidence` with every error when it has any (options as for :func:`validate`)."""
+    result = validate(
+        root, use_cache=use_cache, keep_records=True, write_cache=write_cache, readers=readers, meanwhile=meanwhile
+    )
     if result.review is None:
         raise InvalidEvidence(list(result.errors))
     return result.review
@@ -132,7 +143,10 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
     from crm_review.view import AnalysedReview
     from crm_review.workers import run_jobs
 
-    review = load_valid_review(root, use_cache=use_cache, write_cache=not check)
+    # What rendering needs is imported while other processes read the evidence, not after.
+    review = load_valid_review(
+        root, use_cache=use_cache, write_cache=not check, meanwhile=partial(import_renderers, formats)
+    )
     folder = out if out is not None else root / layout.OUTPUT_DIR
     advance("Analysing", 0, 2)
     findings = analyse(review)
