@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,17 +58,19 @@ def output_writers(analysed: AnalysedReview, formats: tuple[str, ...], templates
     if "xlsx" in formats or "csv" in formats:
         from crm_review.tables import appendix_tables, csv_bytes
 
-        tables = appendix_tables(analysed.review, analysed.findings)
+        # Made when first written (after the findings, in whichever process writes first), then shared.
+        tables = cache(lambda: appendix_tables(analysed.review, analysed.findings))
         if "xlsx" in formats:
             from crm_review.xlsx_writer import workbook_bytes
 
             title = analysed.review.config.title
-            writers[FILES["xlsx"][0]] = partial(_writing, partial(workbook_bytes, tables, title))
+            writers[FILES["xlsx"][0]] = partial(_writing, lambda: workbook_bytes(tables(), title))
         if "csv" in formats:
-            writers |= {
-                name: partial(_writing, partial(csv_bytes, table))
-                for name, table in zip(FILES["csv"], tables, strict=True)
-            }
+
+            def csv_file(number: int) -> bytes:
+                return csv_bytes(tables()[number])
+
+            writers |= {name: partial(_writing, partial(csv_file, n)) for n, name in enumerate(FILES["csv"])}
     in_order = [name for fmt in OUTPUT_FORMATS for name in FILES[fmt]]
     return {name: writers[name] for name in in_order if name in writers}
 

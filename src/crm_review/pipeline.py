@@ -136,10 +136,9 @@ def synthesize(
 
 
 def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check: bool, use_cache: bool) -> Synthesis:
-    from crm_review.analysis import analyse
     from crm_review.files import replacing, same_content, write_file
     from crm_review.outputs import output_writers, reads_the_view, start_order
-    from crm_review.verify import for_document, verify_quotes
+    from crm_review.verify import QuoteVerification, for_document, verify_quotes
     from crm_review.view import AnalysedReview
     from crm_review.workers import run_jobs
 
@@ -148,17 +147,23 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
         root, use_cache=use_cache, write_cache=not check, meanwhile=partial(import_renderers, formats)
     )
     folder = out if out is not None else root / layout.OUTPUT_DIR
-    advance("Analysing", 0, 2)
-    findings = analyse(review)
-    advance("Analysing", 1, 2)
-    verification = for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-    analysed = AnalysedReview(review, findings, verification)
+
+    def verified(review: Review) -> QuoteVerification:
+        return for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
+
+    analysed = AnalysedReview(review, verify=verified)
     writers = output_writers(analysed, formats, root / layout.TEMPLATES_DIR)
-    advance("Analysing", 2, 2)
-    # Documents rendered from the records start first; the view is built (once, here) before the first
-    # that reads it starts, while they are under way. The last runs here, the others in forked processes.
+
+    def analysed_and_viewed() -> None:
+        advance("Analysing", 0, 1)
+        analysed.view  # noqa: B018 - built for its side effect: the documents that read it share it
+        advance("Analysing", 1, 1)
+
+    # Documents that need no view start first, in forked processes when the review is large: each analyses
+    # the review itself, while this process does so and builds the view, once, before the first document
+    # that reads it starts. The last document runs here.
     started = start_order(writers)
-    view_first = {name: lambda: analysed.view for name in started if reads_the_view(name)}
+    view_first = {name: analysed_and_viewed for name in started if reads_the_view(name)}
     parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
     if check:
         comparing = {name: partial(same_content, folder / name, writers[name]) for name in started}

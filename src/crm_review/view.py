@@ -7,11 +7,12 @@ too; the markup of the figures lives in the templates, where autoescape applies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
-from crm_review.analysis import Findings, Pattern, PrincipleFindings
+from crm_review.analysis import Findings, Pattern, PrincipleFindings, analyse
 from crm_review.confidence import ConfidenceView, confidence_view
 from crm_review.escape import doi_url, href
 from crm_review.model import (
@@ -315,18 +316,40 @@ class ReviewView:
     """How many quotes `crm verify` found in the sources' full texts; None when not checked."""
 
 
-@dataclass(frozen=True)
 class AnalysedReview:
-    """A review with its findings and verification: what every document is rendered from.
+    """A review, its findings and what ``crm verify`` found of its quotes: what every document is rendered from.
 
-    The view is built when a document first needs it, then shared by every document rendered in this
-    process and in processes forked after it was built (``pipeline.synthesize`` builds it before forking
-    the renderers that read it, once the others are under way).
+    Findings and verification not given are worked out when a document first needs them (verification by
+    ``verify``; without it the quotes are unchecked), and so is the view; each is then shared by every
+    document rendered in this process, and in processes forked after it was worked out.
+    ``pipeline.synthesize`` forks the renderers that need no view (review.json, the explorer, the
+    tables) before anything is worked out, so that they analyse the review themselves on another core
+    while this process does so and builds the view for the others.
     """
 
-    review: Review
-    findings: Findings
-    verification: QuoteVerification | None = None
+    def __init__(
+        self,
+        review: Review,
+        findings: Findings | None = None,
+        verification: QuoteVerification | None = None,
+        *,
+        verify: Callable[[Review], QuoteVerification | None] | None = None,
+    ) -> None:
+        self.review = review
+        if findings is not None:
+            self.__dict__["findings"] = findings
+        if verify is None:
+            self.__dict__["verification"] = verification
+        self._verify = verify
+
+    @cached_property
+    def findings(self) -> Findings:
+        return analyse(self.review)
+
+    @cached_property
+    def verification(self) -> QuoteVerification | None:
+        assert self._verify is not None  # set in __init__ otherwise
+        return self._verify(self.review)
 
     @cached_property
     def view(self) -> ReviewView:
