@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,13 @@ def test_the_reading_is_shared_only_from_a_few_megabytes(tmp_path: Path, monkeyp
     root = write_review(tmp_path, {f"s{n}.yaml": source_yaml(f"s{n}", f"s{n}-1") for n in range(6)})
     readers_seen = tmp_path / "pids"
     checked = load._checked
+    parent = os.getpid()
 
     def noting_the_reader(raw: bytes, shown_as: Path) -> object:
         with readers_seen.open("a") as out:
             out.write(f"{os.getpid()}\n")
+        if os.getpid() == parent:
+            time.sleep(0.05)  # so that the other reader, however late it starts, takes turns too
         return checked(raw, shown_as)
 
     monkeypatch.setattr(load, "_checked", noting_the_reader)
@@ -153,3 +157,27 @@ def test_importing_the_renderers_of_markdown_loads_no_office_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "True", "False", "False"]
+
+
+def test_turns_give_each_number_to_one_process_and_more_to_the_quicker() -> None:
+    """Every number is taken exactly once, across this process and a forked one; the slower takes fewer."""
+    turns = workers.Turns(200)
+
+    def taking(pause: float) -> list[int]:
+        taken = []
+        for number in turns:
+            taken.append(number)
+            time.sleep(pause)
+        return taken
+
+    try:
+        found = workers.run_jobs({"quick": lambda: taking(0.0005), "slow": lambda: taking(0.005)}, parallel=True)
+    finally:
+        turns.close()
+    assert sorted(found["quick"] + found["slow"]) == list(range(200))
+    assert len(found["quick"]) > 2 * len(found["slow"]) > 0
+
+
+def test_turns_are_few_enough_for_any_pipe() -> None:
+    with pytest.raises(ValueError, match="at most 1024"):
+        workers.Turns(workers.Turns.MOST + 1)

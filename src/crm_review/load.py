@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -351,9 +351,9 @@ def _read_sources(
     """Every evidence file, in order: from the cache when it holds its bytes, else checked and remembered.
 
     With ``readers`` above 1 and at least :data:`READ_APART_FROM_BYTES` to check, forked processes
-    (``workers.run_jobs``) check a share of the files each and send back what the cache would hold of
-    them (:class:`~crm_review.cache.Entry`); this process checks the first share meanwhile, then builds
-    the others' files from their entries as from the cache. The result is the same as one reader's.
+    (``workers.run_jobs``) check files too, taking turns with this one, and send back what the cache
+    would hold of theirs (:class:`~crm_review.cache.Entry`); this process then builds those files from
+    their entries as from the cache. The result is the same as one reader's.
     """
     results: dict[int, LoadedFile[Source] | list[Problem]] = {}
     unread: list[_Unread] = []
@@ -386,27 +386,38 @@ def _read_sources(
                 cache.put(file.key, _entry_of(result))
             settle(file, result)
 
-    shares = _shares(unread, readers)
-    if len(shares) < 2:
+    if readers < 2 or not unread or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES:
         if meanwhile is not None:
             meanwhile()
         check_here(unread)
-    else:
-        from crm_review.workers import run_jobs
+        return [results[number] for number in range(len(paths))]
 
-        def entries_of(files: list[_Unread]) -> list[Entry]:
-            return [_entry_of(_checked(file.raw, file.shown_as)) for file in files]
+    from crm_review.workers import Turns, run_jobs
 
-        # The last job runs here (run_jobs): this process checks the first share while the others check theirs.
-        jobs: dict[str, Callable[[], list[Entry] | None]] = {
-            f"reading evidence {n}": partial(entries_of, share) for n, share in enumerate(shares[1:], 2)
-        }
-        jobs["reading evidence 1"] = partial(check_here, shares[0])
+    # Files are handed out a group at a time to whichever reader is free (Turns), this process included
+    # once it has done its work meanwhile: the reading balances itself however long that work takes.
+    size = -(-len(unread) // Turns.MOST)
+    groups = [unread[start : start + size] for start in range(0, len(unread), size)]
+    turns = Turns(len(groups))
+
+    def entries_there() -> list[tuple[int, list[Entry]]]:
+        return [(n, [_entry_of(_checked(file.raw, file.shown_as)) for file in groups[n]]) for n in turns]
+
+    def check_here_in_turn() -> list[tuple[int, list[Entry]]]:
+        for n in turns:
+            check_here(groups[n])
+        return []  # settled as they were checked
+
+    # The last job runs here (run_jobs), the others in forked processes.
+    jobs = {f"reading evidence {n}": entries_there for n in range(2, readers + 1)}
+    jobs["reading evidence 1"] = check_here_in_turn
+    try:
         found = run_jobs(jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None)
-        for n, share in enumerate(shares[1:], 2):
-            entries = found[f"reading evidence {n}"]
-            assert entries is not None  # the others' jobs return their entries
-            for file, entry in zip(share, entries, strict=True):
+    finally:
+        turns.close()
+    for taken in found.values():
+        for n, entries in taken:
+            for file, entry in zip(groups[n], entries, strict=True):
                 cache.put(file.key, entry)
                 # None only for an entry that cannot be read back, which one made a moment ago never is;
                 # were it so, checking the file here gives what the other process found.
@@ -415,19 +426,6 @@ def _read_sources(
                     _from_entry(entry, file.raw, file.shown_as, keep_records=True) or _checked(file.raw, file.shown_as),
                 )
     return [results[number] for number in range(len(paths))]
-
-
-def _shares(unread: list[_Unread], readers: int) -> list[list[_Unread]]:
-    """``unread`` cut into consecutive shares of about equal bytes, one per reader; one share when it is small."""
-    total = sum(len(file.raw) for file in unread)
-    if readers < 2 or total < READ_APART_FROM_BYTES:
-        return [unread]
-    shares: list[list[_Unread]] = [[] for _ in range(readers)]
-    taken = 0
-    for file in unread:
-        shares[min(taken * readers // total, readers - 1)].append(file)
-        taken += len(file.raw)
-    return [share for share in shares if share]
 
 
 def _checked(raw: bytes, shown_as: Path) -> LoadedFile[Source] | list[Problem]:

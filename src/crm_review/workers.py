@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Callable, Mapping
+import struct
+from collections.abc import Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 from crm_review.errors import RenderingStopped
@@ -26,6 +27,35 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+class Turns:
+    """The numbers 0 to ``count - 1``, each taken by whichever process asks first: this one, or a child it forks.
+
+    Work shared by processes this way balances itself: a process that is slowed down (by other work, a
+    busier core) simply takes fewer numbers. The numbers wait in a pipe made before the fork, which every
+    process reads four bytes at a time; a pipe hands each read whole to one reader.
+    """
+
+    MOST = 1_024
+    """At most this many numbers (4 KB, written at once into a pipe that nobody reads yet, never blocks)."""
+    _NUMBER = struct.Struct("<I")
+
+    def __init__(self, count: int) -> None:
+        if not 0 <= count <= self.MOST:
+            raise ValueError(f"{count} turns: at most {self.MOST}")
+        self._read, write = os.pipe()
+        try:
+            os.write(write, b"".join(map(self._NUMBER.pack, range(count))))
+        finally:
+            os.close(write)  # once every process has read the pipe empty, it reads its end
+
+    def __iter__(self) -> Iterator[int]:
+        while len(data := os.read(self._read, self._NUMBER.size)) == self._NUMBER.size:
+            yield self._NUMBER.unpack(data)[0]
+
+    def close(self) -> None:
+        os.close(self._read)
 
 
 def run_jobs(
