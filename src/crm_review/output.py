@@ -17,6 +17,7 @@ from typing_extensions import TypedDict
 
 from crm_review.analysis import Findings, Pattern, PrincipleFindings
 from crm_review.confidence import ConfidenceView, confidence_view
+from crm_review.files import ByteSink
 from crm_review.model import (
     SOURCE_FIELDS,
     Assessment,
@@ -293,14 +294,18 @@ def _quote(cmoc_id: str, number: int, quote: Quote, verification: QuoteVerificat
     return out
 
 
-def review_json(review: Review, findings: Findings, verification: QuoteVerification | None = None) -> bytes:
+def write_review_json(
+    out: ByteSink, review: Review, findings: Findings, verification: QuoteVerification | None = None
+) -> None:
     """review.json in UTF-8: two-space indented, keys in the models' order, None left out, a final newline.
 
-    Bytes straight from pydantic's serializer: ``model_dump_json`` would decode them into text only for
-    the text to be encoded again (16 MB each way at 6,000 CMOCs).
+    Bytes straight from pydantic's serializer, written as they are: ``model_dump_json`` would decode them
+    into text only for the text to be encoded again, and adding the newline would copy them (16 MB at
+    6,000 CMOCs, each copy new memory the system must hand over page by page).
     """
     document = review_document(review, findings, verification)
-    return ReviewDocument.__pydantic_serializer__.to_json(document, indent=2, exclude_none=True) + b"\n"
+    out.write(ReviewDocument.__pydantic_serializer__.to_json(document, indent=2, exclude_none=True))
+    out.write(b"\n")
 
 
 def json_schema() -> str:

@@ -45,9 +45,9 @@ def document_writers(analysed: AnalysedReview, formats: tuple[str, ...], templat
 
 
 def _write_json(analysed: AnalysedReview, out: ByteSink) -> None:
-    from crm_review.output import review_json  # its models take a while to build: only where review.json is made
+    from crm_review.output import write_review_json  # its models take a while to build: only where it is made
 
-    out.write(review_json(analysed.review, analysed.findings, analysed.verification))
+    write_review_json(out, analysed.review, analysed.findings, analysed.verification)
 
 
 def _write_explorer(environment: DocumentEnvironment, analysed: AnalysedReview, out: ByteSink) -> None:
