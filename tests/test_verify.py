@@ -478,3 +478,19 @@ def test_bundled_full_texts_are_the_seed_texts_unchanged(copy: str, seed: str) -
             pytest.fail(f"the seed papers are missing: {SEEDS}")
         pytest.skip("../shared/seeds is not beside this checkout")
     assert (REPO / "fulltext" / copy).read_bytes() == (SEEDS / seed).read_bytes()
+
+
+@pytest.mark.parametrize("with_fulltext", [False, True], ids=["no-full-text", "a-full-text"])
+def test_the_documents_report_what_verifying_every_quote_reports(paper_review: Path, with_fulltext: bool) -> None:
+    """The review document's counts are those of checking each quote, whether or not any source has a
+    full text (without one, every quote is counted unchecked without being looked for)."""
+    from crm_review.pipeline import load_valid_review
+    from crm_review.verify import for_document, for_review, verify_quotes
+
+    write_evidence(paper_review, [("A quote the paper may not hold.", "p. 1"), ("Another one.", "p. 2")])
+    if not with_fulltext:
+        shutil.rmtree(paper_review / "fulltext")
+    review = load_valid_review(paper_review)
+    checked = for_document(verify_quotes(review, paper_review), len(review.sources))
+    assert for_review(review, paper_review) == checked
+    assert (checked.quotes, checked.unchecked) == (2, 0 if with_fulltext else 2)

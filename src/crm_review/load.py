@@ -423,7 +423,7 @@ def _read_sources(
                 # were it so, checking the file here gives what the other process found.
                 settle(
                     file,
-                    _from_entry(entry, file.raw, file.shown_as, keep_records=True) or _checked(file.raw, file.shown_as),
+                    _from_entry(entry, file.raw, file.shown_as, keep_records) or _checked(file.raw, file.shown_as),
                 )
     return [results[number] for number in range(len(paths))]
 

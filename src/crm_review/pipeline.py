@@ -138,7 +138,7 @@ def synthesize(
 def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check: bool, use_cache: bool) -> Synthesis:
     from crm_review.files import replacing, same_content, write_file
     from crm_review.outputs import output_writers, reads_the_view, start_order
-    from crm_review.verify import QuoteVerification, for_document, verify_quotes
+    from crm_review.verify import for_review
     from crm_review.view import AnalysedReview
     from crm_review.workers import run_jobs
 
@@ -148,10 +148,7 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
     )
     folder = out if out is not None else root / layout.OUTPUT_DIR
 
-    def verified(review: Review) -> QuoteVerification:
-        return for_document(verify_quotes(review, root, write_cache=not check), len(review.sources))
-
-    analysed = AnalysedReview(review, verify=verified)
+    analysed = AnalysedReview(review, verify=partial(for_review, root=root, write_cache=not check))
     writers = output_writers(analysed, formats, root / layout.TEMPLATES_DIR)
 
     def analysed_and_viewed() -> None:

@@ -438,6 +438,30 @@ def for_document(result: Verification, sources: int) -> QuoteVerification:
     )
 
 
+def for_review(review: Review, root: Path, *, write_cache: bool = True) -> QuoteVerification:
+    """What the review document reports of ``crm verify`` for a review already loaded.
+
+    A review none of whose sources has a full text (most, at first) has every quote unchecked: that is
+    counted, not found out quote by quote.
+    """
+    if not fulltext.catalogue(fulltext.folders(root, None, review.config.fulltext)) and all(
+        source.fulltext is None for source in review.sources
+    ):
+        quotes = sum(len(cmoc.evidence) for source in review.sources for cmoc in source.cmocs)
+        return QuoteVerification(
+            quotes=quotes,
+            verified=0,
+            approximate=0,
+            not_found=0,
+            unchecked=quotes,
+            sources_with_fulltext=0,
+            sources_without_fulltext=len(review.sources),
+            statuses={},
+            elsewhere={},
+        )
+    return for_document(verify_quotes(review, root, write_cache=write_cache), len(review.sources))
+
+
 def verify_review(
     root: Path, fulltext_dir: Path | None = None, on_extract: Callable[[Path], None] | None = None
 ) -> Verification:
