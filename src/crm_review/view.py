@@ -319,8 +319,8 @@ class ReviewView:
 class AnalysedReview:
     """A review, its findings and what ``crm verify`` found of its quotes: what every document is rendered from.
 
-    Findings and verification not given are worked out when a document first needs them (verification by
-    ``verify``; without it the quotes are unchecked), and so is the view; each is then shared by every
+    Findings not given are worked out when a document first needs them, and so are the verification (by
+    ``verify``, when given instead of ``verification``) and the view; each is then shared by every
     document rendered in this process, and in processes forked after it was worked out.
     ``pipeline.synthesize`` forks the renderers that need no view (review.json, the explorer, the
     tables) before anything is worked out, so that they analyse the review themselves on another core
