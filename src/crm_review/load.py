@@ -373,8 +373,6 @@ def _read_sources(
 
     def settle(file: _Unread, result: LoadedFile[Source] | list[Problem]) -> None:
         nonlocal done
-        if not isinstance(result, list) and not keep_records:
-            result = LoadedFile(result.path, result.content, Source, result.outline, None, result.record_json)
         results[file.number] = result
         done += 1
         advance("Reading evidence", done, len(paths))
@@ -384,6 +382,8 @@ def _read_sources(
             result = _checked(file.raw, file.shown_as)
             if cache.enabled:
                 cache.put(file.key, _entry_of(result))
+            if not isinstance(result, list) and not keep_records:  # built from the text again if asked for
+                result = LoadedFile(result.path, result.content, Source, result.outline, None, None)
             settle(file, result)
 
     if readers < 2 or not unread or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES:
@@ -418,13 +418,12 @@ def _read_sources(
     for taken in found.values():
         for n, entries in taken:
             for file, entry in zip(groups[n], entries, strict=True):
-                cache.put(file.key, entry)
-                # None only for an entry that cannot be read back, which one made a moment ago never is;
-                # were it so, checking the file here gives what the other process found.
-                settle(
-                    file,
-                    _from_entry(entry, file.raw, file.shown_as, keep_records) or _checked(file.raw, file.shown_as),
-                )
+                loaded = _from_entry(entry, file.raw, file.shown_as, keep_records)
+                if loaded is None:  # an entry that cannot be read back, which one made a moment ago never is
+                    check_here([file])
+                else:
+                    cache.put(file.key, entry)
+                    settle(file, loaded)
     return [results[number] for number in range(len(paths))]
 
 
