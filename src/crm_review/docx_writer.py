@@ -220,9 +220,22 @@ def _plain_run(text: str) -> str:
     if not text.isprintable():
         return f"<w:r>{_text(text)}</w:r>"
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if text[:1] == " " or text[-1:] == " " or "  " in text:  # Word keeps such spaces only when told to
+    if _has_spaces_to_keep(text):
         return f'<w:r><w:t xml:space="preserve">{escaped}</w:t></w:r>'
     return f"<w:r><w:t>{escaped}</w:t></w:r>"
+
+
+def _has_spaces_to_keep(text: str) -> bool:
+    """Whether the text has spaces Word drops unless told to keep them: at either end, or two together."""
+    return text[:1] == " " or text[-1:] == " " or "  " in text
+
+
+def _keeping_spaces(texts: list[str]) -> list[int]:
+    """The positions of the texts that have spaces to keep (:func:`_has_spaces_to_keep`), found at once."""
+    joined = "\x00".join(texts)
+    if "  " in joined or " \x00" in joined or "\x00 " in joined or joined[:1] == " " or joined[-1:] == " ":
+        return [index for index, text in enumerate(texts) if _has_spaces_to_keep(text)]
+    return []
 
 
 # --- many texts at once ---------------------------------------------------------------------------
@@ -232,8 +245,9 @@ def _plain_run(text: str) -> str:
 # that need care (line breaks, tabs, control characters, spaces Word would drop) go one by one the way
 # _plain_run and _text go. The bytes are the same either way.
 
-_PLAIN = b"<w:r><w:t>%s</w:t></w:r>"
+_BARE = b"<w:t>%s</w:t>"
 _KEPT = b'<w:t xml:space="preserve">%s</w:t>'
+_PLAIN = b"<w:r>" + _BARE + b"</w:r>"
 _PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 
@@ -254,11 +268,8 @@ def _plain_runs(texts: list[str]) -> list[bytes]:
     """:func:`_plain_run` of each text, in UTF-8."""
     escaped = _escaped_each(texts)
     runs = list(map(_PLAIN.__mod__, escaped))
-    joined = "\x00".join(texts)
-    if "  " in joined or " \x00" in joined or "\x00 " in joined or joined[:1] == " " or joined[-1:] == " ":
-        for index, text in enumerate(texts):  # spaces Word would drop: kept
-            if text[:1] == " " or text[-1:] == " " or "  " in text:
-                runs[index] = _PRESERVED % escaped[index]
+    for index in _keeping_spaces(texts):
+        runs[index] = _PRESERVED % escaped[index]
     for index in _unprintable(texts):
         runs[index] = _plain_run(texts[index]).encode()
     return runs
@@ -266,7 +277,10 @@ def _plain_runs(texts: list[str]) -> list[bytes]:
 
 def _texts(texts: list[str]) -> list[bytes]:
     """:func:`_text` of each text, in UTF-8."""
-    made = list(map(_KEPT.__mod__, _escaped_each(texts)))
+    escaped = _escaped_each(texts)
+    made = list(map(_BARE.__mod__, escaped))
+    for index in _keeping_spaces(texts):
+        made[index] = _KEPT % escaped[index]
     for index in _unprintable(texts):
         made[index] = _text(texts[index]).encode()
     return made
@@ -483,23 +497,22 @@ class _BodyWriter:
         fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>'
         # tblHeader repeats the header row at the top of every page the table runs onto.
         header_cells = "".join(
-            self._cell(column, i in numeric, fill).replace("%", "%%")
-            + "<w:r><w:rPr><w:b/></w:rPr>%s</w:r></w:p></w:tc>"
-            for i, column in enumerate(columns)
+            self._cell(i in numeric, fill).replace("%", "%%") + "<w:r><w:rPr><w:b/></w:rPr>%s</w:r></w:p></w:tc>"
+            for i in range(len(columns))
         )
-        cells = "".join(
-            self._cell(column, i in numeric).replace("%", "%%") + "%s</w:p></w:tc>" for i, column in enumerate(columns)
-        )
+        cells = "".join(self._cell(i in numeric).replace("%", "%%") + "%s</w:p></w:tc>" for i in range(len(columns)))
         header_row = f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header_cells}</w:tr>"
         return opening.replace("%", "%%"), header_row, f"<w:tr>{cells}</w:tr>"
 
-    def _cell(self, width: int, numeric: bool, shade: str = "") -> str:
-        """A cell up to the start of its paragraph's runs."""
+    def _cell(self, numeric: bool, shade: str = "") -> str:
+        """A cell up to the start of its paragraph's runs.
+
+        No width of its own: a fixed table takes its columns' widths from its grid, as pandoc's Word tables
+        do. A width in every cell was a tenth of a large review's document.xml, made and compressed.
+        """
         align = '<w:jc w:val="right"/>' if numeric else ""
-        return (
-            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
-            f'<w:p><w:pPr><w:pStyle w:val="{self.cell_style}"/>{align}</w:pPr>'
-        )
+        properties = f"<w:tcPr>{shade}</w:tcPr>" if shade else "<w:tcPr/>"
+        return f'<w:tc>{properties}<w:p><w:pPr><w:pStyle w:val="{self.cell_style}"/>{align}</w:pPr>'
 
     def _figure(self, figure: Figure) -> str:
         """The picture as large as the text area allows, keeping its proportions, then its caption."""
@@ -546,7 +559,9 @@ def _attribute(text: str) -> str:
 def _text(text: str) -> str:
     """A run's text: line breaks as Word breaks, tabs as Word tabs, spaces kept, control characters shown."""
     if text.isprintable():
-        return f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
+        if _has_spaces_to_keep(text):
+            return f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
+        return f"<w:t>{_escape(text)}</w:t>"
     text = _xml_safe(text)
     # Each break or tab ends one piece of text and starts the next; pieces left empty are dropped.
     marked = _escape(text).replace("\n", _BREAK).replace("\t", _TAB)
