@@ -92,6 +92,29 @@ def test_a_team_template_inside_autoescape_blocks_is_escaped_as_jinja_would(tmp_
     assert page == "&lt;b&gt;\\x1b|<b>\\x1b|&lt;b&gt;\\x1b"
 
 
+def test_a_dot_in_a_team_template_finds_what_jinja_finds(tmp_path: Path) -> None:
+    """``x.name`` is an attribute, else the item of that name, else undefined (``is defined`` false; printed,
+    an error naming it), as in Jinja: the quick attribute lookup changes no answer."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.md.j2").write_text(
+        "{{ record.title }}|{{ counts.positive }}|{{ record.missing is defined }}|{{ counts.absent is defined }}"
+        "|{{ (record.title ~ '!').upper() }}|{{ nested.inner.title }}",
+        encoding="utf-8",
+    )
+    (templates / "broken.md.j2").write_text("{{ record.missing }}", encoding="utf-8")
+
+    class Record:
+        title = "A study"
+
+    values = {"record": Record(), "counts": {"positive": 3}, "nested": {"inner": Record()}}
+    environment = document_environment(templates)
+    page = environment.get_template("page.md.j2").render(**values)
+    assert page == "A study|3|False|False|A STUDY!|A study"
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'missing'"):
+        environment.get_template("broken.md.j2").render(**values)
+
+
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generated_review(tmp_path_factory.mktemp("engine"), sources=40, cmocs_per_source=6)
