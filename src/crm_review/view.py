@@ -80,7 +80,13 @@ class LinkView:
     relation: Relation
 
 
-@dataclass(frozen=True, slots=True)
+# The view's records of every CMOC, quote and table row are made tens of thousands of times for a large
+# review, before any document can start: they are not frozen, since a frozen dataclass sets each field
+# through object.__setattr__, which made them three times slower to make (the view took 0.13 s instead of
+# 0.09 s at 6,000 CMOCs). Nothing assigns to them once made; templates cannot.
+
+
+@dataclass(slots=True)
 class QuoteView:
     """A quote with its locator, and what ``crm verify`` found of it in the source's full text."""
 
@@ -104,7 +110,7 @@ def quote_note(verification: Status, found_on: str | None) -> str | None:
     return "; ".join(found) or None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CmocView:
     """A CMOC's fields at the first level (templates read them thousands of times), its source and its links."""
 
@@ -122,7 +128,7 @@ class CmocView:
     links: tuple[LinkView, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CmocRow:
     """A CMOC as one compact row of a principle's tables, with its relation to that principle."""
 
