@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 from crm_review import layout
@@ -148,30 +148,40 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
     )
     folder = out if out is not None else root / layout.OUTPUT_DIR
 
-    analysed = AnalysedReview(review, verify=partial(for_review, root=root, write_cache=not check))
-    writers = output_writers(analysed, formats, root / layout.TEMPLATES_DIR)
+    analysed_review = AnalysedReview(review, verify=partial(for_review, root=root, write_cache=not check))
+    writers = output_writers(analysed_review, formats, root / layout.TEMPLATES_DIR)
 
-    def analysed_and_viewed() -> None:
+    @cache
+    def analysed() -> None:
         advance("Analysing", 0, 1)
-        analysed.view  # noqa: B018 - built for its side effect: the documents that read it share it
+        analysed_review.findings  # noqa: B018 - worked out for its side effect: every document shares them
+        analysed_review.verification  # noqa: B018
         advance("Analysing", 1, 1)
 
-    # Documents that need no view start first, in forked processes when the review is large: each analyses
-    # the review itself, while this process does so and builds the view, once, before the first document
-    # that reads it starts. The last document runs here.
+    @cache
+    def viewed() -> None:
+        analysed()
+        advance("Preparing the documents", 0, 1)
+        analysed_review.view  # noqa: B018 - built for its side effect: the documents that read it share it
+        advance("Preparing the documents", 1, 1)
+
+    # The findings are worked out here once, before the first document starts; the documents that need no
+    # view start first (in forked processes when the review is large), so that they are under way on other
+    # cores while this process builds the view, once, before the first document that reads it starts. The
+    # last document runs here.
     started = start_order(writers)
-    view_first = {name: analysed_and_viewed for name in started if reads_the_view(name)}
+    prepared = {name: viewed if reads_the_view(name) else analysed for name in started}
     parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
     if check:
         comparing = {name: partial(same_content, folder / name, writers[name]) for name in started}
-        same = run_jobs(comparing, parallel=parallel, before=view_first)
+        same = run_jobs(comparing, parallel=parallel, before=prepared)
         stale = [layout.shown(folder / name) for name in writers if not same[name]]
         if stale:
             raise StaleOutput(stale)
     else:
         with replacing([folder / name for name in writers]) as temporaries:
             writing = {name: partial(write_file, temporaries[folder / name], writers[name]) for name in started}
-            run_jobs(writing, parallel=parallel, before=view_first)
+            run_jobs(writing, parallel=parallel, before=prepared)
     return Synthesis(tuple(layout.shown(folder / name) for name in writers))
 
 

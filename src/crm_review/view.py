@@ -328,9 +328,9 @@ class AnalysedReview:
     Findings not given are worked out when a document first needs them, and so are the verification (by
     ``verify``, when given instead of ``verification``) and the view; each is then shared by every
     document rendered in this process, and in processes forked after it was worked out.
-    ``pipeline.synthesize`` forks the renderers that need no view (review.json, the explorer, the
-    tables) before anything is worked out, so that they analyse the review themselves on another core
-    while this process does so and builds the view for the others.
+    ``pipeline.synthesize`` works out the findings once, then forks the renderers that need no view
+    (review.json, the explorer, the tables), so that they are under way on another core while this
+    process builds the view for the others.
     """
 
     def __init__(
