@@ -212,17 +212,8 @@ def _xml_safe(text: str) -> str:
 
 
 def _plain_run(text: str) -> str:
-    """A run of plain text; the common case of a table cell, kept to one call.
-
-    ``str.isprintable`` is one quick test for everything that needs care: line breaks, tabs, control
-    characters (which XML cannot hold), and rarer spaces; text that fails it takes the careful way.
-    """
-    if not text.isprintable():
-        return f"<w:r>{_text(text)}</w:r>"
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if _has_spaces_to_keep(text):
-        return f'<w:r><w:t xml:space="preserve">{escaped}</w:t></w:r>'
-    return f"<w:r><w:t>{escaped}</w:t></w:r>"
+    """A run of plain text."""
+    return f"<w:r>{_text(text)}</w:r>"
 
 
 def _has_spaces_to_keep(text: str) -> bool:
@@ -264,26 +255,22 @@ def _unprintable(texts: list[str]) -> list[int]:
     return [index for index, printable in enumerate(map(str.isprintable, texts)) if not printable]
 
 
+def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
+    """:func:`_text` of each text, in UTF-8; with ``in_runs``, each in its run (:func:`_plain_run`)."""
+    escaped = _escaped_each(texts)
+    bare, kept = (_PLAIN, _PRESERVED) if in_runs else (_BARE, _KEPT)
+    made = list(map(bare.__mod__, escaped))
+    for index in _keeping_spaces(texts):
+        made[index] = kept % escaped[index]
+    for index in _unprintable(texts):
+        text = texts[index]
+        made[index] = (_plain_run(text) if in_runs else _text(text)).encode()
+    return made
+
+
 def _plain_runs(texts: list[str]) -> list[bytes]:
     """:func:`_plain_run` of each text, in UTF-8."""
-    escaped = _escaped_each(texts)
-    runs = list(map(_PLAIN.__mod__, escaped))
-    for index in _keeping_spaces(texts):
-        runs[index] = _PRESERVED % escaped[index]
-    for index in _unprintable(texts):
-        runs[index] = _plain_run(texts[index]).encode()
-    return runs
-
-
-def _texts(texts: list[str]) -> list[bytes]:
-    """:func:`_text` of each text, in UTF-8."""
-    escaped = _escaped_each(texts)
-    made = list(map(_BARE.__mod__, escaped))
-    for index in _keeping_spaces(texts):
-        made[index] = _KEPT % escaped[index]
-    for index in _unprintable(texts):
-        made[index] = _text(texts[index]).encode()
-    return made
+    return _texts(texts, in_runs=True)
 
 
 CELLS_PREPARED_AT_ONCE = 20_000
