@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import generated_review
+from conftest import REPO, generated_review, write_review
+from crm_review import output
+from crm_review.analysis import analyse
 from crm_review.escape import md_inline
 from crm_review.pipeline import load_valid_review, synthesize
+from crm_review.verify import for_review
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,39 @@ def test_review_json_lists_each_cmoc_once_and_patterns_per_principle(rendered: P
             assert len(pattern["cmoc_ids"]) >= 2
         linked = principle["links"]
         assert sorted(linked["supports"] + linked["refutes"] + linked["refines"]) == principle["cmoc_ids"]
+
+
+@pytest.mark.parametrize("at_once", [1, 7, 256])
+def test_review_json_written_in_parts_is_the_document_serialized_whole(
+    at_once: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The CMOCs, serialized a part at a time into their place, give the bytes of the whole document at once.
+
+    The bundled review (quotes verified, notes) and a generated one spanning several parts of each size.
+    """
+    monkeypatch.setattr(output, "CMOCS_AT_ONCE", at_once)
+    for root in (REPO, generated_review(tmp_path, sources=30, cmocs_per_source=20)):
+        review = load_valid_review(root, write_cache=False)
+        findings = analyse(review)
+        verification = for_review(review, root, write_cache=False)
+        whole = output.ReviewDocument.__pydantic_serializer__.to_json(
+            output.review_document(review, findings, verification), indent=2, exclude_none=True
+        )
+        parts = io.BytesIO()
+        output.write_review_json(parts, review, findings, verification)
+        assert parts.getvalue() == whole + b"\n"
+
+
+def test_review_json_of_a_review_without_cmocs_is_the_document_serialized_whole(tmp_path: Path) -> None:
+    review = load_valid_review(write_review(tmp_path, {}))
+    findings = analyse(review)
+    whole = output.ReviewDocument.__pydantic_serializer__.to_json(
+        output.review_document(review, findings), indent=2, exclude_none=True
+    )
+    parts = io.BytesIO()
+    output.write_review_json(parts, review, findings)
+    assert parts.getvalue() == whole + b"\n"
+    assert json.loads(parts.getvalue())["cmocs"] == []
 
 
 def test_documents_grow_linearly_with_the_evidence(tmp_path: Path) -> None:
