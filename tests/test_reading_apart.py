@@ -181,3 +181,45 @@ def test_turns_give_each_number_to_one_process_and_more_to_the_quicker() -> None
 def test_turns_are_few_enough_for_any_pipe() -> None:
     with pytest.raises(ValueError, match="at most 1024"):
         workers.Turns(workers.Turns.MOST + 1)
+
+
+def test_a_stream_brings_each_childs_values_in_order_however_large() -> None:
+    """Values larger than a pipe holds arrive whole, each child's in the order sent, from several children."""
+    stream: workers.Stream[tuple[int, int, bytes]] = workers.Stream(2)
+    big = bytes(range(256)) * 20_000  # 5 MB: several times what a pipe holds
+
+    def sending(child: int) -> None:
+        for number in range(5):
+            stream.send(child, (child, number, big if number % 2 else b"small"))
+
+    def receiving() -> list[tuple[int, int, bytes]]:
+        taken = list(stream.received())  # whatever has come so far, without waiting
+        taken += stream.received(wait=True)
+        return taken
+
+    try:
+        found = workers.run_jobs({"a": lambda: sending(0), "b": lambda: sending(1), "here": receiving}, parallel=True)
+    finally:
+        stream.close()
+    values = found["here"]
+    assert len(values) == 10
+    for child in (0, 1):
+        mine = [(number, data) for sender, number, data in values if sender == child]
+        assert [number for number, _ in mine] == list(range(5))
+        assert all(data == (big if number % 2 else b"small") for number, data in mine)
+
+
+def test_a_child_sending_into_a_closed_stream_fails_instead_of_waiting() -> None:
+    """After a failure here the stream is closed: a child still sending gets an error, never a full pipe for ever."""
+    stream: workers.Stream[bytes] = workers.Stream(1)
+
+    def sending() -> None:
+        for _ in range(100):
+            stream.send(0, b"x" * 1_000_000)
+
+    def failing_here() -> None:
+        stream.close()
+        raise RuntimeError("failed here")
+
+    with pytest.raises(RuntimeError, match="failed here"):
+        workers.run_jobs({"sending": sending, "here": failing_here}, parallel=True)

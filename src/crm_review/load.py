@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -386,37 +387,34 @@ def _read_sources(
                 result = LoadedFile(result.path, result.content, Source, result.outline, None, None)
             settle(file, result)
 
-    if readers < 2 or not unread or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES:
+    if (
+        readers < 2
+        or not hasattr(os, "fork")
+        or not unread
+        or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES
+    ):
         if meanwhile is not None:
             meanwhile()
         check_here(unread)
         return [results[number] for number in range(len(paths))]
 
-    from crm_review.workers import Turns, run_jobs
+    from crm_review.workers import MOST_CHILDREN, Stream, Turns, run_jobs
 
     # Files are handed out a group at a time to whichever reader is free (Turns), this process included
     # once it has done its work meanwhile: the reading balances itself however long that work takes.
     size = -(-len(unread) // Turns.MOST)
     groups = [unread[start : start + size] for start in range(0, len(unread), size)]
+    others = min(readers, MOST_CHILDREN + 1) - 1  # more would start only once the reading is over
     turns = Turns(len(groups))
+    found: Stream[tuple[int, list[Entry]]] = Stream(others)
 
-    def entries_there() -> list[tuple[int, list[Entry]]]:
-        return [(n, [_entry_of(_checked(file.raw, file.shown_as)) for file in groups[n]]) for n in turns]
-
-    def check_here_in_turn() -> list[tuple[int, list[Entry]]]:
+    def check_there(reader: int) -> None:
         for n in turns:
-            check_here(groups[n])
-        return []  # settled as they were checked
+            found.send(reader, (n, [_entry_of(_checked(file.raw, file.shown_as)) for file in groups[n]]))
 
-    # The last job runs here (run_jobs), the others in forked processes.
-    jobs = {f"reading evidence {n}": entries_there for n in range(2, readers + 1)}
-    jobs["reading evidence 1"] = check_here_in_turn
-    try:
-        found = run_jobs(jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None)
-    finally:
-        turns.close()
-    for taken in found.values():
-        for n, entries in taken:
+    def take_up(arrived: Iterable[tuple[int, list[Entry]]]) -> None:
+        """Build the files the others checked from their entries, as from the cache."""
+        for n, entries in arrived:
             for file, entry in zip(groups[n], entries, strict=True):
                 loaded = _from_entry(entry, file.raw, file.shown_as, keep_records)
                 if loaded is None:  # an entry that cannot be read back, which one made a moment ago never is
@@ -424,6 +422,26 @@ def _read_sources(
                 else:
                     cache.put(file.key, entry)
                     settle(file, loaded)
+
+    def check_here_in_turn() -> None:
+        # What the others found is taken up between this process's own files, not all at the end, so that
+        # building their records (a large review's) is shared out like the reading.
+        try:
+            for n in turns:
+                check_here(groups[n])
+                take_up(found.received())
+            take_up(found.received(wait=True))
+        finally:
+            found.close()  # after a failure here, a reader still sending stops instead of waiting
+
+    # The last job runs here (run_jobs), the others in forked processes.
+    jobs: dict[str, Callable[[], None]] = {f"reading evidence {n + 2}": partial(check_there, n) for n in range(others)}
+    jobs["reading evidence 1"] = check_here_in_turn
+    try:
+        run_jobs(jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None)
+    finally:
+        turns.close()
+        found.close()
     return [results[number] for number in range(len(paths))]
 
 

@@ -2,13 +2,16 @@
 
 A forked child sees the parent's records and view without copying or pickling them, so each document
 of a large review can be rendered on its own core. Only a job's small result (or the exception it
-raised) travels back, pickled, through a pipe. Where the platform cannot fork, jobs run one by one.
+raised) travels back, pickled, through a pipe, or what it hands over piece by piece (:class:`Stream`).
+Where the platform cannot fork, jobs run one by one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import select
 import signal
 import struct
 from collections.abc import Callable, Iterator, Mapping
@@ -56,6 +59,95 @@ class Turns:
 
     def close(self) -> None:
         os.close(self._read)
+
+
+class Stream(Generic[T]):
+    """Values that forked children send to this process one by one, as each is made, read here whenever it looks.
+
+    A child's job can then hand over its work piece by piece, and this process take each piece up between
+    pieces of its own, instead of all of it at the end. Each child has a pipe of its own, made before the
+    fork (a pipe keeps a write whole only up to 4 KB, and a value may be larger); a value travels pickled,
+    behind its length. This process reads whichever pipes have something, so a child waits on a full pipe
+    only while this one is busy, never for ever: when the stream is closed here (after a failure), a
+    child's next send fails. Every child's pipe ends when every child has ended.
+    """
+
+    _LENGTH = struct.Struct("<Q")
+    PIPE_BYTES = 1 << 20
+    """Each pipe is asked to hold this much (Linux's largest for anyone, by default), so that a child can run
+    well ahead of this process's reading; where a pipe cannot grow it holds what the system gives."""
+
+    def __init__(self, senders: int) -> None:
+        self._pipes = [os.pipe() for _ in range(senders)]
+        # Not on every system (only Linux sizes a pipe); above the system's limit, the default size works too.
+        with contextlib.suppress(ImportError, AttributeError, OSError):
+            import fcntl
+
+            for read, _ in self._pipes:
+                fcntl.fcntl(read, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
+        self._arrived = {read: bytearray() for read, _ in self._pipes}
+        self._listening = False
+        self._sending = False
+
+    def send(self, sender: int, value: T) -> None:
+        """In the child numbered ``sender`` (0, 1, ...): send ``value`` to the process that forked it."""
+        if not self._sending:  # the reading ends are this process's: closed, so that a pipe closed there fails here
+            self._sending = True
+            for read, _ in self._pipes:
+                os.close(read)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        write = self._pipes[sender][1]
+        os.write(write, self._LENGTH.pack(len(data)))
+        with memoryview(data) as rest:
+            while rest:
+                rest = rest[os.write(write, rest) :]
+
+    def received(self, *, wait: bool = False) -> Iterator[T]:
+        """In this process, once every child is forked: the values that have arrived.
+
+        With ``wait``, every value still to come, as it comes, until every child has ended.
+        """
+        if not self._listening:  # this process sends nothing: its ends would keep the pipes open for ever
+            self._listening = True
+            for _, write in self._pipes:
+                os.close(write)
+        while self._arrived:
+            poll = select.poll()
+            for read in self._arrived:
+                poll.register(read, select.POLLIN)
+            ready = poll.poll(None if wait else 0)
+            if not ready:
+                return
+            for read, _ in ready:
+                data = os.read(read, self.PIPE_BYTES)
+                if not data:  # every child has ended: nothing more will come
+                    arrived = self._arrived.pop(read)
+                    os.close(read)
+                    if arrived:
+                        raise EOFError("a child ended half way through sending a value")
+                    continue
+                arrived = self._arrived[read]
+                arrived += data
+                while len(arrived) >= self._LENGTH.size:
+                    (length,) = self._LENGTH.unpack_from(arrived)
+                    end = self._LENGTH.size + length
+                    if len(arrived) < end:
+                        break
+                    value = pickle.loads(arrived[self._LENGTH.size : end])  # our own child's bytes
+                    del arrived[:end]
+                    yield value
+            if not wait:
+                return
+
+    def close(self) -> None:
+        """Stop listening (a child's next send fails); every pipe end this process still holds is closed."""
+        for read, write in self._pipes:
+            if read in self._arrived:
+                os.close(read)
+            if not self._listening:
+                os.close(write)
+        self._arrived.clear()
+        self._listening = True
 
 
 def run_jobs(
