@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -250,6 +251,32 @@ def test_a_hook_prepares_what_later_jobs_share() -> None:
         prepared.clear()
         results = workers.run_jobs(jobs, parallel=parallel, before={"view": lambda: prepared.append(1)})
         assert results == {"records": 0, "view": 1, "last": 1}
+
+
+def test_what_is_freed_when_this_process_is_done_stays_for_every_job_forked_before() -> None:
+    """`done_here` runs once this process's job is done and every job has started, never before a job starts.
+
+    More jobs than run at once: the ones forked after this process's job still see what it frees.
+    """
+    shared = {"view": "built"}
+
+    def reading() -> str:
+        time.sleep(0.05)  # still at work when done_here runs here
+        return shared.get("view", "freed")
+
+    for parallel in (False, True):
+        shared["view"] = "built"
+        jobs = {f"job{n}": reading for n in range(workers.MOST_CHILDREN + 2)}
+        freed_at: list[int] = []
+        jobs["here"] = lambda: shared.get("view", "freed")
+        results = workers.run_jobs(jobs, parallel=parallel, done_here=partial(free, shared, freed_at))
+        assert set(results.values()) == {"built"}
+        assert freed_at == [1] and shared == {}
+
+
+def free(shared: dict[str, str], freed_at: list[int]) -> None:
+    freed_at.append(len(shared))
+    shared.clear()
 
 
 def test_the_view_is_built_once_for_every_document_that_reads_it(

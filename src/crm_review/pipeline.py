@@ -147,8 +147,10 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
         root, use_cache=use_cache, write_cache=not check, meanwhile=partial(import_renderers, formats)
     )
     folder = out if out is not None else root / layout.OUTPUT_DIR
+    parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
 
     analysed_review = AnalysedReview(review, verify=partial(for_review, root=root, write_cache=not check))
+    del review  # from here on held by analysed_review alone, which lets go of it once this process is done
     writers = output_writers(analysed_review, formats, root / layout.TEMPLATES_DIR)
 
     @cache
@@ -171,17 +173,18 @@ def _synthesize(root: Path, out: Path | None, formats: tuple[str, ...], *, check
     # last document runs here.
     started = start_order(writers)
     prepared = {name: viewed if reads_the_view(name) else analysed for name in started}
-    parallel = len(review.cmocs()) >= PARALLEL_FROM_CMOCS
+    # Once this process's document is done and every other has started, the review is freed while they finish.
+    release = analysed_review.release
     if check:
         comparing = {name: partial(same_content, folder / name, writers[name]) for name in started}
-        same = run_jobs(comparing, parallel=parallel, before=prepared)
+        same = run_jobs(comparing, parallel=parallel, before=prepared, done_here=release)
         stale = [layout.shown(folder / name) for name in writers if not same[name]]
         if stale:
             raise StaleOutput(stale)
     else:
         with replacing([folder / name for name in writers]) as temporaries:
             writing = {name: partial(write_file, temporaries[folder / name], writers[name]) for name in started}
-            run_jobs(writing, parallel=parallel, before=prepared)
+            run_jobs(writing, parallel=parallel, before=prepared, done_here=release)
     return Synthesis(tuple(layout.shown(folder / name) for name in writers))
 
 

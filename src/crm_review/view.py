@@ -361,6 +361,17 @@ class AnalysedReview:
     def view(self) -> ReviewView:
         return build_view(self.review, self.findings, self.verification)
 
+    def release(self) -> None:
+        """Let go of the review and what was worked out from it, once nothing here will render from them again.
+
+        Documents rendered in forked processes keep their own copies. A large review's records and view
+        are millions of objects, whose freeing takes a tenth of a second: ``pipeline.synthesize`` frees
+        them while the last documents are still being rendered elsewhere, not after.
+        """
+        for name in ("findings", "verification", "view"):
+            self.__dict__.pop(name, None)
+        del self.review
+
 
 def reference_of(source: Source) -> Reference:
     """A source's entry in the reference list, its link decided by ``escape.href`` and ``escape.doi_url``."""

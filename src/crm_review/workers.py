@@ -155,14 +155,17 @@ def run_jobs(
     *,
     parallel: bool,
     before: Mapping[str, Callable[[], object]] | None = None,
+    done_here: Callable[[], object] | None = None,
 ) -> dict[str, T]:
     """Each job's result by name, in the order given.
 
     With ``parallel``, every job but the last starts in a forked child (up to :data:`MOST_CHILDREN` at
     once, in the order given) while this process runs the last. ``before[name]`` runs here just before
     job ``name`` starts: what it prepares (a view several jobs read) is shared with the jobs started
-    after it, and jobs started earlier are already under way meanwhile. An exception raised in a child
-    is raised here, as it would have been in one process.
+    after it, and jobs started earlier are already under way meanwhile. ``done_here`` runs here once
+    every job has started and this process's own is done, while the children may still be at work: what
+    it frees (what the jobs were made from) is then freed while they finish. An exception raised in a
+    child is raised here, as it would have been in one process.
     """
     hooks = before or {}
 
@@ -172,7 +175,10 @@ def run_jobs(
         return name
 
     if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
-        return {prepared(name): job() for name, job in jobs.items()}
+        results = {prepared(name): job() for name, job in jobs.items()}
+        if done_here is not None:
+            done_here()
+        return results
     *forked, (last, last_job) = jobs.items()
     waiting = list(forked)
     running: list[tuple[str, _Forked[T]]] = []
@@ -182,12 +188,16 @@ def run_jobs(
             name, job = waiting.pop(0)
             running.append((name, _Forked(prepared(name), job)))
         results[prepared(last)] = last_job()
+        if done_here is not None and not waiting:
+            done_here()
         while running:
             name, child = running.pop(0)
             results[name] = child.result()
             if waiting:
                 next_name, job = waiting.pop(0)
                 running.append((next_name, _Forked(prepared(next_name), job)))
+                if done_here is not None and not waiting:
+                    done_here()
     finally:
         for _, child in running:  # after a failure here, no child is left behind
             child.wait()
