@@ -25,7 +25,8 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -60,13 +61,13 @@ class Row:
     warm: float
     one_changed: float
     add: float
-    validate_no_cache: float
-    synthesize: float | None
-    synthesis_parse: float
-    """The C-loader parse timed in the same rounds as synthesize and validate: the synthesis ratio's unit."""
-    documents: dict[str, int]
     validate_rss: float
-    synthesize_rss: float | None
+    validate_no_cache: float = 0.0
+    synthesize: float | None = None
+    synthesis_parse: float = 0.0
+    """The C-loader parse timed in the same rounds as synthesize and validate: the synthesis ratio's unit."""
+    documents: dict[str, int] = field(default_factory=dict)
+    synthesize_rss: float | None = None
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -192,31 +193,7 @@ def measure(workdir: Path, sources: int, cmocs: int) -> Row:
     clear_cache(root)
     validated = in_child("validate(root)", root)
     assert validated is not None
-    validate_rss = validated[1]
-    # Synthesis against validation measured alike: each in a fresh process, cache off, alternating, so
-    # that start-up, a cold allocator and whatever else the machine runs fall on both; medians.
-    pairs = 5
-    fresh_validations, syntheses, round_parses = [], [], []
-    synthesis = 'synthesize(root, formats=("md", "html", "json"), use_cache=False)'
-    for _ in range(pairs):
-        # The parse in each round too: the host's speed drifts within minutes, and the ratio's three terms
-        # then meet the same drift.
-        round_parses.append(timed(lambda: parse_all(root)))
-        fresh = in_child("validate(root, use_cache=False)", root, sample_memory=False)
-        assert fresh is not None
-        fresh_validations.append(fresh[0])
-        synthesized = in_child(synthesis, root, sample_memory=False)
-        if synthesized is None:
-            syntheses = []
-            break
-        syntheses.append(synthesized)
-    validate_no_cache = statistics.median(fresh_validations)
-    synthesize_time = statistics.median(t for t, _ in syntheses) if syntheses else None
-    sampled = in_child(synthesis, root) if syntheses else None  # memory measured apart from the timed runs
-    synthesize_rss = sampled[1] if sampled is not None else None
-    out = root / layout.OUTPUT_DIR
-    documents = {name: (out / name).stat().st_size if (out / name).is_file() else 0 for name in DOCUMENTS}
-    print(f"{sources} x {cmocs} done", file=sys.stderr)
+    print(f"{sources} x {cmocs} validation done", file=sys.stderr)
     return Row(
         sources,
         cmocs,
@@ -226,13 +203,56 @@ def measure(workdir: Path, sources: int, cmocs: int) -> Row:
         warm,
         one_changed,
         add,
-        validate_no_cache,
-        synthesize_time,
-        statistics.median(round_parses),
-        documents,
-        validate_rss,
-        synthesize_rss,
+        validate_rss=validated[1],
     )
+
+
+SYNTHESIS = 'synthesize(root, formats=("md", "html", "json"), use_cache=False)'
+SYNTHESIS_ROUNDS = 5
+
+
+def measure_syntheses(workdir: Path, rows: list[Row]) -> list[Row]:
+    """Synthesis against validation and a C-loader parse, for every size, in the same rounds.
+
+    Each in a fresh process, cache off, so that start-up, a cold allocator and whatever else the machine
+    runs fall on both. Each round runs every size in turn: the host's speed drifts within minutes, and the
+    ratio's three terms, and the growth from one size to the next, then meet the same drift.
+    """
+    roots = [workdir / f"review-{row.sources}x{row.cmocs}" for row in rows]
+    parses: list[list[float]] = [[] for _ in rows]
+    validations: list[list[float]] = [[] for _ in rows]
+    syntheses: list[list[float] | None] = [[] for _ in rows]
+    for _ in range(SYNTHESIS_ROUNDS):
+        for index, root in enumerate(roots):
+            parses[index].append(timed(partial(parse_all, root)))
+            fresh = in_child("validate(root, use_cache=False)", root, sample_memory=False)
+            assert fresh is not None
+            validations[index].append(fresh[0])
+            timings = syntheses[index]
+            if timings is None:  # stopped once: not run again
+                continue
+            synthesized = in_child(SYNTHESIS, root, sample_memory=False)
+            if synthesized is None:
+                syntheses[index] = None
+            else:
+                timings.append(synthesized[0])
+    measured = []
+    for row, root, parse, validation, synthesis in zip(rows, roots, parses, validations, syntheses, strict=True):
+        sampled = in_child(SYNTHESIS, root) if synthesis else None  # memory measured apart from the timed runs
+        out = root / layout.OUTPUT_DIR
+        documents = {name: (out / name).stat().st_size if (out / name).is_file() else 0 for name in DOCUMENTS}
+        measured.append(
+            replace(
+                row,
+                validate_no_cache=statistics.median(validation),
+                synthesize=statistics.median(synthesis) if synthesis else None,
+                synthesis_parse=statistics.median(parse),
+                documents=documents,
+                synthesize_rss=sampled[1] if sampled is not None else None,
+            )
+        )
+    print("synthesis done", file=sys.stderr)
+    return measured
 
 
 def startup_seconds() -> float:
@@ -299,7 +319,12 @@ def table(rows: list[Row]) -> list[str]:
     big, mid = rows[-1], rows[-2]
     if big.synthesize is not None and mid.synthesize is not None:
         growth = big.synthesize / mid.synthesize
-        lines += ["", f"Synthesis grows {growth:.2f}x from {mid.sources:,} to {big.sources:,} sources."]
+        parse_growth = big.synthesis_parse / mid.synthesis_parse
+        lines += [
+            "",
+            f"Synthesis grows {growth:.2f}x from {mid.sources:,} to {big.sources:,} sources (the C loader's parse "
+            f"of the same files, in the same rounds: {parse_growth:.2f}x).",
+        ]
     return lines
 
 
@@ -307,7 +332,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
-        rows = [measure(workdir, sources, cmocs) for sources, cmocs in SIZES]
+        rows = measure_syntheses(workdir, [measure(workdir, sources, cmocs) for sources, cmocs in SIZES])
         extra = sections(workdir)
     lines = [
         "# Benchmarks",
@@ -338,10 +363,12 @@ def main() -> None:
         "  proportional set sizes, sampled every 20 ms, so that pages shared after a fork count once), in a",
         "  run of its own: reading every process's memory maps takes time on the cores the work runs on.",
         "- *synthesize* and *validate, no cache*: each timed inside a fresh process, cache off, in alternation",
-        "  with each other and with a C-loader parse (the parse in this table), median of 5 rounds, so that",
-        "  the difference is what analysis, records and rendering add, and a drift of the host's speed falls",
-        "  on all three alike. Compiled templates are kept between runs, as Python keeps `__pycache__`",
-        "  (`templating.compiled_templates_cache`), so the first run compiles them. From 2,000 CMOCs each",
+        f"  with each other and with a C-loader parse (the parse in this table), median of {SYNTHESIS_ROUNDS} rounds, each",
+        "  round running every size in turn, so that the difference is what analysis, records and rendering",
+        "  add, and a drift of the host's speed falls on all three alike and on every size (the growth from",
+        "  300 to 1,000 sources compares times taken in the same rounds). Compiled templates are kept between",
+        "  runs, as Python keeps `__pycache__` (`templating.compiled_templates_cache`), so the first run",
+        "  compiles them. From 2,000 CMOCs each",
         f"  document is rendered in its own forked process, on the machine's {os.cpu_count()} cores. A synthesis still",
         f"  running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
         "",

@@ -188,9 +188,10 @@ def test_a_stream_brings_each_childs_values_in_order_however_large() -> None:
     stream: workers.Stream[tuple[int, int, bytes]] = workers.Stream(2)
     big = bytes(range(256)) * 20_000  # 5 MB: several times what a pipe holds
 
-    def sending(child: int) -> None:
+    def sending(child: int) -> list[tuple[int, int, bytes]]:
         for number in range(5):
             stream.send(child, (child, number, big if number % 2 else b"small"))
+        return []
 
     def receiving() -> list[tuple[int, int, bytes]]:
         taken = list(stream.received())  # whatever has come so far, without waiting
