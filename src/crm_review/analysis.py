@@ -154,7 +154,10 @@ def _principle(
 ) -> PrincipleFindings:
     sources = {link.source_id: link.source for link in linked}
     ordered_sources = [sources[s] for s in sorted(sources)]
-    links = {r: tuple(link.cmoc_id for link in linked if link.relation == r) for r in RELATIONS}
+    by_relation: dict[Relation, list[str]] = {r: [] for r in RELATIONS}
+    for link in linked:  # one pass, not one per relation
+        by_relation[link.relation].append(link.cmoc_id)
+    links = {r: tuple(ids) for r, ids in by_relation.items()}
     reading = sorted(linked, key=_reading_order)
     patterns = _patterns(reading)
     in_patterns = {cmoc_id for pattern in patterns for cmoc_id in pattern.cmoc_ids}
@@ -182,10 +185,13 @@ def _principle(
 
 
 def _by_source(linked: list[_Link]) -> tuple[SourceLinks, ...]:
-    relations: dict[str, list[Relation]] = defaultdict(list)
-    for link in linked:
-        relations[link.source_id].append(link.relation)
-    return tuple(SourceLinks(s, _relation_counts(relations[s])) for s in sorted(relations))
+    counts: dict[str, dict[Relation, int]] = {}
+    for link in linked:  # counted in place: a Counter for each source and principle cost more than the counting
+        relations = counts.get(link.source_id)
+        if relations is None:
+            relations = counts[link.source_id] = dict.fromkeys(RELATIONS, 0)
+        relations[link.relation] += 1
+    return tuple(SourceLinks(s, counts[s]) for s in sorted(counts))
 
 
 def _reading_order(link: _Link) -> tuple[int, str, str]:
@@ -196,7 +202,11 @@ def _patterns(reading: list[_Link]) -> tuple[Pattern, ...]:
     """The themes carried by two or more of the CMOCs, which come in reading order (so each pattern's are)."""
     by_theme: dict[str, list[_Link]] = defaultdict(list)
     for link in reading:
-        for theme in dict.fromkeys(link.themes):
+        themes = link.themes
+        if len(themes) == 1:  # the usual case: no repeats to drop
+            by_theme[themes[0]].append(link)
+            continue
+        for theme in dict.fromkeys(themes):
             by_theme[theme].append(link)
     patterns = []
     for theme, members in sorted(by_theme.items()):
@@ -207,22 +217,23 @@ def _patterns(reading: list[_Link]) -> tuple[Pattern, ...]:
                 theme=theme,
                 cmoc_ids=tuple(link.cmoc_id for link in members),
                 source_ids=tuple(sorted({link.source_id for link in members})),
-                outcomes={
-                    d: tuple(sorted(link.cmoc_id for link in members if link.direction == d)) for d in DIRECTIONS
-                },
+                outcomes=_outcomes(members),
             )
         )
     return tuple(patterns)
 
 
+def _outcomes(members: list[_Link]) -> dict[Direction, tuple[str, ...]]:
+    """The members' CMOC ids by the direction of their outcome, each sorted by id."""
+    ids: dict[Direction, list[str]] = {d: [] for d in DIRECTIONS}
+    for link in members:
+        ids[link.direction].append(link.cmoc_id)
+    return {d: tuple(sorted(found)) for d, found in ids.items()}
+
+
 def _direction_counts(directions: Iterable[Direction]) -> dict[Direction, int]:
     counts = Counter(directions)
     return {d: counts.get(d, 0) for d in DIRECTIONS}
-
-
-def _relation_counts(relations: Iterable[Relation]) -> dict[Relation, int]:
-    counts = Counter(relations)
-    return {r: counts.get(r, 0) for r in RELATIONS}
 
 
 def _ratings(values: Iterable[str | None]) -> dict[str, int]:
