@@ -21,7 +21,8 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain
+from itertools import chain, compress, count, repeat
+from operator import contains, not_, or_
 from pathlib import Path
 
 import docx
@@ -221,11 +222,18 @@ def _has_spaces_to_keep(text: str) -> bool:
     return text[:1] == " " or text[-1:] == " " or "  " in text
 
 
-def _keeping_spaces(texts: list[str]) -> list[int]:
-    """The positions of the texts that have spaces to keep (:func:`_has_spaces_to_keep`), found at once."""
-    joined = "\x00".join(texts)
-    if "  " in joined or " \x00" in joined or "\x00 " in joined or joined[:1] == " " or joined[-1:] == " ":
-        return [index for index, text in enumerate(texts) if _has_spaces_to_keep(text)]
+def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
+    """The positions of the texts that have spaces to keep (:func:`_has_spaces_to_keep`), found at once.
+
+    ``joined`` is the texts in UTF-8, NUL between two: a space at either end of a text stands beside a NUL
+    or at an end of it, and no other character's UTF-8 holds a space's byte or NUL's. Searched as bytes,
+    not as one string of every text, which one curly quote makes two bytes a character.
+    """
+    if b"  " in joined or b" \x00" in joined or b"\x00 " in joined or joined[:1] == b" " or joined[-1:] == b" ":
+        # Each text's three tests by built-in functions, as _has_spaces_to_keep makes them one by one.
+        starts, ends = map(str.startswith, texts, repeat(" ")), map(str.endswith, texts, repeat(" "))
+        doubled = map(contains, texts, repeat("  "))
+        return list(compress(count(), map(or_, map(or_, starts, ends), doubled)))
     return []
 
 
@@ -242,9 +250,9 @@ _PLAIN = b"<w:r>" + _BARE + b"</w:r>"
 _PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 
-def _escaped_each(texts: list[str]) -> list[bytes]:
-    """Each text escaped, in UTF-8 (line breaks and control characters as they are)."""
-    data = utf8_joined(texts, b"\x00")
+def _escaped_each(texts: list[str], data: bytes) -> list[bytes]:
+    """Each text escaped, in UTF-8 (line breaks and control characters as they are); ``data`` is the texts
+    in UTF-8, NUL between two."""
     pieces = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
     if len(pieces) != len(texts):  # a text holds NUL
         return [_escape(text).encode() for text in texts]
@@ -252,15 +260,16 @@ def _escaped_each(texts: list[str]) -> list[bytes]:
 
 
 def _unprintable(texts: list[str]) -> list[int]:
-    return [index for index, printable in enumerate(map(str.isprintable, texts)) if not printable]
+    return list(compress(count(), map(not_, map(str.isprintable, texts))))
 
 
 def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
     """:func:`_text` of each text, in UTF-8; with ``in_runs``, each in its run (:func:`_plain_run`)."""
-    escaped = _escaped_each(texts)
+    joined = utf8_joined(texts, b"\x00")
+    escaped = _escaped_each(texts, joined)
     bare, kept = (_PLAIN, _PRESERVED) if in_runs else (_BARE, _KEPT)
     made = list(map(bare.__mod__, escaped))
-    for index in _keeping_spaces(texts):
+    for index in _keeping_spaces(texts, joined):
         made[index] = kept % escaped[index]
     for index in _unprintable(texts):
         text = texts[index]
