@@ -62,9 +62,10 @@ class Row:
     one_changed: float
     add: float
     validate_rss: float
-    validate_no_cache: float = 0.0
+    # Filled in by measure_syntheses, whose rounds run every size in turn:
+    validate_no_cache: float = float("nan")
     synthesize: float | None = None
-    synthesis_parse: float = 0.0
+    synthesis_parse: float = float("nan")
     """The C-loader parse timed in the same rounds as synthesize and validate: the synthesis ratio's unit."""
     documents: dict[str, int] = field(default_factory=dict)
     synthesize_rss: float | None = None
@@ -157,8 +158,13 @@ def _pss_kb(pid: int) -> int:
     return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
 
 
+def review_root(workdir: Path, sources: int, cmocs: int) -> Path:
+    """Where the generated review of this size is (the sections find it there too)."""
+    return workdir / f"review-{sources}x{cmocs}"
+
+
 def measure(workdir: Path, sources: int, cmocs: int) -> Row:
-    root = workdir / f"review-{sources}x{cmocs}"
+    root = review_root(workdir, sources, cmocs)
     evidence_bytes = make_review(root, sources, cmocs, relations=True)
     repeats = 5 if sources >= 300 else 7  # this host's speed varies by a third from run to run
     first = layout.evidence_files(root)[0]
@@ -218,7 +224,7 @@ def measure_syntheses(workdir: Path, rows: list[Row]) -> list[Row]:
     runs fall on both. Each round runs every size in turn: the host's speed drifts within minutes, and the
     ratio's three terms, and the growth from one size to the next, then meet the same drift.
     """
-    roots = [workdir / f"review-{row.sources}x{row.cmocs}" for row in rows]
+    roots = [review_root(workdir, row.sources, row.cmocs) for row in rows]
     parses: list[list[float]] = [[] for _ in rows]
     validations: list[list[float]] = [[] for _ in rows]
     syntheses: list[list[float] | None] = [[] for _ in rows]
@@ -365,12 +371,11 @@ def main() -> None:
         "- *synthesize* and *validate, no cache*: each timed inside a fresh process, cache off, in alternation",
         f"  with each other and with a C-loader parse (the parse in this table), median of {SYNTHESIS_ROUNDS} rounds, each",
         "  round running every size in turn, so that the difference is what analysis, records and rendering",
-        "  add, and a drift of the host's speed falls on all three alike and on every size (the growth from",
-        "  300 to 1,000 sources compares times taken in the same rounds). Compiled templates are kept between",
+        "  add, and a drift of the host's speed falls on all three alike and on every size (the growth from one",
+        "  size to the next compares times taken in the same rounds). Compiled templates are kept between",
         "  runs, as Python keeps `__pycache__` (`templating.compiled_templates_cache`), so the first run",
-        "  compiles them. From 2,000 CMOCs each",
-        f"  document is rendered in its own forked process, on the machine's {os.cpu_count()} cores. A synthesis still",
-        f"  running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
+        f"  compiles them. From 2,000 CMOCs each document is rendered in its own forked process, on the machine's {os.cpu_count()}",
+        f"  cores. A synthesis still running after {SYNTHESIZE_TIMEOUT:.0f} s is stopped and reported as such.",
         "",
         *extra,
     ]

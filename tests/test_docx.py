@@ -335,7 +335,23 @@ TRICKY_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("texts", [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3])
+# Each way a text can have spaces Word would drop, found alone among texts that have none: the search over
+# all texts at once must see each by itself (first, last, or between two others).
+ONE_KEEPING_SPACES = [
+    [" lead", "x"],
+    ["x", " lead"],
+    ["trail ", "x"],
+    ["x", "trail "],
+    ["x", "two  spaces", "y"],
+    ["x", "“curly” ", "y"],
+    [" "],
+]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3, *ONE_KEEPING_SPACES],
+)
 def test_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
     """The runs of a large review's many texts, made all at once, are the bytes each text gets on its own."""
     from crm_review.docx_writer import _plain_run, _plain_runs, _text, _texts

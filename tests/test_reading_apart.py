@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import source_yaml, write_review
+from conftest import generated_review, source_yaml, write_review
 from crm_review import load, workers
 from crm_review.cache import CACHE_DIR
+from crm_review.errors import RenderingStopped
 from crm_review.pipeline import validate
 
 
@@ -189,9 +193,10 @@ def test_a_stream_brings_each_childs_values_in_order_however_large() -> None:
     big = bytes(range(256)) * 20_000  # 5 MB: several times what a pipe holds
 
     def sending(child: int) -> list[tuple[int, int, bytes]]:
-        for number in range(5):
-            stream.send(child, (child, number, big if number % 2 else b"small"))
-        return []
+        with stream.sending(child) as send:
+            for number in range(5):
+                send((child, number, big if number % 2 else b"small"))
+        return []  # the same type as the receiving job's, as run_jobs asks
 
     def receiving() -> list[tuple[int, int, bytes]]:
         taken = list(stream.received())  # whatever has come so far, without waiting
@@ -215,8 +220,9 @@ def test_a_child_sending_into_a_closed_stream_fails_instead_of_waiting() -> None
     stream: workers.Stream[bytes] = workers.Stream(1)
 
     def sending() -> None:
-        for _ in range(100):
-            stream.send(0, b"x" * 1_000_000)
+        with stream.sending(0) as send:
+            for _ in range(100):
+                send(b"x" * 1_000_000)
 
     def failing_here() -> None:
         stream.close()
@@ -224,3 +230,50 @@ def test_a_child_sending_into_a_closed_stream_fails_instead_of_waiting() -> None
 
     with pytest.raises(RuntimeError, match="failed here"):
         workers.run_jobs({"sending": sending, "here": failing_here}, parallel=True)
+
+
+@contextmanager
+def within(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging: SIGALRM interrupts whatever waits here after ``seconds``."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("read_apart_always")
+def test_a_failure_here_while_others_read_is_raised_not_waited_on(tmp_path: Path) -> None:
+    """The work done here meanwhile fails while the other reader is still sending more than a pipe holds:
+    the failure comes out, at once, instead of both processes waiting on each other."""
+    root = generated_review(tmp_path, sources=120, cmocs_per_source=20)  # megabytes of entries to send
+
+    def failing() -> None:
+        raise ImportError("a renderer's library is broken")
+
+    with within(60), pytest.raises(ImportError, match="broken"):
+        load.load_review_files(root, use_cache=False, keep_records=True, readers=2, meanwhile=failing)
+
+
+def test_a_child_killed_after_sending_is_reported_as_killed() -> None:
+    """What it sent arrives; its end, without a word that it was done, is the job's failure, named as such."""
+    stream: workers.Stream[bytes] = workers.Stream(1)
+    taken: list[bytes] = []
+
+    def sending_then_killed() -> None:
+        with stream.sending(0) as send:
+            send(b"sent")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def receiving() -> None:
+        taken.extend(stream.received(wait=True))
+
+    with within(60), pytest.raises(RenderingStopped, match="SIGKILL"):
+        workers.run_jobs({"killed": sending_then_killed, "here": receiving}, parallel=True, abandon=stream.close)
+    assert taken == [b"sent"]

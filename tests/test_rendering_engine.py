@@ -243,6 +243,16 @@ def test_a_failed_write_leaves_no_folder_it_made(tmp_path: Path) -> None:
     assert not target.parent.exists()
 
 
+def test_the_hook_of_the_job_run_here_runs_before_it() -> None:
+    """The last job runs here, after its hook (the work done meanwhile while forked readers read)."""
+    order: list[str] = []
+    for parallel in (False, True):
+        order.clear()
+        jobs = {"there": lambda: None, "here": lambda: order.append("job")}
+        workers.run_jobs(jobs, parallel=parallel, before={"here": lambda: order.append("hook")})
+        assert order == ["hook", "job"]
+
+
 def test_a_hook_prepares_what_later_jobs_share() -> None:
     """`before` runs here just before its job starts: jobs started later see what it made, earlier ones not."""
     prepared: list[int] = []

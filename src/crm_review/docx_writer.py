@@ -250,10 +250,12 @@ _PLAIN = b"<w:r>" + _BARE + b"</w:r>"
 _PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
 
 
-def _escaped_each(texts: list[str], data: bytes) -> list[bytes]:
-    """Each text escaped, in UTF-8 (line breaks and control characters as they are); ``data`` is the texts
-    in UTF-8, NUL between two."""
-    pieces = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
+def _escaped_each(texts: list[str], joined: bytes) -> list[bytes]:
+    """Each text escaped, in UTF-8 (line breaks and control characters as they are).
+
+    ``joined`` is the texts in UTF-8, NUL between two.
+    """
+    pieces = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
     if len(pieces) != len(texts):  # a text holds NUL
         return [_escape(text).encode() for text in texts]
     return pieces

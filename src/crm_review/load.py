@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import re
 import types
 import typing
@@ -227,7 +226,8 @@ def load_review_files(
     Evidence files checked before (same bytes, same crm) come from the review's cache unless
     ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
     to write nothing). Records are built when first asked for unless ``keep_records``. With
-    ``readers`` above 1, a large review's files not in the cache are read by that many processes
+    ``readers`` above 1, a large review's files not in the cache are read by that many processes (at most
+    one more than ``workers.MOST_CHILDREN``)
     (:func:`_read_sources`); the result is the same. ``meanwhile`` is called here while they read (or
     before the reading, when no other process reads): work that needs no evidence, such as imports.
     """
@@ -352,9 +352,10 @@ def _read_sources(
     """Every evidence file, in order: from the cache when it holds its bytes, else checked and remembered.
 
     With ``readers`` above 1 and at least :data:`READ_APART_FROM_BYTES` to check, forked processes
-    (``workers.run_jobs``) check files too, taking turns with this one, and send back what the cache
-    would hold of theirs (:class:`~crm_review.cache.Entry`); this process then builds those files from
-    their entries as from the cache. The result is the same as one reader's.
+    (``workers.run_jobs``) check files too, taking turns with this one, and send what the cache would hold
+    of each file as they finish it (:class:`~crm_review.cache.Entry`, through a ``workers.Stream``); this
+    process builds those files from their entries, as from the cache, between files of its own. The result
+    is the same as one reader's.
     """
     results: dict[int, LoadedFile[Source] | list[Problem]] = {}
     unread: list[_Unread] = []
@@ -387,30 +388,28 @@ def _read_sources(
                 result = LoadedFile(result.path, result.content, Source, result.outline, None, None)
             settle(file, result)
 
-    if (
-        readers < 2
-        or not hasattr(os, "fork")
-        or not unread
-        or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES
-    ):
+    from crm_review.workers import MOST_CHILDREN, Stream, Turns, can_fork, run_jobs
+
+    if readers < 2 or not can_fork() or not unread or sum(len(file.raw) for file in unread) < READ_APART_FROM_BYTES:
         if meanwhile is not None:
             meanwhile()
         check_here(unread)
         return [results[number] for number in range(len(paths))]
 
-    from crm_review.workers import MOST_CHILDREN, Stream, Turns, run_jobs
-
     # Files are handed out a group at a time to whichever reader is free (Turns), this process included
     # once it has done its work meanwhile: the reading balances itself however long that work takes.
     size = -(-len(unread) // Turns.MOST)
     groups = [unread[start : start + size] for start in range(0, len(unread), size)]
-    others = min(readers, MOST_CHILDREN + 1) - 1  # more would start only once the reading is over
+    # No more readers than run_jobs forks before it runs the last job here: later ones would find the reading
+    # over, and a stream is read only once every process that sends into it is forked.
+    others = min(readers - 1, MOST_CHILDREN)
     turns = Turns(len(groups))
     found: Stream[tuple[int, list[Entry]]] = Stream(others)
 
     def check_there(reader: int) -> None:
-        for n in turns:
-            found.send(reader, (n, [_entry_of(_checked(file.raw, file.shown_as)) for file in groups[n]]))
+        with found.sending(reader) as send:
+            for n in turns:
+                send((n, [_entry_of(_checked(file.raw, file.shown_as)) for file in groups[n]]))
 
     def take_up(arrived: Iterable[tuple[int, list[Entry]]]) -> None:
         """Build the files the others checked from their entries, as from the cache."""
@@ -426,19 +425,19 @@ def _read_sources(
     def check_here_in_turn() -> None:
         # What the others found is taken up between this process's own files, not all at the end, so that
         # building their records (a large review's) is shared out like the reading.
-        try:
-            for n in turns:
-                check_here(groups[n])
-                take_up(found.received())
-            take_up(found.received(wait=True))
-        finally:
-            found.close()  # after a failure here, a reader still sending stops instead of waiting
+        for n in turns:
+            check_here(groups[n])
+            take_up(found.received())
+        take_up(found.received(wait=True))
 
-    # The last job runs here (run_jobs), the others in forked processes.
+    # The last job runs here (run_jobs), the others in forked processes. On a failure here (the work done
+    # meanwhile included), the stream is closed first, so that a reader still sending stops instead of waiting.
     jobs: dict[str, Callable[[], None]] = {f"reading evidence {n + 2}": partial(check_there, n) for n in range(others)}
     jobs["reading evidence 1"] = check_here_in_turn
     try:
-        run_jobs(jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None)
+        run_jobs(
+            jobs, parallel=True, before={"reading evidence 1": meanwhile} if meanwhile else None, abandon=found.close
+        )
     finally:
         turns.close()
         found.close()

@@ -245,9 +245,17 @@ class ReviewDocument(Output):
 
 
 def review_document(
-    review: Review, findings: Findings, verification: QuoteVerification | None = None, *, with_cmocs: bool = True
+    review: Review, findings: Findings, verification: QuoteVerification | None = None
 ) -> ReviewDocument:
-    """The whole of review.json; without its CMOCs (an empty list in their place) unless ``with_cmocs``."""
+    """The whole of review.json."""
+    cmocs = [_cmoc(source, cmoc, verification) for source, cmoc in _cmocs_by_id(review)]
+    return _document(review, findings, verification, cmocs)
+
+
+def _document(
+    review: Review, findings: Findings, verification: QuoteVerification | None, cmocs: list[CmocOut]
+) -> ReviewDocument:
+    """review.json with these CMOCs (all of them, or none when they are written apart)."""
     assessments = {a.principle: a for a in review.assessments}
     return ReviewDocument.model_construct(  # its parts are built typed, from validated records
         review=review.config,
@@ -257,7 +265,7 @@ def review_document(
         thin_evidence=list(findings.thin),
         cooccurrence=[Cooccurrence(principles=[a, b], cmocs=n) for a, b, n in findings.cooccurrence],
         sources=[_source(s) for s in sorted(review.sources, key=lambda s: s.id)],
-        cmocs=[_cmoc(s, c, verification) for s, c in _cmocs_by_id(review)] if with_cmocs else [],
+        cmocs=cmocs,
         rameses=[
             RamesesOut(item=i.item, name=i.name, status=i.status, note=i.note)
             for i in rameses_checklist(review, findings, verification)
@@ -319,13 +327,15 @@ def write_review_json(
     """
     cmocs = _cmocs_by_id(review)
     rest = ReviewDocument.__pydantic_serializer__.to_json(
-        review_document(review, findings, verification, with_cmocs=False), indent=2, exclude_none=True
+        _document(review, findings, verification, []), indent=2, exclude_none=True
     )
     if not cmocs:
         out.write(rest)
         out.write(b"\n")
         return
-    before, _, after = rest.partition(_NO_CMOCS)
+    before, found, after = rest.partition(_NO_CMOCS)
+    if not found:
+        raise AssertionError("review.json without its CMOCs has no place for them: the serializer's layout changed")
     out.write(before)
     out.write(b'\n  "cmocs": [\n')
     for start in range(0, len(cmocs), CMOCS_AT_ONCE):

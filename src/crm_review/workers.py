@@ -15,6 +15,7 @@ import select
 import signal
 import struct
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Generic, TypeVar
 
 from crm_review.errors import RenderingStopped
@@ -61,23 +62,35 @@ class Turns:
         os.close(self._read)
 
 
+def can_fork() -> bool:
+    """Whether this platform forks processes; where it cannot, jobs run one by one and nothing is streamed."""
+    return hasattr(os, "fork")
+
+
 class Stream(Generic[T]):
     """Values that forked children send to this process one by one, as each is made, read here whenever it looks.
 
     A child's job can then hand over its work piece by piece, and this process take each piece up between
     pieces of its own, instead of all of it at the end. Each child has a pipe of its own, made before the
     fork (a pipe keeps a write whole only up to 4 KB, and a value may be larger); a value travels pickled,
-    behind its length. This process reads whichever pipes have something, so a child waits on a full pipe
-    only while this one is busy, never for ever: when the stream is closed here (after a failure), a
-    child's next send fails. Every child's pipe ends when every child has ended.
+    behind its length, and a child's last word says it is done, however its job ended. This process reads
+    whichever pipes have something, so a child waits on a full pipe only while this one is busy, never for
+    ever: once the stream is closed here (on a failure, see ``run_jobs``'s ``abandon``), a child's next send
+    fails. The children must all be forked (``run_jobs`` forks up to :data:`MOST_CHILDREN` before it runs
+    the last job here) before this process reads.
     """
 
     _LENGTH = struct.Struct("<Q")
+    _DONE = (1 << 64) - 1
+    """A length no value has: the child says it is done."""
     PIPE_BYTES = 1 << 20
     """Each pipe is asked to hold this much (Linux's largest for anyone, by default), so that a child can run
     well ahead of this process's reading; where a pipe cannot grow it holds what the system gives."""
 
     def __init__(self, senders: int) -> None:
+        if senders > MOST_CHILDREN:
+            raise ValueError(f"{senders} senders: at most {MOST_CHILDREN}, as many children as run at once")
+        self._creator = os.getpid()
         self._pipes = [os.pipe() for _ in range(senders)]
         # Not on every system (only Linux sizes a pipe); above the system's limit, the default size works too.
         with contextlib.suppress(ImportError, AttributeError, OSError):
@@ -87,25 +100,41 @@ class Stream(Generic[T]):
                 fcntl.fcntl(read, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
         self._arrived = {read: bytearray() for read, _ in self._pipes}
         self._listening = False
-        self._sending = False
 
-    def send(self, sender: int, value: T) -> None:
-        """In the child numbered ``sender`` (0, 1, ...): send ``value`` to the process that forked it."""
-        if not self._sending:  # the reading ends are this process's: closed, so that a pipe closed there fails here
-            self._sending = True
-            for read, _ in self._pipes:
-                os.close(read)
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    @contextlib.contextmanager
+    def sending(self, sender: int) -> Iterator[Callable[[T], None]]:
+        """In the child numbered ``sender`` (0, 1, ...): a function that sends a value to the process that forked it.
+
+        When the block ends, however it ends, that process is told this child is done.
+        """
+        if os.getpid() == self._creator:
+            raise RuntimeError("only a child forked after the stream was made sends into it")
         write = self._pipes[sender][1]
-        os.write(write, self._LENGTH.pack(len(data)))
-        with memoryview(data) as rest:
-            while rest:
-                rest = rest[os.write(write, rest) :]
+        # The reading ends here are closed, so that a pipe closed by the reader fails a send instead of filling
+        # up; so are the other children's writing ends, which are theirs.
+        for number, (read, other) in enumerate(self._pipes):
+            os.close(read)
+            if number != sender:
+                os.close(other)
+        try:
+            yield partial(self._send, write)
+        finally:
+            with contextlib.suppress(OSError):  # the reader gone: nobody to tell
+                os.write(write, self._LENGTH.pack(self._DONE))
+
+    def _send(self, write: int, value: T) -> None:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in (self._LENGTH.pack(len(data)), data):
+            with memoryview(part) as rest:
+                while rest:  # a pipe takes what it has room for
+                    rest = rest[os.write(write, rest) :]
 
     def received(self, *, wait: bool = False) -> Iterator[T]:
         """In this process, once every child is forked: the values that have arrived.
 
-        With ``wait``, every value still to come, as it comes, until every child has ended.
+        With ``wait``, every value still to come, as it comes, until every child is done. A child that ended
+        half way through a value (killed) is done too: what it did not finish sending is dropped, and the job
+        that forked it says why it ended.
         """
         if not self._listening:  # this process sends nothing: its ends would keep the pipes open for ever
             self._listening = True
@@ -120,22 +149,22 @@ class Stream(Generic[T]):
                 return
             for read, _ in ready:
                 data = os.read(read, self.PIPE_BYTES)
-                if not data:  # every child has ended: nothing more will come
-                    arrived = self._arrived.pop(read)
-                    os.close(read)
-                    if arrived:
-                        raise EOFError("a child ended half way through sending a value")
-                    continue
                 arrived = self._arrived[read]
                 arrived += data
                 while len(arrived) >= self._LENGTH.size:
                     (length,) = self._LENGTH.unpack_from(arrived)
+                    if length == self._DONE:
+                        data = b""
+                        break
                     end = self._LENGTH.size + length
                     if len(arrived) < end:
                         break
                     value = pickle.loads(arrived[self._LENGTH.size : end])  # our own child's bytes
                     del arrived[:end]
                     yield value
+                if not data:  # done, or ended: nothing more will come from this child
+                    del self._arrived[read]
+                    os.close(read)
             if not wait:
                 return
 
@@ -156,6 +185,7 @@ def run_jobs(
     parallel: bool,
     before: Mapping[str, Callable[[], object]] | None = None,
     done_here: Callable[[], object] | None = None,
+    abandon: Callable[[], object] | None = None,
 ) -> dict[str, T]:
     """Each job's result by name, in the order given.
 
@@ -165,7 +195,9 @@ def run_jobs(
     after it, and jobs started earlier are already under way meanwhile. ``done_here`` runs here once
     every job has started and this process's own is done, while the children may still be at work: what
     it frees (what the jobs were made from) is then freed while they finish. An exception raised in a
-    child is raised here, as it would have been in one process.
+    child is raised here, as it would have been in one process. When anything fails here, ``abandon`` runs
+    first, before the children are waited for: what would keep one waiting (a :class:`Stream` nobody
+    reads any more) is closed.
     """
     hooks = before or {}
 
@@ -174,7 +206,7 @@ def run_jobs(
             hooks[name]()
         return name
 
-    if not parallel or len(jobs) < 2 or not hasattr(os, "fork"):
+    if not parallel or len(jobs) < 2 or not can_fork():
         results = {prepared(name): job() for name, job in jobs.items()}
         if done_here is not None:
             done_here()
@@ -187,7 +219,8 @@ def run_jobs(
         while waiting and len(running) < MOST_CHILDREN:
             name, job = waiting.pop(0)
             running.append((name, _Forked(prepared(name), job)))
-        results[prepared(last)] = last_job()
+        here = prepared(last)  # its hook first: an assignment evaluates its right side before its target
+        results[here] = last_job()
         if done_here is not None and not waiting:
             done_here()
         while running:
@@ -198,6 +231,10 @@ def run_jobs(
                 running.append((next_name, _Forked(prepared(next_name), job)))
                 if done_here is not None and not waiting:
                     done_here()
+    except BaseException:
+        if abandon is not None:
+            abandon()
+        raise
     finally:
         for _, child in running:  # after a failure here, no child is left behind
             child.wait()
