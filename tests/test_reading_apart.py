@@ -42,7 +42,7 @@ def read_apart_always(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("read_apart_always")
-@pytest.mark.parametrize("readers", [2, 3, 5])
+@pytest.mark.parametrize("readers", [2, 3, 5, workers.MOST_CHILDREN + 3])
 def test_several_readers_report_what_one_reader_reports(mixed_review: Path, readers: int) -> None:
     """Every problem, with its file, line and words, in the same order, however many processes read."""
     one = report(mixed_review, use_cache=False, readers=1)
