@@ -226,10 +226,10 @@ def load_review_files(
     Evidence files checked before (same bytes, same crm) come from the review's cache unless
     ``use_cache`` is off; ``write_cache=False`` reads it but writes nothing (for commands that promise
     to write nothing). Records are built when first asked for unless ``keep_records``. With
-    ``readers`` above 1, a large review's files not in the cache are read by that many processes (at most
-    one more than ``workers.MOST_CHILDREN``)
-    (:func:`_read_sources`); the result is the same. ``meanwhile`` is called here while they read (or
-    before the reading, when no other process reads): work that needs no evidence, such as imports.
+    ``readers`` above 1, a large review's files not in the cache are read by that many processes, at most
+    one more than ``workers.MOST_CHILDREN`` (:func:`_read_sources`); the result is the same. ``meanwhile``
+    is called here while they read (or before the reading, when no other process reads): work that needs
+    no evidence, such as imports.
     """
     config_path = layout.review_file(root)
     if not config_path.is_file():

@@ -149,12 +149,13 @@ class Stream(Generic[T]):
                 return
             for read, _ in ready:
                 data = os.read(read, self.PIPE_BYTES)
+                finished = not data  # the pipe's end: the child has ended, whatever it was sending
                 arrived = self._arrived[read]
                 arrived += data
                 while len(arrived) >= self._LENGTH.size:
                     (length,) = self._LENGTH.unpack_from(arrived)
                     if length == self._DONE:
-                        data = b""
+                        finished = True
                         break
                     end = self._LENGTH.size + length
                     if len(arrived) < end:
@@ -162,7 +163,7 @@ class Stream(Generic[T]):
                     value = pickle.loads(arrived[self._LENGTH.size : end])  # our own child's bytes
                     del arrived[:end]
                     yield value
-                if not data:  # done, or ended: nothing more will come from this child
+                if finished:  # nothing more will come from this child
                     del self._arrived[read]
                     os.close(read)
             if not wait:
@@ -229,7 +230,7 @@ def run_jobs(
             if waiting:
                 next_name, job = waiting.pop(0)
                 running.append((next_name, _Forked(prepared(next_name), job)))
-                if done_here is not None and not waiting:
+                if done_here is not None and not waiting:  # the last job has just started
                     done_here()
     except BaseException:
         if abandon is not None:
