@@ -345,12 +345,28 @@ ONE_KEEPING_SPACES = [
     ["x", "two  spaces", "y"],
     ["x", "“curly” ", "y"],
     [" "],
+    ["x", "", "y"],
+    ["", " "],
+    ["x", "", " lead"],
+    ["trail ", "", "x"],
+    ["x", "", "", "y", "two  spaces"],
+]
+# Each way a text can be unprintable, alone among printable texts: the search over all texts at once looks at
+# ASCII texts in their joined bytes and tests only the others one by one.
+ONE_UNPRINTABLE = [
+    ["x", "line\nbreak", "y"],
+    ["x", "tab\t", "y"],
+    ["delete \x7f", "x"],
+    ["x", "bell \x07"],
+    ["x", "no-break\u00a0space", "“curly”"],
+    ["“curly”", "line\u2028separator"],
+    ["NUL \x00 inside", "x"],
 ]
 
 
 @pytest.mark.parametrize(
     "texts",
-    [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3, *ONE_KEEPING_SPACES],
+    [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3, *ONE_KEEPING_SPACES, *ONE_UNPRINTABLE],
 )
 def test_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
     """The runs of a large review's many texts, made all at once, are the bytes each text gets on its own."""
@@ -358,3 +374,29 @@ def test_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> No
 
     assert _plain_runs(texts) == [_plain_run(text).encode() for text in texts]
     assert _texts(texts) == [_text(text).encode() for text in texts]
+
+
+def test_linked_runs_made_at_once_are_made_as_one_by_one() -> None:
+    """A table's links (to a CMOC, a principle, a web address) made all at once are the bytes each gets alone, and
+    each web address is related once, in the order it first comes."""
+    from crm_review.docx_writer import _BodyWriter, _start, _style_ids
+    from crm_review.manuscript import Span
+
+    spans = [
+        Span(text, bold, italic, link)
+        for text in TRICKY_TEXTS
+        for bold, italic in ((False, False), (True, False), (False, True), (True, True))
+        for link in ("#cmoc-known", "#unknown-anchor", "https://example.org/a?b=1&c=2", "javascript:alert(1)")
+    ]
+
+    def writer() -> _BodyWriter:
+        document = _start(None)
+        return _BodyWriter(document, _style_ids(document), {"cmoc-known": (1, "_crm1")})
+
+    at_once, one_by_one = writer(), writer()
+    assert at_once._linked_runs(spans) == [one_by_one._linked_run(span).encode() for span in spans]
+    assert (
+        at_once.links
+        == one_by_one.links
+        == {"https://example.org/a?b=1&c=2": at_once.links["https://example.org/a?b=1&c=2"]}
+    )

@@ -77,6 +77,33 @@ def test_a_part_compressed_as_it_is_made_is_the_same_bytes_however_it_is_cut(see
     assert zipfile.ZipFile(io.BytesIO(replaced)).read("word/document.xml") == data
 
 
+def test_a_part_still_being_compressed_is_packed_as_the_same_bytes_and_waited_for_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A part handed over while its thread still compresses it gives the package it gives once compressed; it is
+    closed only after every other part is compressed, so that its last pieces are compressed meanwhile."""
+    data = PARTS["word/document.xml"] + bytes(random.Random(7).randbytes(2 * ooxml._BATCH))  # a thread starts
+    order: list[str] = []
+    real_deflated, real_close = ooxml.deflated, Deflating.close
+
+    def noting_deflated(pieces: Iterable[bytes]) -> Deflated:
+        if threading.current_thread() is threading.main_thread():
+            order.append("another part")
+        return real_deflated(pieces)
+
+    def noting_close(self: Deflating) -> Deflated:
+        order.append("closed")
+        return real_close(self)
+
+    monkeypatch.setattr(ooxml, "deflated", noting_deflated)
+    monkeypatch.setattr(Deflating, "close", noting_close)
+    with Deflating() as part:
+        part.write(data)
+        made = reproducible(package(PARTS), {"word/document.xml": part})
+    assert order == ["another part"] * (len(PARTS) - 1) + ["closed"]
+    assert made == reproducible(package(PARTS), {"word/document.xml": real_deflated([data])})
+
+
 def test_threads_take_quick_turns_while_parts_are_compressed_and_python_is_as_before_after() -> None:
     """While a part is compressed in a thread, the thread making it lets it run often (else the compression
     lags behind); once the last part is done, or its making failed, Python switches as it did before."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
@@ -216,6 +218,8 @@ def test_a_character_xml_forbids_is_written_as_excel_writes_it() -> None:
         ["Control \x01 character", "plain"],
         ["NUL \x00 inside", "plain"],
         ["A noncharacter \ufffe", "plain"],
+        ["plain", "the other \uffff"],
+        ["wide forms \uff08全角\uff09 and \ufffd", "plain"],
     ],
 )
 def test_shared_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
@@ -223,3 +227,43 @@ def test_shared_texts_written_at_once_are_written_as_one_by_one(texts: list[str]
     from crm_review.xlsx_writer import _END_ITEM, _ITEM, _items, _text
 
     assert _items(texts) == "".join(f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts).encode()
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.integers(min_value=0, max_value=10**12),
+    st.text(alphabet="ab \n", max_size=60),
+)
+
+
+@given(
+    widths=st.lists(st.integers(min_value=2, max_value=9), min_size=1, max_size=4),
+    data=st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_each_row_is_as_tall_as_its_tallest_wrapped_cell(widths: list[int], data: st.DataObject) -> None:
+    """A row's height, found for every row at once, is the lines of its tallest cell counted one by one in a column
+    as wide as its room (only columns whose text is wider than their room, or breaks lines, wrap)."""
+    from crm_review.tables import Column, Table
+    from crm_review.xlsx_writer import _LINE_HEIGHT, _column_texts, _lines, _row_heights
+
+    columns = tuple(Column(f"h{n}", width) for n, width in enumerate(widths))
+    rows = data.draw(st.lists(st.tuples(*[_CELLS] * len(widths)), min_size=1, max_size=20))
+    table = Table("t", columns, tuple(rows))
+    values = tuple(zip(*table.rows, strict=True))
+    texts = _column_texts(table, values)
+    room = [min(max(len(c.header), text.widest), c.max_width) for c, text in zip(columns, texts, strict=True)]
+    wraps = [text.widest > chars or text.breaks for text, chars in zip(texts, room, strict=True)]
+
+    def one_by_one(row: tuple[str | int | None, ...]) -> str:
+        tallest = max(
+            [1]
+            + [
+                _lines(value, chars) if isinstance(value, str) else _lines(str(value), chars) if not text.breaks else 1
+                for value, text, chars, wrap in zip(row, texts, room, wraps, strict=True)
+                if wrap
+            ]
+        )
+        return f' ht="{tallest * _LINE_HEIGHT}" customHeight="1"' if tallest > 1 else ""
+
+    assert _row_heights(table, values, texts, room) == [one_by_one(row) for row in table.rows]

@@ -48,25 +48,27 @@ Rewrite = Callable[[bytes], Iterable[bytes]]
 """A part's new content from its old, in pieces: a large part is compressed as it comes, never joined."""
 
 
-def reproducible(package: bytes, rewrite: Mapping[str, Rewrite | Deflated] | None = None) -> bytes:
+def reproducible(package: bytes, rewrite: Mapping[str, Rewrite | Deflated | Deflating] | None = None) -> bytes:
     """The same package with fixed timestamps, modes and compression, entries in their original order.
 
     ``rewrite`` changes named parts on the way: a writer splices in XML it built as text, or gives a part
-    it has compressed already (:class:`Deflating`).
+    it has compressed already, or is still compressing in a second thread (:class:`Deflating`). Such a
+    part is waited for last, once every other part is compressed here: a large part's last pieces are
+    compressed meanwhile, on the other core.
     """
     rewrite = rewrite or {}
-    parts: list[tuple[str, Deflated]] = []
+    parts: list[tuple[str, Deflated | Deflating]] = []
     with zipfile.ZipFile(io.BytesIO(package)) as source:
         for entry in source.infolist():
             new = rewrite.get(entry.filename)
-            if isinstance(new, Deflated):
+            if isinstance(new, Deflated | Deflating):
                 parts.append((entry.filename, new))
                 continue
             data = source.read(entry)
             if entry.filename == "docProps/core.xml":
                 data = _fixed_core_dates(data)
             parts.append((entry.filename, deflated(new(data) if new else [data])))
-    return _zip(parts)
+    return _zip([(name, part.close() if isinstance(part, Deflating) else part) for name, part in parts])
 
 
 def deflated(pieces: Iterable[bytes]) -> Deflated:
@@ -123,7 +125,9 @@ class Deflating:
             self._batch, self._batched = [], 0
 
     def close(self) -> Deflated:
-        """The part compressed, once every piece is taken."""
+        """The part compressed, once every piece is taken (again the same, if closed before)."""
+        if self._result is not None:
+            return self._result
         if self._thread is None:
             self._result = deflated(self._batch)
             self._batch = []

@@ -14,7 +14,6 @@ import re
 import zipfile
 from collections.abc import Iterable
 from itertools import chain, repeat
-from operator import add, floordiv
 from typing import NamedTuple
 
 import xlsxwriter
@@ -64,15 +63,15 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
     for table, values, _ in heights.values():
         shared.add(table, values)
     # Every text has its number: the shared strings are compressed in a second thread (see ooxml) while the
-    # rows are laid out and compressed here.
-    rewrites: dict[str, Deflated] = {}
+    # rows are laid out and compressed here, and the rest of the package after them.
+    rewrites: dict[str, Deflated | Deflating] = {}
     with Deflating() as strings:
         for piece in shared.with_added(shared_xml):
             strings.write(piece)
         for name, (table, values, rows) in heights.items():
             rewrites[name] = deflated(_put_rows(sheet_xml[name], table, values, rows, shared))
-        rewrites[_SHARED_STRINGS] = strings.close()
-    return reproducible(package, rewrites)
+        rewrites[_SHARED_STRINGS] = strings
+        return reproducible(package, rewrites)
 
 
 class _ColumnText(NamedTuple):
@@ -150,15 +149,17 @@ def _row_heights(
     line of the column has room for. Only columns with a line longer than their room, or a line break,
     are counted.
     """
-    lines = [1] * len(table.rows)
+    counted: list[list[int]] = []
     for values, text, chars in zip(columns, texts, room, strict=True):
         if text.widest <= chars and not text.breaks:
             continue
         if text.breaks:
-            counts: Iterable[int] = [_lines(v, chars) if v.__class__ is str else 1 for v in values]
-        else:  # the common case, in built-in functions: ceil(length / chars); an empty value's "None" takes one line
-            counts = map(floordiv, map(add, map(len, map(str, values)), repeat(chars - 1)), repeat(chars))
-        lines = list(map(max, lines, counts))
+            counted.append([_lines(v, chars) if v.__class__ is str else 1 for v in values])
+        else:  # the common case, in built-in functions: each length's lines looked up; an empty value's "None" is 4 long
+            lines_of = [max(1, -(-length // chars)) for length in range(max(text.widest, 4) + 1)]
+            counted.append(list(map(lines_of.__getitem__, map(len, map(str, values)))))
+    # Each row's tallest cell, every column at once.
+    lines = list(map(max, *counted, repeat(1, len(table.rows)))) if counted else [1] * len(table.rows)
     heights = {n: f' ht="{n * _LINE_HEIGHT}" customHeight="1"' if n > 1 else "" for n in set(lines)}
     return list(map(heights.__getitem__, lines))
 
@@ -273,7 +274,10 @@ def _items(texts: list[str]) -> bytes:
     if not texts:
         return b""
     data = utf8_joined(texts, b"\x00")
-    if len(data.translate(None, _NOT_CONTROL)) >= len(texts) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+    # U+FFFE and U+FFFF start with the byte 0xEF, rare in most text (CJK wide forms start with it): a search for one
+    # byte is a fraction of one for three.
+    noncharacter = b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+    if len(data.translate(None, _NOT_CONTROL)) >= len(texts) or noncharacter:
         return "".join([f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts]).encode("utf-8")
     escaped = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
     return b"%s%s%s" % (_ITEM.encode(), escaped.replace(b"\x00", _NEXT_ITEM.encode()), _END_ITEM.encode())
