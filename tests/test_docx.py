@@ -362,11 +362,20 @@ ONE_UNPRINTABLE = [
     ["“curly”", "line\u2028separator"],
     ["NUL \x00 inside", "x"],
 ]
+# Unprintable texts that XML can hold, made together: line breaks and tabs anywhere, beside markup characters.
+BREAKS_AND_TABS = ["Line one\nline two\n", "\n", "\tTab", "a\n\nb", "A & <b>\n", "x", "no-break\u00a0space", "\t\n "]
 
 
 @pytest.mark.parametrize(
     "texts",
-    [TRICKY_TEXTS, [t for t in TRICKY_TEXTS if "\x00" not in t], ["a"] * 3, *ONE_KEEPING_SPACES, *ONE_UNPRINTABLE],
+    [
+        TRICKY_TEXTS,
+        [t for t in TRICKY_TEXTS if "\x00" not in t],
+        ["a"] * 3,
+        *ONE_KEEPING_SPACES,
+        *ONE_UNPRINTABLE,
+        BREAKS_AND_TABS,
+    ],
 )
 def test_texts_written_at_once_are_written_as_one_by_one(texts: list[str]) -> None:
     """The runs of a large review's many texts, made all at once, are the bytes each text gets on its own."""

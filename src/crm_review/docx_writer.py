@@ -293,10 +293,33 @@ def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
     made = list(map(bare.__mod__, escaped))
     for index in _keeping_spaces(texts, joined):
         made[index] = kept % escaped[index]
-    for index in _unprintable(texts, joined):
-        text = texts[index]
-        made[index] = (_plain_run(text) if in_runs else _text(text)).encode()
+    unprintable = _unprintable(texts, joined)
+    for index, text in zip(unprintable, _unprintable_texts([texts[i] for i in unprintable], in_runs), strict=True):
+        made[index] = text
     return made
+
+
+_XML_INVALID_BYTES = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+_NOT_XML_INVALID = bytes(sorted(set(range(256)) - set(_XML_INVALID_BYTES)))
+
+
+def _unprintable_texts(texts: list[str], in_runs: bool) -> list[bytes]:
+    """:func:`_text` (or :func:`_plain_run`) of each text that is not printable, in UTF-8.
+
+    Made at once when none holds a character XML cannot (control characters but line breaks and tabs,
+    U+FFFE, U+FFFF; each of them one byte in UTF-8, or starting with the rare 0xEF): line breaks and tabs
+    are marked in the joined bytes, and the texts are cut apart at the NULs between them. A large review's
+    tables have a line break in the first cell of each of thousands of rows.
+    """
+    joined = utf8_joined(texts, b"\x00")
+    noncharacter = b"\xef" in joined and (b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined)
+    if not texts or noncharacter or len(joined.translate(None, _NOT_XML_INVALID)) != len(texts) - 1:
+        return [(_plain_run(text) if in_runs else _text(text)).encode() for text in texts]
+    start, end = (b"<w:r>" + _T_UTF8, b"</w:t></w:r>") if in_runs else (_T_UTF8, b"</w:t>")
+    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    marked = escaped.replace(b"\n", _BREAK.encode()).replace(b"\t", _TAB.encode())
+    whole = start + marked.replace(b"\x00", end + b"\x00" + start) + end
+    return whole.replace(_EMPTY.encode(), b"").split(b"\x00")
 
 
 def _plain_runs(texts: list[str]) -> list[bytes]:
@@ -417,9 +440,7 @@ class _BodyWriter:
         self.headers.update(zip(headers, _texts(headers), strict=True))
         cells = chain.from_iterable(chain.from_iterable(table.rows for table in tables))
         # In the order they first come: a link to an address gets the next relationship id as it is made.
-        new = dict.fromkeys(cells)
-        for made in new.keys() & self.cells.keys():  # goes through the fewer of the two
-            del new[made]
+        new = [cell for cell in dict.fromkeys(cells) if cell not in self.cells]
         texts: list[str] = [cell for cell in new if isinstance(cell, str)]
         self.cells.update(zip(texts, _plain_runs(texts), strict=True))
         with_spans = [cell for cell in new if not isinstance(cell, str)]
@@ -615,6 +636,7 @@ def _text(text: str) -> str:
 
 
 _T = '<w:t xml:space="preserve">'
+_T_UTF8 = _T.encode()
 _BREAK, _TAB, _EMPTY = f"</w:t><w:br/>{_T}", f"</w:t><w:tab/>{_T}", f"{_T}</w:t>"
 
 
