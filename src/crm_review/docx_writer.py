@@ -390,6 +390,8 @@ class _BodyWriter:
         # Tables are prepared a group at a time, just before the first of the group is written, so that
         # the body's first megabyte (and its compression, on another core) comes soon, not after all of them.
         group_at = dict(_in_groups(blocks, CELLS_PREPARED_AT_ONCE))
+        # Every heading's text made at once, as cells are: the appendix has a heading for each CMOC.
+        heading_runs = iter(_plain_runs([block.text for block in blocks if isinstance(block, Heading)]))
         for index, block in enumerate(blocks):
             if isinstance(block, Table):
                 if index in group_at:
@@ -398,13 +400,26 @@ class _BodyWriter:
                     write(piece)
                 if index + 1 < len(blocks) and isinstance(blocks[index + 1], Table):
                     write(b"<w:p/>")  # Word merges two tables that touch
+            elif isinstance(block, Heading):
+                write(self._heading(block, next(heading_runs)))
             else:
                 write(self._block(block).encode())
 
+    def _heading(self, heading: Heading, run: bytes) -> bytes:
+        """The heading's paragraph, in UTF-8, from its text's run (:func:`_plain_run`): a paragraph of the heading's
+        level (1 to 4) with a bookmark around its text when something links to it, as :meth:`_p` makes one."""
+        style = self.styles[HEADING_STYLES[min(max(heading.level, 1), 4)]].encode()
+        if heading.anchor and heading.anchor in self.bookmarks:
+            number, name = self.bookmarks[heading.anchor]
+            run = b'<w:bookmarkStart w:id="%d" w:name="%s"/>%s<w:bookmarkEnd w:id="%d"/>' % (
+                number,
+                name.encode(),
+                run,
+                number,
+            )
+        return b'<w:p><w:pPr><w:pStyle w:val="%s"/></w:pPr>%s</w:p>' % (style, run)
+
     def _block(self, block: Block) -> str:
-        if isinstance(block, Heading):
-            style = self.styles[HEADING_STYLES[min(max(block.level, 1), 4)]]
-            return self._p(style, (Span(block.text),), block.anchor)
         if isinstance(block, Paragraph):
             return self._paragraph(block)
         if isinstance(block, Figure):
