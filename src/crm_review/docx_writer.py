@@ -250,25 +250,16 @@ def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
 # that need care (line breaks, tabs, control characters, spaces Word would drop) go one by one the way
 # _plain_run and _text go. The bytes are the same either way.
 
-_BARE = b"<w:t>%s</w:t>"
-_KEPT = b'<w:t xml:space="preserve">%s</w:t>'
-_PLAIN = b"<w:r>" + _BARE + b"</w:r>"
-_PRESERVED = b"<w:r>" + _KEPT + b"</w:r>"
-
-
-def _escaped_each(texts: list[str], joined: bytes) -> list[bytes]:
-    """Each text escaped, in UTF-8 (line breaks and control characters as they are).
-
-    ``joined`` is the texts in UTF-8, NUL between two.
-    """
-    pieces = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(b"\x00")
-    if len(pieces) != len(texts):  # a text holds NUL
-        return [_escape(text).encode() for text in texts]
-    return pieces
+_BARE = (b"<w:t>", b"</w:t>")
+_KEPT = (b'<w:t xml:space="preserve">', b"</w:t>")
+_PLAIN = (b"<w:r>" + _BARE[0], _BARE[1] + b"</w:r>")
+_PRESERVED = (b"<w:r>" + _KEPT[0], _KEPT[1] + b"</w:r>")
+"""What goes before and after a text's escaped UTF-8: bare or with its spaces kept, alone or in its run."""
 
 
 _NOT_ASCII_CONTROL = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 """Every byte but the ASCII control characters (NUL among them) and DEL."""
+_ASCII = bytes(range(0x80))
 
 
 def _unprintable(texts: list[str], joined: bytes) -> list[int]:
@@ -276,23 +267,32 @@ def _unprintable(texts: list[str], joined: bytes) -> list[int]:
     characters, and the few beyond ASCII that are spaces or marks of their own (a no-break space).
 
     ``joined`` is the texts in UTF-8, NUL between two. An ASCII text is printable unless it holds a control
-    character or DEL, and when the joined bytes hold none but the NULs between texts, only the texts beyond
-    ASCII (a string knows whether it is ASCII without reading it) are tested one by one.
+    character or DEL; so when the joined bytes hold none but the NULs between texts, only the characters
+    beyond ASCII are left to test, and they are tested at once, cut out of the joined bytes (every text is
+    beyond ASCII when quotes are in curly quotation marks). Only when one of them is not printable are the
+    texts that hold any (a string knows whether it is ASCII without reading it) tested one by one.
     """
     if len(joined.translate(None, _NOT_ASCII_CONTROL)) == max(len(texts) - 1, 0):
+        if joined.isascii() or joined.translate(None, _ASCII).decode().isprintable():
+            return []
         beyond_ascii = list(compress(count(), map(not_, map(str.isascii, texts))))
         return [index for index in beyond_ascii if not texts[index].isprintable()]
     return list(compress(count(), map(not_, map(str.isprintable, texts))))
 
 
 def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
-    """:func:`_text` of each text, in UTF-8; with ``in_runs``, each in its run (:func:`_plain_run`)."""
+    """:func:`_text` of each text, in UTF-8; with ``in_runs``, each in its run (:func:`_plain_run`).
+
+    All escaped and put between their markup in the joined bytes, then cut apart at the NULs between them.
+    """
     joined = utf8_joined(texts, b"\x00")
-    escaped = _escaped_each(texts, joined)
-    bare, kept = (_PLAIN, _PRESERVED) if in_runs else (_BARE, _KEPT)
-    made = list(map(bare.__mod__, escaped))
+    (before, after), kept = (_PLAIN, _PRESERVED) if in_runs else (_BARE, _KEPT)
+    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    made = (before + escaped.replace(b"\x00", after + b"\x00" + before) + after).split(b"\x00")
+    if len(made) != len(texts):  # a text holds NUL
+        made = [before + _escape(text).encode() + after for text in texts]
     for index in _keeping_spaces(texts, joined):
-        made[index] = kept % escaped[index]
+        made[index] = kept[0] + _escape(texts[index]).encode() + kept[1]
     unprintable = _unprintable(texts, joined)
     for index, text in zip(unprintable, _unprintable_texts([texts[i] for i in unprintable], in_runs), strict=True):
         made[index] = text
