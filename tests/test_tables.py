@@ -267,3 +267,19 @@ def test_each_row_is_as_tall_as_its_tallest_wrapped_cell(widths: list[int], data
         return f' ht="{tallest * _LINE_HEIGHT}" customHeight="1"' if tallest > 1 else ""
 
     assert _row_heights(table, values, texts, room) == [one_by_one(row) for row in table.rows]
+
+
+@given(rows=st.lists(st.tuples(_CELLS, _CELLS), min_size=1, max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_each_column_is_as_wide_as_its_longest_line(rows: list[tuple[str | int | None, str | int | None]]) -> None:
+    """A column's width, found for all its cells at once, is its longest line of text (numbers as their digits),
+    and it breaks lines when any of its texts holds a line break."""
+    from crm_review.tables import Column, Table
+    from crm_review.xlsx_writer import _column_texts
+
+    table = Table("t", (Column("a"), Column("b")), tuple(rows))
+    found = _column_texts(table, tuple(zip(*table.rows, strict=True)))
+    for column, values in zip(found, zip(*rows, strict=True), strict=True):
+        lines = [line for value in values if value for line in str(value).split("\n")]
+        assert column.widest == max(map(len, lines), default=0)
+        assert column.breaks == any("\n" in str(value) for value in values if value)

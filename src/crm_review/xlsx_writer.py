@@ -89,8 +89,12 @@ def _column_texts(table: Table, columns: tuple[tuple[Cell, ...], ...]) -> list[_
     """
     found = []
     for col, values in enumerate(columns):
-        texts = list(map(str, filter(None, values)))  # no width to find in empty values, nor in 0
-        longest = max(map(len, texts), default=0)
+        texts = list(filter(None, values))  # no width to find in empty values, nor in 0
+        try:
+            longest = max(map(len, texts), default=0)
+        except TypeError:  # numbers among them: as wide as their digits
+            texts = list(map(str, texts))
+            longest = max(map(len, texts), default=0)
         if longest > EXCEL_CELL_LIMIT:
             row_number, value = next(
                 (number, value)
@@ -101,9 +105,8 @@ def _column_texts(table: Table, columns: tuple[tuple[Cell, ...], ...]) -> list[_
                 f"{table.name} row {row_number}, {table.headers[col]}: {len(value)} characters, "
                 f"more than the {EXCEL_CELL_LIMIT} Excel holds in a cell"
             )
-        joined = "\n".join(texts)
-        breaks = joined.count("\n") >= len(texts) > 0  # more line breaks than the join put in
-        found.append(_ColumnText(max(map(len, joined.split("\n"))) if breaks else longest, breaks))
+        breaks = "\n" in "".join(texts)  # one search, not one per text
+        found.append(_ColumnText(max(map(len, "\n".join(texts).split("\n"))) if breaks else longest, breaks))
     return found or [_ColumnText(0, False)] * len(table.columns)
 
 
