@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from itertools import chain, repeat
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -89,7 +89,8 @@ def _column_texts(table: Table, columns: tuple[tuple[Cell, ...], ...]) -> list[_
     """
     found = []
     for col, values in enumerate(columns):
-        texts = list(filter(None, values))  # no width to find in empty values, nor in 0
+        # No width to find in empty values, nor in 0; texts, unless a number among them shows otherwise (below).
+        texts = cast("list[str]", list(filter(None, values)))
         try:
             longest = max(map(len, texts), default=0)
         except TypeError:  # numbers among them: as wide as their digits
