@@ -67,6 +67,8 @@ class Row:
     synthesize: float | None = None
     synthesis_parse: float = float("nan")
     """The C-loader parse timed in the same rounds as synthesize and validate: the synthesis ratio's unit."""
+    synthesis_ratio_by_round: float = float("nan")
+    """The median of each round's own (synthesize - validate) / parse, its three terms timed seconds apart."""
     documents: dict[str, int] = field(default_factory=dict)
     synthesize_rss: float | None = None
 
@@ -253,6 +255,11 @@ def measure_syntheses(workdir: Path, rows: list[Row]) -> list[Row]:
                 validate_no_cache=statistics.median(validation),
                 synthesize=statistics.median(synthesis) if synthesis else None,
                 synthesis_parse=statistics.median(parse),
+                synthesis_ratio_by_round=(
+                    statistics.median((s - v) / p for s, v, p in zip(synthesis, validation, parse, strict=False))
+                    if synthesis
+                    else float("nan")
+                ),
                 documents=documents,
                 synthesize_rss=sampled[1] if sampled is not None else None,
             )
@@ -322,6 +329,14 @@ def table(rows: list[Row]) -> list[str]:
             f"| {r.sources:,} x {r.cmocs} | {r.synthesis_parse:.3f} | {r.validate_no_cache:.3f} | {r.synthesize:.3f} "
             f"| {(r.synthesize - r.validate_no_cache) / r.synthesis_parse:.2f}x | {docs} | {r.synthesize_rss:.0f} MB |"
         )
+    by_round = [
+        f"{r.sources:,} x {r.cmocs}: {r.synthesis_ratio_by_round:.2f}x" for r in rows if r.synthesize is not None
+    ]
+    lines += [
+        "",
+        f"The same ratio, as the median of each round's own ratio (its three terms timed seconds apart, so that a "
+        f"drift of the host's speed between rounds cancels out): {'; '.join(by_round)}.",
+    ]
     big, mid = rows[-1], rows[-2]
     if big.synthesize is not None and mid.synthesize is not None:
         growth = big.synthesize / mid.synthesize

@@ -49,3 +49,24 @@ def test_sections_are_appended_in_name_order(tmp_path: Path, monkeypatch: pytest
         )
     monkeypatch.setattr(bench, "SECTIONS", tmp_path)
     assert bench.sections(Path("work")) == ["## A work\n", "## B work\n"]
+
+
+def test_word_and_excel_are_judged_round_by_round() -> None:
+    """The goal's ratio pairs the two sets run back to back in each round, so that a host slowing down between
+    rounds does not count: it is the median of the rounds' own ratios, not the ratio of the two medians."""
+    section = load_section("docx_xlsx")
+    office, text = section.OFFICE, section.TEXT
+    rounds = {office: ([2.0, 4.0, 6.0], [0.0] * 3), text: ([1.0, 8.0, 3.0], [0.0] * 3)}
+    assert section._by_round(rounds, 0) == 2.0  # the rounds' ratios are 2, 0.5 and 2; the medians' ratio is 4/3
+
+
+def load_section(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_section_{name}", BENCHMARKS / "sections" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
