@@ -231,6 +231,7 @@ def test_shared_texts_written_at_once_are_written_as_one_by_one(texts: list[str]
 
 _CELLS = st.one_of(
     st.none(),
+    st.booleans(),  # numbers too ("False" is longer than any empty value's "None")
     st.integers(min_value=0, max_value=10**12),
     st.text(alphabet="ab \n", max_size=60),
 )
@@ -283,3 +284,14 @@ def test_each_column_is_as_wide_as_its_longest_line(rows: list[tuple[str | int |
         lines = [line for value in values if value for line in str(value).split("\n")]
         assert column.widest == max(map(len, lines), default=0)
         assert column.breaks == any("\n" in str(value) for value in values if value)
+
+
+def test_a_value_printed_longer_than_the_column_is_wide_still_gets_its_lines() -> None:
+    """A column no wider than "abc" can hold a value that prints longer (False); its row is counted, not refused."""
+    from crm_review.tables import Column, Table
+    from crm_review.xlsx_writer import _LINE_HEIGHT, _column_texts, _row_heights
+
+    table = Table("t", (Column("h", 2),), (("abc",), (False,)))
+    values = tuple(zip(*table.rows, strict=True))
+    heights = _row_heights(table, values, _column_texts(table, values), [2])
+    assert heights == [f' ht="{2 * _LINE_HEIGHT}" customHeight="1"', f' ht="{3 * _LINE_HEIGHT}" customHeight="1"']

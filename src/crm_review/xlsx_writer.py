@@ -159,9 +159,10 @@ def _row_heights(
             continue
         if text.breaks:
             counted.append([_lines(v, chars) if v.__class__ is str else 1 for v in values])
-        else:  # the common case, in built-in functions: each length's lines looked up; an empty value's "None" is 4 long
-            lines_of = [max(1, -(-length // chars)) for length in range(max(text.widest, 4) + 1)]
-            counted.append(list(map(lines_of.__getitem__, map(len, map(str, values)))))
+        else:  # the common case, in built-in functions: each length's lines looked up (an empty value's "None" too)
+            lengths = list(map(len, map(str, values)))
+            lines_of = [max(1, -(-length // chars)) for length in range(max(lengths) + 1)]
+            counted.append(list(map(lines_of.__getitem__, lengths)))
     # Each row's tallest cell, every column at once.
     lines = list(map(max, *counted, repeat(1, len(table.rows)))) if counted else [1] * len(table.rows)
     heights = {n: f' ht="{n * _LINE_HEIGHT}" customHeight="1"' if n > 1 else "" for n in set(lines)}
