@@ -227,9 +227,9 @@ def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
 
     ``joined`` is the texts in UTF-8, NUL between two. With each NUL read as a space, a text's space at
     either end stands beside another space or at an end of the whole, as two spaces together do: one
-    search finds all three (searching for two bytes costs a scan of every byte, a third of it per test
-    each text would make). No other character's UTF-8 holds a space's byte or NUL's, so one curly quote
-    does not matter. An empty text between two others (an empty cell) looks like two spaces, and is passed over.
+    search finds all three (a search for two bytes reads every byte; three of them cost as much as testing
+    each text). No other character's UTF-8 holds a space's byte or NUL's, so one curly quote does not
+    matter. An empty text between two others (an empty cell) looks like two spaces, and is passed over.
     """
     spaced = joined.replace(b"\x00", b" ")
     at = spaced.find(b"  ")
@@ -246,9 +246,10 @@ def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
 # --- many texts at once ---------------------------------------------------------------------------
 #
 # A large review's tables hold tens of thousands of distinct texts. Each is escaped and put in its run
-# by built-in functions over all of them at once (one string, NUL between two texts), and only the few
-# that need care (line breaks, tabs, control characters, spaces Word would drop) go one by one the way
-# _plain_run and _text go. The bytes are the same either way.
+# by built-in functions over all of them at once (one string, NUL between two texts). Those that need
+# care are found in the same joined bytes: spaces Word would drop are kept one by one, line breaks and
+# tabs are marked at once again, and only a text with a character XML cannot hold goes the way _plain_run
+# and _text go. The bytes are the same either way (tests/test_docx.py compares them).
 
 _BARE = (b"<w:t>", b"</w:t>")
 _KEPT = (b'<w:t xml:space="preserve">', b"</w:t>")
