@@ -17,7 +17,6 @@ take minutes over the tables of thousands of CMOCs.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -38,7 +37,7 @@ from docx.styles.style import ParagraphStyle
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
-from crm_review.escape import utf8_joined
+from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined
 from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
 from crm_review.manuscript import Cell as CellContent
 from crm_review.ooxml import FIXED_MOMENT, Deflating, reproducible
@@ -61,7 +60,6 @@ TABLE_STYLE = "Table Grid"
 LINK_STYLE = "Hyperlink"
 _HEADER_FILL = "E8EEF4"
 _TWIPS_PER_EMU = 1 / 635
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> bytes:
@@ -209,7 +207,7 @@ def clean(text: str) -> str:
 
 
 def _xml_safe(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text) if _INVALID_XML.search(text) else text
+    return XML_FORBIDDEN.sub("\ufffd", text) if XML_FORBIDDEN.search(text) else text
 
 
 def _plain_run(text: str) -> str:
@@ -300,21 +298,15 @@ def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
     return made
 
 
-_XML_INVALID_BYTES = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
-_NOT_XML_INVALID = bytes(sorted(set(range(256)) - set(_XML_INVALID_BYTES)))
-
-
 def _unprintable_texts(texts: list[str], in_runs: bool) -> list[bytes]:
     """:func:`_text` (or :func:`_plain_run`) of each text that is not printable, in UTF-8.
 
-    Made at once when none holds a character XML cannot (control characters but line breaks and tabs,
-    U+FFFE, U+FFFF; each of them one byte in UTF-8, or starting with the rare 0xEF): line breaks and tabs
-    are marked in the joined bytes, and the texts are cut apart at the NULs between them. A large review's
-    tables have a line break in the first cell of each of thousands of rows.
+    Made at once when none holds a character XML cannot (``escape.holds_xml_forbidden``): line breaks and
+    tabs are marked in the joined bytes, and the texts are cut apart at the NULs between them. A large
+    review's tables have a line break in the first cell of each of thousands of rows.
     """
     joined = utf8_joined(texts, b"\x00")
-    noncharacter = b"\xef" in joined and (b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined)
-    if not texts or noncharacter or len(joined.translate(None, _NOT_XML_INVALID)) != len(texts) - 1:
+    if not texts or holds_xml_forbidden(joined, len(texts)):
         return [(_plain_run(text) if in_runs else _text(text)).encode() for text in texts]
     start, end = (b"<w:r>" + _T_UTF8, b"</w:t></w:r>") if in_runs else (_T_UTF8, b"</w:t>")
     escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
@@ -407,18 +399,9 @@ class _BodyWriter:
                 write(self._block(block).encode())
 
     def _heading(self, heading: Heading, run: bytes) -> bytes:
-        """The heading's paragraph, in UTF-8, from its text's run (:func:`_plain_run`): a paragraph of the heading's
-        level (1 to 4) with a bookmark around its text when something links to it, as :meth:`_p` makes one."""
-        style = self.styles[HEADING_STYLES[min(max(heading.level, 1), 4)]].encode()
-        if heading.anchor and heading.anchor in self.bookmarks:
-            number, name = self.bookmarks[heading.anchor]
-            run = b'<w:bookmarkStart w:id="%d" w:name="%s"/>%s<w:bookmarkEnd w:id="%d"/>' % (
-                number,
-                name.encode(),
-                run,
-                number,
-            )
-        return b'<w:p><w:pPr><w:pStyle w:val="%s"/></w:pPr>%s</w:p>' % (style, run)
+        """The heading's paragraph, in UTF-8, from its text's run (:func:`_plain_run`), in the style of its level."""
+        style = self.styles[HEADING_STYLES[min(max(heading.level, 1), 4)]]
+        return self._p_of_runs(style, run.decode(), heading.anchor).encode()
 
     def _block(self, block: Block) -> str:
         if isinstance(block, Paragraph):
@@ -433,7 +416,10 @@ class _BodyWriter:
         return self._p(self.styles[PARAGRAPH_STYLES[paragraph.style]], paragraph.spans, paragraph.anchor)
 
     def _p(self, style_id: str, spans: Inline, anchor: str | None = None, extra: str = "") -> str:
-        runs = "".join([self._span(span) for span in spans])
+        return self._p_of_runs(style_id, "".join([self._span(span) for span in spans]), anchor, extra)
+
+    def _p_of_runs(self, style_id: str, runs: str, anchor: str | None = None, extra: str = "") -> str:
+        """A paragraph of the style holding the runs, with a bookmark around them when something links to it."""
         if anchor and anchor in self.bookmarks:
             number, name = self.bookmarks[anchor]
             runs = f'<w:bookmarkStart w:id="{number}" w:name="{name}"/>{runs}<w:bookmarkEnd w:id="{number}"/>'
@@ -494,14 +480,8 @@ class _BodyWriter:
         return made
 
     def _linked_run(self, span: Span) -> str:
-        props = _PROPS[span.bold, span.italic]
-        target = self._link(span.link)
-        if target:
-            run = f'<w:r><w:rPr><w:rStyle w:val="{self.styles[LINK_STYLE]}"/>{props}</w:rPr>{_text(span.text)}</w:r>'
-            return f"<w:hyperlink {target}>{run}</w:hyperlink>"
-        if props:
-            return f"<w:r><w:rPr>{props}</w:rPr>{_text(span.text)}</w:r>"
-        return _plain_run(span.text)
+        """A paragraph's span with a link: :meth:`_linked_runs` of one."""
+        return self._linked_runs([span])[0].decode()
 
     def _link(self, link: str | None) -> str | None:
         """The hyperlink's attributes: an internal bookmark, or a relationship to an http(s) address."""

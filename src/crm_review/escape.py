@@ -13,6 +13,23 @@ _MD_SPECIAL = "`*_[]<>#|~"
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""The characters XML 1.0 cannot hold: control characters but tab, line feed and carriage return; U+FFFE, U+FFFF."""
+_NOT_XML_FORBIDDEN_BYTE = bytes(sorted(set(range(256)) - (set(range(0x20)) - {0x09, 0x0A, 0x0D})))
+
+
+def holds_xml_forbidden(joined: bytes, texts: int) -> bool:
+    """Whether ``texts`` texts, in UTF-8 with a NUL between two, hold a character of :data:`XML_FORBIDDEN`.
+
+    Searched in the bytes at once: each forbidden control character is one byte of its own in UTF-8 (the
+    NULs between the texts are counted out), and U+FFFE and U+FFFF start with 0xEF, rare in most text, so a
+    search for that one byte comes before the searches for three.
+    """
+    if len(joined.translate(None, _NOT_XML_FORBIDDEN_BYTE)) != max(texts - 1, 0):
+        return True
+    return b"\xef" in joined and (b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined)
+
+
 def utf8_joined(texts: Iterable[str], separator: bytes = b"") -> bytes:
     """The texts in UTF-8, ``separator`` between two: each encoded on its own, then the bytes joined.
 

@@ -19,7 +19,7 @@ from typing import NamedTuple, cast
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from crm_review.escape import utf8_joined
+from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined
 from crm_review.ooxml import FIXED_MOMENT, Deflated, Deflating, deflated, reproducible
 from crm_review.tables import Cell, Table
 
@@ -176,9 +176,6 @@ def _lines(text: str, chars: int) -> int:
     return sum(max(1, -(-len(line) // chars)) for line in text.split("\n"))
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _put_rows(
     sheet_xml: bytes, table: Table, columns: tuple[tuple[Cell, ...], ...], heights: list[str], shared: _SharedStrings
 ) -> list[bytes]:
@@ -279,18 +276,10 @@ def _items(texts: list[str]) -> bytes:
     if not texts:
         return b""
     data = utf8_joined(texts, b"\x00")
-    # U+FFFE and U+FFFF start with the byte 0xEF, rare in most text (CJK wide forms start with it): a search for one
-    # byte is a fraction of one for three.
-    noncharacter = b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
-    if len(data.translate(None, _NOT_CONTROL)) >= len(texts) or noncharacter:
+    if holds_xml_forbidden(data, len(texts)):
         return "".join([f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts]).encode("utf-8")
     escaped = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
     return b"%s%s%s" % (_ITEM.encode(), escaped.replace(b"\x00", _NEXT_ITEM.encode()), _END_ITEM.encode())
-
-
-_NOT_CONTROL = bytes(set(range(256)) - set(range(0x20)) | {0x09, 0x0A, 0x0D})
-"""Every byte but those of the control characters Excel writes as ``_x0001_`` (all below 0x20 but tab,
-line feed and carriage return); what is left of the texts without these is their separators and those."""
 
 
 def _text(value: str) -> str:
@@ -298,6 +287,6 @@ def _text(value: str) -> str:
 
     ``str.isprintable`` first: a quicker test than the pattern, passed by most texts (not by line breaks).
     """
-    if not value.isprintable() and _CONTROL.search(value):
-        value = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
+    if not value.isprintable() and XML_FORBIDDEN.search(value):
+        value = XML_FORBIDDEN.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
