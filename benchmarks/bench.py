@@ -34,7 +34,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import make_review  # noqa: E402
+from generate import make_review, review_root  # noqa: E402
 
 from crm_review import layout  # noqa: E402
 from crm_review.cache import CACHE_DIR  # noqa: E402
@@ -158,11 +158,6 @@ def _pss_kb(pid: int) -> int:
     except OSError:
         return 0
     return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
-
-
-def review_root(workdir: Path, sources: int, cmocs: int) -> Path:
-    """Where the generated review of this size is (the sections find it there too)."""
-    return workdir / f"review-{sources}x{cmocs}"
 
 
 def measure(workdir: Path, sources: int, cmocs: int) -> Row:

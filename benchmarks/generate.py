@@ -307,6 +307,11 @@ def source_text(rng: random.Random, number: int, cmocs: int, relations: bool) ->
     return source_id, "\n".join(lines) + "\n"
 
 
+def review_root(workdir: Path, sources: int, cmocs: int) -> Path:
+    """Where bench.py keeps the generated review of this size (its sections find it there too)."""
+    return workdir / f"review-{sources}x{cmocs}"
+
+
 def make_review(root: Path, sources: int, cmocs: int, *, seed: int = 2026, relations: bool = False) -> int:
     """Write a review of ``sources`` evidence files with ``cmocs`` CMOCs each; return the evidence bytes."""
     rng = random.Random(seed)

@@ -151,7 +151,7 @@ def measure(workdir: Path) -> str:
     load_before = os.getloadavg()[0]
     uniform = workdir / "docx-xlsx-review"
     make_review(uniform)
-    realistic = workdir / f"review-{SOURCES}x{CMOCS_PER_SOURCE}"  # bench.py's, when this runs inside it
+    realistic = generate.review_root(workdir, SOURCES, CMOCS_PER_SOURCE)  # bench.py's, when this runs inside it
     if not realistic.is_dir():
         generate.make_review(realistic, SOURCES, CMOCS_PER_SOURCE, relations=True)
     uniform_timings, realistic_timings = _timings(uniform), _timings(realistic)
