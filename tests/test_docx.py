@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -141,6 +142,22 @@ def test_tables_prepared_a_few_at_a_time_give_the_same_bytes(
 
     monkeypatch.setattr(docx_writer, "CELLS_PREPARED_AT_ONCE", 1)  # every table a group of its own
     assert synth_docx(runner, REPO, tmp_path).read_bytes() == bundled.read_bytes()
+
+
+def test_the_package_holds_the_parts_python_docx_would_save(bundled: Path) -> None:
+    """The package is put together from python-docx's parts, not from a package it saved: every part and
+    relationship it would save is there, in its order, with the same bytes, but for the body and the
+    properties, which it writes again in its own way. No thumbnail (of another document), and no Word 2010
+    copy of the styles (without the styles crm adds)."""
+    with zipfile.ZipFile(bundled) as ours:
+        resaved = io.BytesIO()
+        docx.Document(str(bundled)).save(resaved)
+        with zipfile.ZipFile(resaved) as theirs:
+            assert ours.namelist() == theirs.namelist()
+            differ = [name for name in ours.namelist() if ours.read(name) != theirs.read(name)]
+            assert differ == ["docProps/core.xml", "word/document.xml"]
+        listed = [*ours.namelist(), *(ours.read(name).decode() for name in ours.namelist() if name.endswith(".rels"))]
+    assert not [text for text in listed if "thumbnail" in text or "stylesWithEffects" in text]
 
 
 def test_the_committed_review_docx_is_up_to_date(bundled: Path) -> None:

@@ -22,7 +22,7 @@ import sys
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import NamedTuple
@@ -44,31 +44,32 @@ class Deflated(NamedTuple):
     size: int
 
 
-Rewrite = Callable[[bytes], Iterable[bytes]]
-"""A part's new content from its old, in pieces: a large part is compressed as it comes, never joined."""
-
-
-def reproducible(package: bytes, rewrite: Mapping[str, Rewrite | Deflated | Deflating] | None = None) -> bytes:
+def reproducible(package: bytes, replace: Mapping[str, Deflated | Deflating] | None = None) -> bytes:
     """The same package with fixed timestamps, modes and compression, entries in their original order.
 
-    ``rewrite`` changes named parts on the way: a writer splices in XML it built as text, or gives a part
-    it has compressed already, or is still compressing in a second thread (:class:`Deflating`). Such a
-    part is waited for last, once every other part is compressed here: a large part's last pieces are
-    compressed meanwhile, on the other core.
+    ``replace`` gives named parts anew: XML a writer built as text, compressed already or still being
+    compressed in a second thread (see :func:`zipped`).
     """
-    rewrite = rewrite or {}
-    parts: list[tuple[str, Deflated | Deflating]] = []
+    replace = replace or {}
     with zipfile.ZipFile(io.BytesIO(package)) as source:
-        for entry in source.infolist():
-            new = rewrite.get(entry.filename)
-            if isinstance(new, Deflated | Deflating):
-                parts.append((entry.filename, new))
-                continue
-            data = source.read(entry)
-            if entry.filename == "docProps/core.xml":
-                data = _fixed_core_dates(data)
-            parts.append((entry.filename, deflated(new(data) if new else [data])))
-    return _zip([(name, part.close() if isinstance(part, Deflating) else part) for name, part in parts])
+        return zipped(
+            [(entry.filename, replace.get(entry.filename) or source.read(entry)) for entry in source.infolist()]
+        )
+
+
+def zipped(parts: Iterable[tuple[str, bytes | Deflated | Deflating]]) -> bytes:
+    """A package of the parts, in order, with fixed timestamps, modes and compression.
+
+    A part is given as its content (compressed here; ``docProps/core.xml`` with its dates fixed), or
+    compressed already, or still compressing in a second thread (:class:`Deflating`), which is waited
+    for last, once every other part is compressed here.
+    """
+    ready: list[tuple[str, Deflated | Deflating]] = []
+    for name, part in parts:
+        if isinstance(part, bytes):
+            part = deflated([_fixed_core_dates(part) if name == "docProps/core.xml" else part])
+        ready.append((name, part))
+    return _zip([(name, part.close() if isinstance(part, Deflating) else part) for name, part in ready])
 
 
 def deflated(pieces: Iterable[bytes]) -> Deflated:
