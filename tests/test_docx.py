@@ -367,6 +367,7 @@ ONE_KEEPING_SPACES = [
     ["x", "", " lead"],
     ["trail ", "", "x"],
     ["x", "", "", "y", "two  spaces"],
+    [" A & <b> ", "x", "  “two” ", "y", " (Author, p. 3)", " (Author, p. 3)"],  # several, made together
 ]
 # Each way a text can be unprintable, alone among printable texts: the search over all texts at once looks at
 # ASCII texts in their joined bytes and tests only the others one by one.

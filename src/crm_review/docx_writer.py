@@ -361,6 +361,16 @@ def _unprintable(texts: list[str], joined: bytes) -> list[int]:
     return list(compress(count(), map(not_, map(str.isprintable, texts))))
 
 
+def _between(texts: list[str], joined: bytes, before: bytes, after: bytes) -> list[bytes]:
+    """Each text escaped, between ``before`` and ``after``, in UTF-8: made in ``joined`` (the texts in UTF-8,
+    NUL between two) and cut apart at the NULs, unless a text holds NUL itself."""
+    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    made = (before + escaped.replace(b"\x00", after + b"\x00" + before) + after).split(b"\x00")
+    if len(made) != len(texts):  # a text holds NUL (or there are none)
+        made = [before + _escape(text).encode() + after for text in texts]
+    return made
+
+
 def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
     """:func:`_text` of each text, in UTF-8; with ``in_runs``, each in its run (:func:`_plain_run`).
 
@@ -368,12 +378,13 @@ def _texts(texts: list[str], *, in_runs: bool = False) -> list[bytes]:
     """
     joined = utf8_joined(texts, b"\x00")
     (before, after), kept = (_PLAIN, _PRESERVED) if in_runs else (_BARE, _KEPT)
-    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
-    made = (before + escaped.replace(b"\x00", after + b"\x00" + before) + after).split(b"\x00")
-    if len(made) != len(texts):  # a text holds NUL
-        made = [before + _escape(text).encode() + after for text in texts]
-    for index in _keeping_spaces(texts, joined):
-        made[index] = kept[0] + _escape(texts[index]).encode() + kept[1]
+    made = _between(texts, joined, before, after)
+    # Those with spaces to keep at once again: every quote's locator, " (Author, p. 3)", starts with a space.
+    keeping = _keeping_spaces(texts, joined)
+    if keeping:
+        those = [texts[index] for index in keeping]
+        for index, text in zip(keeping, _between(those, utf8_joined(those, b"\x00"), *kept), strict=True):
+            made[index] = text
     unprintable = _unprintable(texts, joined)
     for index, text in zip(unprintable, _unprintable_texts([texts[i] for i in unprintable], in_runs), strict=True):
         made[index] = text
