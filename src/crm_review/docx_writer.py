@@ -442,6 +442,7 @@ class _BodyWriter:
         self.styles = styles = {name: _attribute(style_id) for name, style_id in styles.items()}
         self.bookmarks = bookmarks
         self.links: dict[str, str] = {}
+        self.anchor_targets: dict[str, bytes] | None = None
         self.linked: dict[Span, str] = {}
         """Each link's run, written once: the same principle is linked from thousands of CMOCs."""
         self.cells: dict[CellContent, bytes] = {}
@@ -557,14 +558,14 @@ class _BodyWriter:
         """:meth:`_linked_run` of each span, in UTF-8, their texts made at once (:func:`_texts`): a large review's
         tables link to each of thousands of CMOCs."""
         link_style = self.styles[LINK_STYLE].encode()
+        texts = _texts([span.text for span in spans])
         made = []
-        for span, text in zip(spans, _texts([span.text for span in spans]), strict=True):
+        for span, text, target in zip(spans, texts, self._targets([span.link for span in spans]), strict=True):
             props = _PROPS_UTF8[span.bold, span.italic]
-            target = self._link(span.link)
             if target:
                 made.append(
                     b'<w:hyperlink %s><w:r><w:rPr><w:rStyle w:val="%s"/>%s</w:rPr>%s</w:r></w:hyperlink>'
-                    % (target.encode(), link_style, props, text)
+                    % (target, link_style, props, text)
                 )
             elif props:
                 made.append(b"<w:r><w:rPr>%s</w:rPr>%s</w:r>" % (props, text))
@@ -576,18 +577,23 @@ class _BodyWriter:
         """A paragraph's span with a link: :meth:`_linked_runs` of one."""
         return self._linked_runs([span])[0].decode()
 
-    def _link(self, link: str | None) -> str | None:
-        """The hyperlink's attributes: an internal bookmark, or a relationship to an http(s) address."""
-        if link is None:
+    def _targets(self, links: list[str | None]) -> list[bytes | None]:
+        """Each link's hyperlink attributes, in UTF-8: an internal bookmark, or a relationship to an http(s)
+        address; None for anything else, which stays plain text, never a live link."""
+        if self.anchor_targets is None:  # every bookmark's at once, the first time: the appendix links to each CMOC
+            self.anchor_targets = {
+                f"#{anchor}": b'w:anchor="%s" w:history="1"' % name.encode()
+                for anchor, (_, name) in self.bookmarks.items()
+            }
+        anchors = self.anchor_targets
+        return [anchors.get(link) if link and link[0] == "#" else self._web_target(link) for link in links]
+
+    def _web_target(self, link: str | None) -> bytes | None:
+        if link is None or not link.lower().startswith(("http://", "https://")):
             return None
-        if link.startswith("#"):
-            bookmark = self.bookmarks.get(link[1:])
-            return f'w:anchor="{bookmark[1]}" w:history="1"' if bookmark else None
-        if not link.lower().startswith(("http://", "https://")):
-            return None  # anything else stays plain text, never a live link
         if link not in self.links:
             self.links[link] = self._relate(link)
-        return f'{_R} r:id="{self.links[link]}" w:history="1"'
+        return f'{_R} r:id="{self.links[link]}" w:history="1"'.encode()
 
     def _relate(self, link: str) -> str:
         """A new relationship to an external address, with python-docx's next free id.
