@@ -231,7 +231,7 @@ def test_shared_texts_written_at_once_are_written_as_one_by_one(texts: list[str]
 
 _CELLS = st.one_of(
     st.none(),
-    st.booleans(),  # numbers too ("False" is longer than any empty value's "None")
+    st.booleans(),  # numbers too ("False" prints longer than the narrowest columns)
     st.integers(min_value=0, max_value=10**12),
     st.text(alphabet="ab \n", max_size=60),
 )
@@ -260,7 +260,11 @@ def test_each_row_is_as_tall_as_its_tallest_wrapped_cell(widths: list[int], data
         tallest = max(
             [1]
             + [
-                _lines(value, chars) if isinstance(value, str) else _lines(str(value), chars) if not text.breaks else 1
+                _lines(value, chars)
+                if isinstance(value, str)
+                else _lines(str(value), chars)
+                if value is not None and not text.breaks
+                else 1
                 for value, text, chars, wrap in zip(row, texts, room, wraps, strict=True)
                 if wrap
             ]

@@ -159,8 +159,8 @@ def _row_heights(
             continue
         if text.breaks:
             counted.append([_lines(v, chars) if v.__class__ is str else 1 for v in values])
-        else:  # the common case, in built-in functions: each length's lines looked up (an empty value's "None" too)
-            lengths = list(map(len, map(str, values)))
+        else:  # the common case: each value's length (an empty one's 0), then each length's lines looked up
+            lengths = [len(v) if v.__class__ is str else 0 if v is None else len(str(v)) for v in values]
             lines_of = [max(1, -(-length // chars)) for length in range(max(lengths) + 1)]
             counted.append(list(map(lines_of.__getitem__, lengths)))
     # Each row's tallest cell, every column at once.
