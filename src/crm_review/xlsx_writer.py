@@ -46,30 +46,31 @@ def workbook_bytes(tables: tuple[Table, ...], title: str) -> bytes:
     workbook.set_properties({"title": title, "created": FIXED_MOMENT.replace(tzinfo=None)})
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF4"})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
-    heights = {}
+    sheets = {}
     columns = [tuple(zip(*table.rows, strict=True)) for table in tables]
     # Before anything is written: a cell too long stops it.
     texts = [_column_texts(table, values) for table, values in zip(tables, columns, strict=True)]
     for number, (table, values, text) in enumerate(zip(tables, columns, texts, strict=True), start=1):
         room = _sheet(workbook, table, text, header, wrapped)
         if table.rows:
-            heights[f"xl/worksheets/sheet{number}.xml"] = (table, values, _row_heights(table, values, text, room))
+            sheets[f"xl/worksheets/sheet{number}.xml"] = (table, values, text, room)
     workbook.close()
     package = buffer.getvalue()
     with zipfile.ZipFile(io.BytesIO(package)) as parts:
         shared_xml = parts.read(_SHARED_STRINGS)
-        sheet_xml = {name: parts.read(name) for name in heights}
+        sheet_xml = {name: parts.read(name) for name in sheets}
     shared = _SharedStrings(shared_xml)
-    for table, values, _ in heights.values():
+    for table, values, _, _ in sheets.values():
         shared.add(table, values)
     # Every text has its number: the shared strings are compressed in a second thread (see ooxml) while the
-    # rows are laid out and compressed here, and the rest of the package after them.
+    # rows' heights are found and the rows laid out and compressed here, and the rest of the package after them.
     rewrites: dict[str, Deflated | Deflating] = {}
     with Deflating() as strings:
         for piece in shared.with_added(shared_xml):
             strings.write(piece)
-        for name, (table, values, rows) in heights.items():
-            rewrites[name] = deflated(_put_rows(sheet_xml[name], table, values, rows, shared))
+        for name, (table, values, text, room) in sheets.items():
+            heights = _row_heights(table, values, text, room)
+            rewrites[name] = deflated(_put_rows(sheet_xml[name], table, values, heights, shared))
         rewrites[_SHARED_STRINGS] = strings
         return reproducible(package, rewrites)
 
