@@ -102,8 +102,9 @@ class Deflating:
     :meth:`close` for the part compressed. Used as a context manager, the thread ends however the
     block does.
 
-    The thread starts only once a megabyte has come (a large review's part): a small part is compressed
-    here at :meth:`close`, and no thread is left to be copied into the processes ``crm synthesize`` forks.
+    The thread starts only once a batch (``_BATCH``, 4 MB) has come (a large review's part): a smaller part
+    is compressed here at :meth:`close`, and no thread is left to be copied into the processes
+    ``crm synthesize`` forks.
     """
 
     def __init__(self) -> None:
