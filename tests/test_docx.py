@@ -8,10 +8,16 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
+from docx.document import Document
+from docx.enum.section import WD_SECTION
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import RGBColor
 from typer.testing import CliRunner
 
@@ -50,15 +56,25 @@ def test_sections_are_word_headings_for_the_navigation_pane(bundled: Path) -> No
     assert ("Heading 3", "CMOC montenegro-2020-1") in headings
 
 
+def _in_sections(document: Document) -> Iterator[tuple[BaseOxmlElement, int]]:
+    """The body's paragraphs and tables, each with the number of the section it is in (from 0): a paragraph
+    holding section properties ends a section."""
+    section = 0
+    for element in document.element.body.iterchildren(qn("w:p"), qn("w:tbl")):
+        yield element, section
+        section += element.find(f"{W}pPr/{W}sectPr") is not None
+
+
 def test_every_table_repeats_its_header_row_and_fits_the_text_width(bundled: Path) -> None:
-    """Each table's first row is marked to repeat on every page, and its columns add up to the text width."""
+    """Each table's first row is marked to repeat on every page, and its columns add up to the width of the
+    text on its pages (portrait, or landscape)."""
     document = docx.Document(str(bundled))
-    section = document.sections[0]
-    assert section.page_width and section.left_margin and section.right_margin
-    text_width = (section.page_width - section.left_margin - section.right_margin) / 635  # in twips
-    tables = document.element.body.findall(f"{W}tbl")
+    # The width of each section's text, in twips.
+    widths = [((s.page_width or 0) - (s.left_margin or 0) - (s.right_margin or 0)) / 635 for s in document.sections]
+    tables = [(table, widths[section]) for table, section in _in_sections(document) if table.tag == f"{W}tbl"]
     assert len(tables) > 10
-    for table in tables:
+    assert len({width for _, width in tables}) == 2
+    for table, text_width in tables:
         first_row = table.find(f"{W}tr")
         assert first_row is not None and first_row.find(f"{W}trPr/{W}tblHeader") is not None
         assert table.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
@@ -67,9 +83,50 @@ def test_every_table_repeats_its_header_row_and_fits_the_text_width(bundled: Pat
 
 
 def test_pages_are_numbered_in_the_footer(bundled: Path) -> None:
-    """The footer holds a PAGE field, which Word and LibreOffice fill in on every page."""
-    footer = docx.Document(str(bundled)).sections[0].footer
-    assert "PAGE" in "".join(footer._element.itertext())
+    """Each section's footer holds a PAGE field, which Word and LibreOffice fill in on every page."""
+    for section in docx.Document(str(bundled)).sections:
+        assert "PAGE" in "".join(section.footer._element.itertext())
+
+
+def test_the_evidence_profile_is_on_landscape_pages_of_its_own(bundled: Path) -> None:
+    """Its nine columns have a landscape page's width (on a portrait page their words broke in the middle):
+    the section from its heading to its table is turned, the pages before and after it are not."""
+    from docx.enum.section import WD_ORIENT
+
+    document = docx.Document(str(bundled))
+    assert [s.orientation for s in document.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    first, turned, last = document.sections
+    assert (turned.page_width, turned.page_height) == (first.page_height, first.page_width)
+    assert turned.start_type == last.start_type == WD_SECTION.NEW_PAGE
+    # The body in order: which section each heading and table is in (a paragraph holding w:sectPr ends one).
+    found = {}
+    for element, section in _in_sections(document):
+        text = "".join(t.text or "" for t in element.iter(qn("w:t")))
+        if element.tag == qn("w:p") and text in ("Evidence map", "Evidence profile", "Gaps"):
+            found[text] = section
+        elif element.tag == qn("w:tbl") and text.startswith("#Summarised review findingMethodological limitations"):
+            found["its table"] = section
+    assert found == {"Evidence map": 0, "Evidence profile": 1, "its table": 1, "Gaps": 2}
+
+
+def test_pages_after_landscape_ones_go_on_numbering(runner: CliRunner, tmp_path: Path, review: Path) -> None:
+    """A reference.docx whose section starts its numbering at 1 and has a first page of its own: only the
+    document's first page is that; the landscape pages and those after them go on counting."""
+    from docx.enum.section import WD_ORIENT
+
+    (review / "templates").mkdir()
+    reference = docx.Document()
+    section = reference.sections[0]
+    section.different_first_page_header_footer = True
+    section._sectPr.append(parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
+    reference.save(str(review / "templates" / "reference.docx"))
+    document = docx.Document(str(synth_docx(runner, review, tmp_path / "out")))
+    first, turned, last = document.sections
+    assert turned.orientation == WD_ORIENT.LANDSCAPE
+    assert first.different_first_page_header_footer
+    for going_on in (turned, last):
+        assert not going_on.different_first_page_header_footer
+        assert not going_on._sectPr.xpath("w:pgNumType/@w:start")
 
 
 def test_figures_are_pictures_with_alternative_text(bundled: Path) -> None:

@@ -16,6 +16,7 @@ take minutes over the tables of thousands of CMOCs.
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,10 +24,11 @@ from functools import partial
 from itertools import chain, compress, count, repeat
 from operator import contains, not_, or_
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 
 import docx
 from docx.document import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
@@ -36,14 +38,27 @@ from docx.opc.spec import default_content_types
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section
 from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.styles import BabelFish
 from docx.styles.style import BaseStyle, CharacterStyle, ParagraphStyle, StyleFactory
+from lxml import etree
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
 from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined
-from crm_review.manuscript import Block, Figure, Heading, Inline, Manuscript, PageBreak, Paragraph, Span, Table
+from crm_review.manuscript import (
+    Block,
+    Figure,
+    Heading,
+    Inline,
+    Manuscript,
+    Orientation,
+    PageBreak,
+    Paragraph,
+    Span,
+    Table,
+)
 from crm_review.manuscript import Cell as CellContent
 from crm_review.ooxml import FIXED_MOMENT, Deflating, zipped
 
@@ -71,19 +86,18 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     """The manuscript as .docx bytes, styled by ``reference`` (a .docx whose styles and page setup are kept)."""
     document = _start(reference)
     styles = _style_ids(document)
+    _page_numbers(document)
+    turns = any(isinstance(block, Orientation) and block.landscape for block in manuscript.blocks)
+    landscape = _landscape(document) if turns else None
     document.add_paragraph(_PLACEHOLDER_TEXT)
-    head, _ = _around_body(document)
-    writer = _BodyWriter(document, styles, _bookmarks(manuscript.blocks))
+    head, tail = _around_body(document)
+    writer = _BodyWriter(document, styles, _bookmarks(manuscript.blocks), landscape)
     # word/document.xml is compressed as the body is made (see ooxml): what comes before it, the body,
-    # then what comes after it, once the footer (whose relationship follows the body's links) is there.
-    # The rest of the package is made and compressed while its last pieces are still being compressed.
+    # then what comes after it. The rest of the package is made and compressed while the body's last
+    # pieces are still being compressed.
     with Deflating() as document_xml:
         document_xml.write(head)
         writer.body(manuscript, document_xml.write)
-        _page_numbers(document)
-        head_after, tail = _around_body(document)
-        if head_after != head:
-            raise AssertionError("word/document.xml changed before the body while the body was written")
         document_xml.write(tail)
         properties = document.core_properties
         properties.title = _xml_safe(manuscript.title)
@@ -143,6 +157,47 @@ def _content_types(parts: list[Part]) -> bytes:
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">{"".join(entries)}</Types>'
     ).encode()
+
+
+class _Landscape(NamedTuple):
+    """What puts blocks on landscape pages (:class:`Orientation`): the paragraph that ends the portrait
+    section before them, the one that ends their landscape section, and the width of its text."""
+
+    before: bytes
+    after: bytes
+    text_width: int
+
+
+def _landscape(document: Document) -> _Landscape:
+    """The breaks around a landscape section, from the document's own section (page, margins, header, footer).
+
+    The sections before keep the document's section as it is. The landscape section is the same, turned;
+    it and the document's section, which goes on after it, start on a new page, neither with a first page
+    of its own, nor starting the page numbers again.
+    """
+    own = document.element.body.sectPr
+    before, turned_properties = copy.deepcopy(own), copy.deepcopy(own)
+    turned = Section(turned_properties, document.part)
+    width, height = turned.page_width, turned.page_height
+    turned.orientation = WD_ORIENT.LANDSCAPE
+    if width is not None and height is not None and width < height:  # a reference's pages may be landscape already
+        turned.page_width, turned.page_height = height, width
+    for going_on in (turned_properties, own):
+        for child in going_on.findall(qn("w:titlePg")) + going_on.findall(qn("w:type")):
+            going_on.remove(child)
+        for numbers in going_on.findall(qn("w:pgNumType")):
+            numbers.attrib.pop(qn("w:start"), None)
+    assert turned.page_width is not None and turned.left_margin is not None and turned.right_margin is not None
+    return _Landscape(
+        _section_break(before),
+        _section_break(turned_properties),
+        turned.page_width - turned.left_margin - turned.right_margin,
+    )
+
+
+def _section_break(properties: BaseOxmlElement) -> bytes:
+    """A paragraph that ends a section of these properties."""
+    return b"<w:p><w:pPr>%s</w:pPr></w:p>" % etree.tostring(properties)
 
 
 def _around_body(document: Document) -> tuple[bytes, bytes]:
@@ -436,7 +491,13 @@ def _in_groups(blocks: Sequence[Block], cells: int) -> Iterator[tuple[int, list[
 
 
 class _BodyWriter:
-    def __init__(self, document: Document, styles: dict[str, str], bookmarks: dict[str, tuple[int, str]]) -> None:
+    def __init__(
+        self,
+        document: Document,
+        styles: dict[str, str],
+        bookmarks: dict[str, tuple[int, str]],
+        landscape: _Landscape | None = None,
+    ) -> None:
         self.document = document
         # Style ids come from the reference.docx when there is one: escaped for the attributes they go in.
         self.styles = styles = {name: _attribute(style_id) for name, style_id in styles.items()}
@@ -449,8 +510,11 @@ class _BodyWriter:
         """Each distinct cell's runs, made once (:meth:`_prepare`): a CMOC's texts come back in the appendix and
         in each pattern that shows it, labels, relations and links to principles in thousands of tables."""
         self.headers: dict[str, bytes] = {}
-        self.layouts: dict[tuple[tuple[float, ...], frozenset[int]], tuple[str, str, str]] = {}
-        self.templates: dict[tuple[tuple[float, ...], frozenset[int], int], bytes] = {}
+        self.landscape = landscape
+        self.turned = False
+        """Whether the pages being written are landscape."""
+        self.layouts: dict[tuple[tuple[float, ...], frozenset[int], bool], tuple[str, str, str]] = {}
+        self.templates: dict[tuple[tuple[float, ...], frozenset[int], bool, int], bytes] = {}
         self.tables = 0
         self.figures = 0
         self.cell_style = styles[PARAGRAPH_STYLES["cell"]]
@@ -489,8 +553,17 @@ class _BodyWriter:
                     write(b"<w:p/>")  # Word merges two tables that touch
             elif isinstance(block, Heading):
                 write(self._heading(block, next(heading_runs)))
+            elif isinstance(block, Orientation):
+                write(self._turn(block))
             else:
                 write(self._block(block).encode())
+
+    def _turn(self, orientation: Orientation) -> bytes:
+        """The section break before pages of the other orientation (none if they already are)."""
+        if self.landscape is None or orientation.landscape == self.turned:
+            return b""
+        self.turned = orientation.landscape
+        return self.landscape.before if orientation.landscape else self.landscape.after
 
     def _heading(self, heading: Heading, run: bytes) -> bytes:
         """The heading's paragraph, in UTF-8, from its text's run (:func:`_plain_run`), in the style of its level."""
@@ -621,26 +694,27 @@ class _BodyWriter:
             self.tables += 1
             caption = (Span(f"Table {self.tables}. ", bold=True), Span(table.caption))
             parts.append(self._p(self.styles[PARAGRAPH_STYLES["caption"]], caption, extra="<w:keepNext/>").encode())
-        key = (table.weights, table.numeric, len(table.rows))
+        key = (table.weights, table.numeric, self.turned, len(table.rows))
         template = self.templates.get(key)
         if template is None:
-            layout = self.layouts.get(key[:2])
+            layout = self.layouts.get(key[:3])
             if layout is None:
-                layout = self.layouts[key[:2]] = self._layout(table.weights, table.numeric)
+                layout = self.layouts[key[:3]] = self._layout(*key[:3])
             opening, header_row, row = layout
             template = self.templates[key] = (opening + header_row + row * len(table.rows) + "</w:tbl>").encode()
         cells = chain.from_iterable(table.rows)
         parts.append(template % (*map(self.headers.__getitem__, table.headers), *map(self.cells.__getitem__, cells)))
         return parts
 
-    def _layout(self, weights: tuple[float, ...], numeric: frozenset[int]) -> tuple[str, str, str]:
+    def _layout(self, weights: tuple[float, ...], numeric: frozenset[int], turned: bool) -> tuple[str, str, str]:
         """The markup every table of these columns shares, made once, as templates (``%`` in the markup, which
         holds style ids from a reference.docx, escaped).
 
-        The table's properties and grid; the header row, ``%s`` for each header's text; and a data row,
-        ``%s`` for each cell's runs.
+        The table's properties and grid (as wide as the text of a portrait page, or of a landscape one when
+        ``turned``); the header row, ``%s`` for each header's text; and a data row, ``%s`` for each cell's runs.
         """
-        width = int(self.text_width * _TWIPS_PER_EMU)
+        text_width = self.landscape.text_width if turned and self.landscape else self.text_width
+        width = int(text_width * _TWIPS_PER_EMU)
         total = sum(weights)
         columns = [int(width * w / total) for w in weights]
         grid = "".join(f'<w:gridCol w:w="{c}"/>' for c in columns)

@@ -94,7 +94,14 @@ class PageBreak:
     pass
 
 
-Block = Heading | Paragraph | Table | Figure | PageBreak
+@dataclass(frozen=True)
+class Orientation:
+    """From here on the pages are landscape (for a table of many columns), or portrait again."""
+
+    landscape: bool
+
+
+Block = Heading | Paragraph | Table | Figure | PageBreak | Orientation
 
 
 @dataclass(frozen=True)
@@ -414,7 +421,9 @@ def _evidence_profile(view: ReviewView) -> list[Block]:
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         _finding_row(p, *(_component_cell(c) for c in p.confidence.components)) for p in view.principles
     )
+    # Nine columns: on a portrait page their words broke in the middle.
     return [
+        Orientation(landscape=True),
         Heading(1, *sections.EVIDENCE_PROFILE),
         Paragraph(
             plain(
@@ -439,6 +448,7 @@ def _evidence_profile(view: ReviewView) -> list[Block]:
             caption="Evidence profile.",
             numeric=frozenset({0}),
         ),
+        Orientation(landscape=False),
     ]
 
 
