@@ -110,8 +110,9 @@ def test_the_evidence_profile_is_on_landscape_pages_of_its_own(bundled: Path) ->
 
 
 def test_pages_after_landscape_ones_go_on_numbering(runner: CliRunner, tmp_path: Path, review: Path) -> None:
-    """A reference.docx whose section starts its numbering at 1 and has a first page of its own: only the
-    document's first page is that; the landscape pages and those after them go on counting."""
+    """A reference.docx whose section starts its numbering at 1 and has a first page of its own: the landscape
+    section and the one after it neither start the numbering again nor have a first page of their own (the
+    LibreOffice test sees the bundled review's numbers run on through its landscape pages)."""
     from docx.enum.section import WD_ORIENT
 
     (review / "templates").mkdir()
@@ -215,6 +216,71 @@ def test_the_package_holds_the_parts_python_docx_would_save(bundled: Path) -> No
             assert differ == ["docProps/core.xml", "word/document.xml"]
         listed = [*ours.namelist(), *(ours.read(name).decode() for name in ours.namelist() if name.endswith(".rels"))]
     assert not [text for text in listed if "thumbnail" in text or "stylesWithEffects" in text]
+
+
+def test_content_types_name_each_part_as_it_is_named() -> None:
+    """One Default for an extension, whatever its case (a reference's image1.PNG beside crm's image2.png), and
+    each Override with its part's name as it is, two spaces and all."""
+    from types import SimpleNamespace
+
+    from docx.opc.packuri import PackURI
+
+    from crm_review.docx_writer import _content_types
+
+    parts = [
+        SimpleNamespace(partname=PackURI(name), content_type=kind)
+        for name, kind in (
+            ("/word/media/image1.PNG", "image/png"),
+            ("/word/media/image2.png", "image/png"),
+            ("/word/header  1.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"),
+        )
+    ]
+    types = _content_types(parts).decode()  # type: ignore[arg-type]
+    assert types.count('Extension="png"') == 1 and 'Extension="PNG"' not in types
+    assert '<Override PartName="/word/header  1.xml" ' in types
+
+
+def test_a_reference_whose_normal_style_has_another_name(runner: CliRunner, tmp_path: Path, review: Path) -> None:
+    """The styles crm adds are based on the reference's default paragraph style, whatever it is called."""
+    (review / "templates").mkdir()
+    reference = docx.Document()
+    reference.styles["Normal"].name = "Standard"
+    reference.save(str(review / "templates" / "reference.docx"))
+    document = docx.Document(str(synth_docx(runner, review, tmp_path / "out")))
+    assert document.styles["Compact"].base_style.name == "Standard"
+
+
+def test_a_reference_whose_main_part_has_another_name(runner: CliRunner, tmp_path: Path, review: Path) -> None:
+    """A package may name its main part otherwise than word/document.xml: the body still goes in it."""
+    (review / "templates").mkdir()
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    renamed = {"word/document.xml": "word/main.xml", "word/_rels/document.xml.rels": "word/_rels/main.xml.rels"}
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(review / "templates" / "reference.docx", "w") as out:
+        for name in source.namelist():
+            data = source.read(name).replace(b"word/document.xml", b"word/main.xml")
+            out.writestr(renamed.get(name, name), data)
+    made = synth_docx(runner, review, tmp_path / "out")
+    with zipfile.ZipFile(made) as package:
+        assert "word/main.xml" in package.namelist()
+        assert b"Evidence appendix" in package.read("word/main.xml")
+    assert "crm-review: the body goes here" not in "".join(p.text for p in docx.Document(str(made)).paragraphs)
+
+
+def test_landscape_pages_left_open_at_the_end_are_ended() -> None:
+    """A manuscript that ends on landscape pages still gets its landscape section, and its table their width."""
+    from docx.enum.section import WD_ORIENT
+
+    from crm_review.docx_writer import document_bytes
+    from crm_review.manuscript import Manuscript, Orientation, Table
+
+    table = Table(tuple("abcdefghi"), (tuple("x" * 9),), (1.0,) * 9)
+    document = docx.Document(io.BytesIO(document_bytes(Manuscript("t", (), (Orientation(landscape=True), table)))))
+    assert [s.orientation for s in document.sections][:2] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
+    turned = document.sections[1]
+    text_width = (turned.page_width or 0) - (turned.left_margin or 0) - (turned.right_margin or 0)
+    grid = sum(int(col.get(qn("w:w"))) for col in document.element.body.iter(qn("w:gridCol")))
+    assert abs(grid - text_width / 635) < 10
 
 
 def test_the_committed_review_docx_is_up_to_date(bundled: Path) -> None:

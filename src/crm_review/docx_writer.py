@@ -39,7 +39,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import Section
-from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 from docx.styles import BabelFish
 from docx.styles.style import BaseStyle, CharacterStyle, ParagraphStyle, StyleFactory
 from lxml import etree
@@ -88,6 +88,7 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
     styles = _style_ids(document)
     _page_numbers(document)
     turns = any(isinstance(block, Orientation) and block.landscape for block in manuscript.blocks)
+    # Before the text around the body is taken: the landscape pages change the document's own section too.
     landscape = _landscape(document) if turns else None
     document.add_paragraph(_PLACEHOLDER_TEXT)
     head, tail = _around_body(document)
@@ -111,7 +112,7 @@ def document_bytes(manuscript: Manuscript, reference: Path | None = None) -> byt
 
 def _parts(document: Document, document_xml: Deflating) -> list[tuple[str, bytes | Deflating]]:
     """The package's parts in the order python-docx saves them (content types, the package's relationships,
-    then each part with its relationships), ``word/document.xml`` as made here.
+    then each part with its relationships), the document's main part (``word/document.xml``) as made here.
 
     Taken from python-docx's parts, not from a package it saved: it compresses its zip at zlib's usual
     level, which ooxml would read back and compress again at its own (a third of an empty review's time).
@@ -125,14 +126,10 @@ def _parts(document: Document, document_xml: Deflating) -> list[tuple[str, bytes
         ("_rels/.rels", package.rels.xml),
     ]
     for part in parts:
-        name = part.partname.membername
-        entries.append((name, document_xml if name == _BODY_PART else part.blob))
+        entries.append((part.partname.membername, document_xml if part is document.part else part.blob))
         if part.rels:
             entries.append((part.partname.rels_uri.membername, part.rels.xml))
     return entries
-
-
-_BODY_PART = "word/document.xml"
 
 
 def _content_types(parts: list[Part]) -> bytes:
@@ -141,17 +138,14 @@ def _content_types(parts: list[Part]) -> bytes:
     defaults = {"rels": CONTENT_TYPE.OPC_RELATIONSHIPS, "xml": CONTENT_TYPE.XML}
     overrides = {}
     for part in parts:
-        extension = part.partname.ext
-        if (extension.lower(), part.content_type) in default_content_types:
+        extension = part.partname.ext.lower()  # one Default an extension, whatever its case (image1.PNG, image2.png)
+        if (extension, part.content_type) in default_content_types:
             defaults[extension] = part.content_type
         else:
             overrides[str(part.partname)] = part.content_type
     entries = [
-        *(f'<Default Extension="{_attribute(e)}" ContentType="{_attribute(t)}"/>' for e, t in sorted(defaults.items())),
-        *(
-            f'<Override PartName="{_attribute(n)}" ContentType="{_attribute(t)}"/>'
-            for n, t in sorted(overrides.items())
-        ),
+        *(f'<Default Extension="{_quoted(e)}" ContentType="{_quoted(t)}"/>' for e, t in sorted(defaults.items())),
+        *(f'<Override PartName="{_quoted(n)}" ContentType="{_quoted(t)}"/>' for n, t in sorted(overrides.items())),
     ]
     return (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -159,13 +153,27 @@ def _content_types(parts: list[Part]) -> bytes:
     ).encode()
 
 
+class _TextArea(NamedTuple):
+    """The width and height of a page's text, in EMU."""
+
+    width: int
+    height: int
+
+
+def _text_area(section: Section) -> _TextArea:
+    page_width, page_height = section.page_width, section.page_height
+    left, right, top, bottom = section.left_margin, section.right_margin, section.top_margin, section.bottom_margin
+    assert None not in (page_width, page_height, left, right, top, bottom), "python-docx's template sets them all"
+    return _TextArea(page_width - left - right, page_height - top - bottom)  # type: ignore[operator]
+
+
 class _Landscape(NamedTuple):
     """What puts blocks on landscape pages (:class:`Orientation`): the paragraph that ends the portrait
-    section before them, the one that ends their landscape section, and the width of its text."""
+    section before them, the one that ends their landscape section, and its text area."""
 
     before: bytes
     after: bytes
-    text_width: int
+    area: _TextArea
 
 
 def _landscape(document: Document) -> _Landscape:
@@ -187,12 +195,7 @@ def _landscape(document: Document) -> _Landscape:
             going_on.remove(child)
         for numbers in going_on.findall(qn("w:pgNumType")):
             numbers.attrib.pop(qn("w:start"), None)
-    assert turned.page_width is not None and turned.left_margin is not None and turned.right_margin is not None
-    return _Landscape(
-        _section_break(before),
-        _section_break(turned_properties),
-        turned.page_width - turned.left_margin - turned.right_margin,
-    )
+    return _Landscape(_section_break(before), _section_break(turned_properties), _text_area(turned))
 
 
 def _section_break(properties: BaseOxmlElement) -> bytes:
@@ -256,17 +259,17 @@ def _style_ids(document: Document) -> dict[str, str]:
     """
     styles = document.styles
     ids = _ids_by_name(styles.element)
-    normal = styles["Normal"]
 
     def add_style(name: str, kind: WD_STYLE_TYPE) -> BaseStyle:
         style = StyleFactory(styles.element.add_style_of_type(BabelFish.ui2internal(name), kind, False))
         ids[name] = style.style_id
+        if isinstance(style, ParagraphStyle):  # based on the default paragraph style (Normal, whatever its name)
+            style.base_style = styles.default(WD_STYLE_TYPE.PARAGRAPH)
         return style
 
     for level, name in HEADING_STYLES.items():
         if name not in ids:
             style = cast(ParagraphStyle, add_style(name, WD_STYLE_TYPE.PARAGRAPH))
-            style.base_style = normal
             style.font.bold = True
             style.font.size = Pt({1: 16, 2: 14, 3: 12, 4: 11}[level])
             style.paragraph_format.keep_with_next = True
@@ -275,9 +278,7 @@ def _style_ids(document: Document) -> dict[str, str]:
             style.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{level - 1}"/>'))
     for key, name in PARAGRAPH_STYLES.items():
         if name not in ids:
-            style = cast(ParagraphStyle, add_style(name, WD_STYLE_TYPE.PARAGRAPH))
-            style.base_style = normal
-            _default_look(style, key)
+            _default_look(cast(ParagraphStyle, add_style(name, WD_STYLE_TYPE.PARAGRAPH)), key)
     if LINK_STYLE not in ids:
         link = cast(CharacterStyle, add_style(LINK_STYLE, WD_STYLE_TYPE.CHARACTER))
         link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
@@ -382,9 +383,9 @@ def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
 #
 # A large review's tables hold tens of thousands of distinct texts. Each is escaped and put in its run
 # by built-in functions over all of them at once (one string, NUL between two texts). Those that need
-# care are found in the same joined bytes: spaces Word would drop are kept one by one, line breaks and
-# tabs are marked at once again, and only a text with a character XML cannot hold goes the way _plain_run
-# and _text go. The bytes are the same either way (tests/test_docx.py compares them).
+# care are found in the same joined bytes: those with spaces Word would drop and those with line breaks or
+# tabs are made at once again, and only a text with a character XML cannot hold goes the way _plain_run and
+# _text go. The bytes are the same either way (tests/test_docx.py compares them).
 
 _BARE = (b"<w:t>", b"</w:t>")
 _KEPT = (b'<w:t xml:space="preserve">', b"</w:t>")
@@ -519,12 +520,7 @@ class _BodyWriter:
         self.figures = 0
         self.cell_style = styles[PARAGRAPH_STYLES["cell"]]
         self.link_props = f'<w:rPr><w:rStyle w:val="{styles[LINK_STYLE]}"/></w:rPr>'
-        section = document.sections[0]
-        assert section.page_width is not None and section.left_margin is not None and section.right_margin is not None
-        self.text_width = Emu(section.page_width - section.left_margin - section.right_margin)
-        assert section.page_height is not None and section.top_margin is not None
-        assert section.bottom_margin is not None
-        self.text_height = Emu(section.page_height - section.top_margin - section.bottom_margin)
+        self.portrait = _text_area(document.sections[0])
         self.next_relation = 1
 
     def body(self, manuscript: Manuscript, write: Callable[[bytes], object]) -> None:
@@ -557,6 +553,11 @@ class _BodyWriter:
                 write(self._turn(block))
             else:
                 write(self._block(block).encode())
+        write(self._turn(Orientation(landscape=False)))  # landscape pages at the end are ended too
+
+    def _area(self, turned: bool) -> _TextArea:
+        """The text area of landscape pages (``turned``) or of portrait ones."""
+        return self.landscape.area if turned and self.landscape else self.portrait
 
     def _turn(self, orientation: Orientation) -> bytes:
         """The section break before pages of the other orientation (none if they already are)."""
@@ -713,8 +714,7 @@ class _BodyWriter:
         The table's properties and grid (as wide as the text of a portrait page, or of a landscape one when
         ``turned``); the header row, ``%s`` for each header's text; and a data row, ``%s`` for each cell's runs.
         """
-        text_width = self.landscape.text_width if turned and self.landscape else self.text_width
-        width = int(text_width * _TWIPS_PER_EMU)
+        width = int(self._area(turned).width * _TWIPS_PER_EMU)
         total = sum(weights)
         columns = [int(width * w / total) for w in weights]
         grid = "".join(f'<w:gridCol w:w="{c}"/>' for c in columns)
@@ -751,7 +751,8 @@ class _BodyWriter:
 
     def _figure(self, figure: Figure) -> str:
         """The picture as large as the text area allows, keeping its proportions, then its caption."""
-        scale = min(self.text_width / figure.width_px, self.text_height * 0.85 / figure.height_px)
+        area = self._area(self.turned)
+        scale = min(area.width / figure.width_px, area.height * 0.85 / figure.height_px)
         width, height = int(figure.width_px * scale), int(figure.height_px * scale)
         relation, _ = self.document.part.get_or_add_image(io.BytesIO(figure.png))
         self.figures += 1
@@ -786,6 +787,11 @@ _PROPS_UTF8 = {key: value.encode() for key, value in _PROPS.items()}
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quoted(text: str) -> str:
+    """Text as an attribute's value, every character kept (a part's name may hold two spaces)."""
+    return _escape(text).replace('"', "&quot;")
 
 
 def _attribute(text: str) -> str:
