@@ -267,6 +267,29 @@ def test_a_reference_whose_main_part_has_another_name(runner: CliRunner, tmp_pat
     assert "crm-review: the body goes here" not in "".join(p.text for p in docx.Document(str(made)).paragraphs)
 
 
+@pytest.mark.parametrize("leaves_out", ["w:pgSz", "w:pgMar", "w:sectPr"])
+def test_a_reference_that_leaves_its_page_unsaid(
+    runner: CliRunner, tmp_path: Path, review: Path, leaves_out: str
+) -> None:
+    """A reference.docx without a page size, margins or any page setup gets A4 with 2.5 cm margins for what
+    it leaves out, as the built-in page is."""
+    (review / "templates").mkdir()
+    reference = docx.Document()
+    body = reference.element.body
+    for element in body.iter(qn(leaves_out)):
+        element.getparent().remove(element)
+        break
+    reference.save(str(review / "templates" / "reference.docx"))
+    section = docx.Document(str(synth_docx(runner, review, tmp_path / "out"))).sections[-1]
+    built_in = docx.Document(str(REPO / "review" / "review.docx")).sections[-1]  # A4, 2.5 cm margins
+    if leaves_out == "w:pgMar":
+        assert section.page_width == docx.Document().sections[0].page_width  # the reference's Letter kept
+    else:
+        assert (section.page_width, section.page_height) == (built_in.page_width, built_in.page_height)
+    if leaves_out != "w:pgSz":
+        assert section.left_margin == section.top_margin == built_in.left_margin
+
+
 def test_landscape_pages_left_open_at_the_end_are_ended() -> None:
     """A manuscript that ends on landscape pages still gets its landscape section, and its table their width."""
     from docx.enum.section import WD_ORIENT

@@ -163,7 +163,7 @@ class _TextArea(NamedTuple):
 def _text_area(section: Section) -> _TextArea:
     page_width, page_height = section.page_width, section.page_height
     left, right, top, bottom = section.left_margin, section.right_margin, section.top_margin, section.bottom_margin
-    assert None not in (page_width, page_height, left, right, top, bottom), "python-docx's template sets them all"
+    assert None not in (page_width, page_height, left, right, top, bottom), "_start sets whatever is missing"
     return _TextArea(page_width - left - right, page_height - top - bottom)  # type: ignore[operator]
 
 
@@ -216,9 +216,6 @@ def _start(reference: Path | None) -> Document:
     """An empty document with the reference's styles, page setup, headers and footers (or the defaults)."""
     if reference is None:
         document = docx.Document()
-        section = document.sections[0]
-        section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, as most journals outside the US ask
-        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
     else:
         try:
             document = docx.Document(str(reference))
@@ -237,6 +234,14 @@ def _start(reference: Path | None) -> Document:
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
+    # The built-in page is A4 with 2.5 cm margins, as most journals outside the US ask; so is whatever of its
+    # page a reference leaves unsaid.
+    section = Section(body.get_or_add_sectPr(), document.part)
+    if reference is None or section.page_width is None or section.page_height is None:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        if reference is None or getattr(section, margin) is None:
+            setattr(section, margin, Cm(2.5))
     # Left out: a thumbnail, which would show another document (python-docx's template, or the reference);
     # and Word 2010's copy of the styles, which would lack every style added here.
     package_rels = document.part.package.rels
