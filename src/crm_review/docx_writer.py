@@ -46,7 +46,7 @@ from lxml import etree
 
 from crm_review import layout
 from crm_review.errors import TemplateFailed
-from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined
+from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined, xml_escaped
 from crm_review.manuscript import (
     Block,
     Figure,
@@ -392,8 +392,10 @@ def _keeping_spaces(texts: list[str], joined: bytes) -> list[int]:
 # tabs are made at once again, and only a text with a character XML cannot hold goes the way _plain_run and
 # _text go. The bytes are the same either way (tests/test_docx.py compares them).
 
+_T = '<w:t xml:space="preserve">'
+"""A run's text with its spaces kept (:func:`_text`)."""
 _BARE = (b"<w:t>", b"</w:t>")
-_KEPT = (b'<w:t xml:space="preserve">', b"</w:t>")
+_KEPT = (_T.encode(), b"</w:t>")
 _PLAIN = (b"<w:r>" + _BARE[0], _BARE[1] + b"</w:r>")
 _PRESERVED = (b"<w:r>" + _KEPT[0], _KEPT[1] + b"</w:r>")
 """What goes before and after a text's escaped UTF-8: bare or with its spaces kept, alone or in its run."""
@@ -425,7 +427,7 @@ def _unprintable(texts: list[str], joined: bytes) -> list[int]:
 def _between(texts: list[str], joined: bytes, before: bytes, after: bytes) -> list[bytes]:
     """Each text escaped, between ``before`` and ``after``, in UTF-8: made in ``joined`` (the texts in UTF-8,
     NUL between two) and cut apart at the NULs, unless a text holds NUL itself."""
-    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    escaped = xml_escaped(joined)
     made = (before + escaped.replace(b"\x00", after + b"\x00" + before) + after).split(b"\x00")
     if len(made) != len(texts):  # a text holds NUL (or there are none)
         made = [before + _escape(text).encode() + after for text in texts]
@@ -462,8 +464,8 @@ def _unprintable_texts(texts: list[str], in_runs: bool) -> list[bytes]:
     joined = utf8_joined(texts, b"\x00")
     if not texts or holds_xml_forbidden(joined, len(texts)):
         return [(_plain_run(text) if in_runs else _text(text)).encode() for text in texts]
-    start, end = (b"<w:r>" + _T_UTF8, b"</w:t></w:r>") if in_runs else (_T_UTF8, b"</w:t>")
-    escaped = joined.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    start, end = _PRESERVED if in_runs else _KEPT
+    escaped = xml_escaped(joined)
     marked = escaped.replace(b"\n", _BREAK.encode()).replace(b"\t", _TAB.encode())
     whole = start + marked.replace(b"\x00", end + b"\x00" + start) + end
     return whole.replace(_EMPTY.encode(), b"").split(b"\x00")
@@ -815,8 +817,6 @@ def _text(text: str) -> str:
     return f'<w:t xml:space="preserve">{marked}</w:t>'.replace(_EMPTY, "")
 
 
-_T = '<w:t xml:space="preserve">'
-_T_UTF8 = _T.encode()
 _BREAK, _TAB, _EMPTY = f"</w:t><w:br/>{_T}", f"</w:t><w:tab/>{_T}", f"{_T}</w:t>"
 
 

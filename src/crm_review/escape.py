@@ -30,6 +30,11 @@ def holds_xml_forbidden(joined: bytes, texts: int) -> bool:
     return b"\xef" in joined and (b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined)
 
 
+def xml_escaped(data: bytes) -> bytes:
+    """UTF-8 text as XML character data: ``&``, ``<`` and ``>`` escaped (Word's and Excel's texts, many at once)."""
+    return data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+
+
 def utf8_joined(texts: Iterable[str], separator: bytes = b"") -> bytes:
     """The texts in UTF-8, ``separator`` between two: each encoded on its own, then the bytes joined.
 

@@ -19,7 +19,7 @@ from typing import NamedTuple, cast
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined
+from crm_review.escape import XML_FORBIDDEN, holds_xml_forbidden, utf8_joined, xml_escaped
 from crm_review.ooxml import FIXED_MOMENT, Deflated, Deflating, deflated, reproducible
 from crm_review.tables import Cell, Table
 
@@ -279,7 +279,7 @@ def _items(texts: list[str]) -> bytes:
     data = utf8_joined(texts, b"\x00")
     if holds_xml_forbidden(data, len(texts)):
         return "".join([f"{_ITEM}{_text(text)}{_END_ITEM}" for text in texts]).encode("utf-8")
-    escaped = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    escaped = xml_escaped(data)
     return b"%s%s%s" % (_ITEM.encode(), escaped.replace(b"\x00", _NEXT_ITEM.encode()), _END_ITEM.encode())
 
 
